@@ -1,0 +1,101 @@
+"""The Discord client: intents, caches, extensions and deliberate command syncing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+
+import discord
+from discord.ext import commands
+
+from bot.failures import NewsTree
+from bot.render.text import NO_MENTIONS
+from bot.settings import Settings
+from db import app_state
+from db.engine import Database
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.reader", "cogs.log", "cogs.topic", "cogs.entry", "cogs.settings")
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def intents() -> discord.Intents:
+    # Slash commands need no message content and no member list; guilds gives channels and roles,
+    # which the editor check and the digest's channel checks use.
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    return chosen
+
+
+class NewsBot(commands.AutoShardedBot):
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        database: Database,
+        clock: Clock = utc_clock,
+        extensions: tuple[str, ...] = EXTENSIONS,
+        start_scheduler: bool = True,
+        sync_commands: bool = False,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents(),
+            tree_cls=NewsTree,
+            allowed_mentions=NO_MENTIONS,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            chunk_guilds_at_startup=False,
+            max_messages=None,
+            shard_count=settings.shard_count,
+            shard_ids=settings.shard_ids,
+        )
+        self.settings = settings
+        self.database = database
+        self.clock = clock
+        self.start_scheduler = start_scheduler
+        self.sync_commands = sync_commands
+        self._extensions = extensions
+
+    async def setup_hook(self) -> None:
+        for name in self._extensions:
+            await self.load_extension(name)
+        if self.sync_commands:
+            await self.sync_commands_if_changed()
+
+    def command_payload(self) -> list[dict[str, object]]:
+        return [command.to_dict(self.tree) for command in self.tree.get_commands()]
+
+    def command_fingerprint(self) -> str:
+        blob = json.dumps(self.command_payload(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    async def sync_commands_if_changed(self) -> bool:
+        """Sync only when the command tree differs from what was last synced to the same target."""
+        guild_id = self.settings.newsdesk_dev_guild
+        key = f"commands:{guild_id or 'global'}"
+        fingerprint = self.command_fingerprint()
+        if await app_state.get(self.database, key=key) == fingerprint:
+            log.info("commands unchanged since last sync; not syncing")
+            return False
+        if guild_id:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        else:
+            synced = await self.tree.sync()
+        await app_state.put(self.database, key=key, value=fingerprint)
+        log.info("synced %d commands to %s", len(synced), f"guild {guild_id}" if guild_id else "all guilds")
+        return True
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d guilds", self.user, len(self.guilds))

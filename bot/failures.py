@@ -1,0 +1,71 @@
+"""The one place errors from commands, buttons and modals turn into a user message and a log line."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+from bot import replies
+from bot.errors import UserFacingError
+
+log = logging.getLogger("newsdesk.errors")
+
+GENERIC_FAILURE = "Something went wrong on our side and nothing was changed. The error was logged (ref `{ref}`)."
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    while isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError) and error.__cause__:
+        if isinstance(error, app_commands.TransformerError) and isinstance(error.__cause__, UserFacingError):
+            return error.__cause__
+        if isinstance(error, app_commands.TransformerError):
+            return error
+        error = error.__cause__
+    return error
+
+
+def user_message(error: BaseException) -> str | None:
+    """What the user is told, or None when the error is ours and only the log should see it."""
+    error = _unwrap(error)
+    if isinstance(error, UserFacingError):
+        return error.message
+    if isinstance(error, app_commands.TransformerError):
+        return f"`{error.value!s:.50}` is not a valid value for this option."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "Newsdesk commands work inside a server (newsroom), not in direct messages."
+    if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
+        return str(error) or "You don't have permission to do that."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+        return "This command has changed since your client loaded it. Reload Discord and try again."
+    return None
+
+
+async def report(interaction: discord.Interaction, error: BaseException) -> None:
+    message = user_message(error)
+    if message is None:
+        original = _unwrap(error)
+        log.error(
+            "interaction %s (%s) failed",
+            interaction.id,
+            _describe(interaction),
+            exc_info=(type(original), original, original.__traceback__),
+        )
+        message = GENERIC_FAILURE.format(ref=interaction.id)
+    else:
+        log.debug("interaction %s refused: %s", interaction.id, message)
+    await replies.error(interaction, message)
+
+
+def _describe(interaction: discord.Interaction) -> str:
+    if interaction.command is not None:
+        return f"/{interaction.command.qualified_name}"
+    data = interaction.data or {}
+    return str(data.get("custom_id", interaction.type.name))
+
+
+class NewsTree(app_commands.CommandTree):
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await report(interaction, error)

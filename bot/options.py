@@ -1,0 +1,77 @@
+"""Shared option handling for cogs: topic autocomplete, date options, the newsroom of an interaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, cast
+from zoneinfo import ZoneInfo
+
+import discord
+from discord import app_commands
+
+from bot.errors import InvalidInput
+from bot.fuzzydate import FuzzyDate, FuzzyDateError, parse_fuzzy_date
+from bot.render.text import AUTOCOMPLETE_MAX, CHOICE_NAME_MAX, clip
+from db import editing, reader
+from db.drafts import Actor
+
+if TYPE_CHECKING:
+    from bot.client import NewsBot
+
+
+def bot_of(interaction: discord.Interaction) -> NewsBot:
+    return cast("NewsBot", interaction.client)
+
+
+def guild_id_of(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild_id
+
+
+async def topic_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    if interaction.guild_id is None:
+        return []
+    choices = await reader.topic_choices(
+        bot_of(interaction).database, guild_id=interaction.guild_id, current=current, limit=AUTOCOMPLETE_MAX
+    )
+    return [app_commands.Choice(name=clip(label, CHOICE_NAME_MAX), value=slug) for label, slug in choices]
+
+
+def today_in(timezone: str, now: dt.datetime) -> dt.date:
+    try:
+        return now.astimezone(ZoneInfo(timezone)).date()
+    except (KeyError, ValueError):
+        return now.astimezone(dt.UTC).date()
+
+
+def parse_date_option(name: str, text: str, *, reference: dt.date) -> FuzzyDate:
+    try:
+        return parse_fuzzy_date(text, reference=reference)
+    except FuzzyDateError as exc:
+        raise InvalidInput(f"`{name}`: {exc}") from exc
+
+
+def actor_of(interaction: discord.Interaction) -> Actor:
+    user = interaction.user
+    role_ids = frozenset(role.id for role in user.roles) if isinstance(user, discord.Member) else frozenset()
+    perms = interaction.permissions
+    return Actor(
+        user_id=user.id,
+        role_ids=role_ids,
+        manage_guild=perms.manage_guild or perms.administrator,
+        interaction_id=interaction.id,
+    )
+
+
+def guild_name_of(interaction: discord.Interaction) -> str:
+    return interaction.guild.name if interaction.guild is not None else ""
+
+
+async def speaker_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    if interaction.guild_id is None:
+        return []
+    names = await editing.known_speakers(
+        bot_of(interaction).database, guild_id=interaction.guild_id, current=current, limit=AUTOCOMPLETE_MAX
+    )
+    return [app_commands.Choice(name=clip(n, CHOICE_NAME_MAX), value=n[:CHOICE_NAME_MAX]) for n in names]

@@ -1,0 +1,113 @@
+"""Pure rendering for editors: a logged entry as readers will see it, audit history, settings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+
+from bot.render import custom_ids
+from bot.render.entries import COLOUR, RETRACTED_COLOUR, entry_summary, short_id
+from bot.render.text import EMBED_DESCRIPTION_MAX, FIELD_VALUE_MAX, clip, inline, local_time
+from db.models import AuditRecord, Entry, Newsroom, Topic
+
+ACTION_LABELS = {
+    "entry.create": "Logged",
+    "entry.edit": "Corrected",
+    "entry.retract": "Retracted",
+    "entry.undo": "Undone",
+    "entry.restore": "Restored",
+}
+
+
+def logged_entry(
+    entry: Entry, topic: Topic, *, timezone: str, created: bool, undo_expires: Any = None
+) -> tuple[str, discord.Embed, discord.ui.View | None]:
+    verb = "Logged" if created else "Already logged (this request was delivered twice)"
+    content = f"{verb} `{short_id(entry)}` on **{inline(topic.title)}**. This is how readers will see it:"
+    embed = discord.Embed(
+        colour=COLOUR, description=entry_summary(entry, budget=EMBED_DESCRIPTION_MAX - 10, timezone=timezone)
+    )
+    embed.set_footer(text=f"{topic.slug} · entry {short_id(entry)} · undo within 10 minutes, or /entry retract")
+    view = None
+    if created and undo_expires is not None and entry.id is not None:
+        view = discord.ui.View(timeout=None)
+        view.add_item(
+            discord.ui.Button(
+                label="Undo",
+                style=discord.ButtonStyle.danger,
+                custom_id=custom_ids.undo_id(entry.id, entry.created_by, undo_expires),
+            )
+        )
+    return content, embed, view
+
+
+def changed_entry(entry: Entry, topic: Topic, *, timezone: str, action: str) -> tuple[str, discord.Embed]:
+    colour = RETRACTED_COLOUR if entry.retracted_at else COLOUR
+    embed = discord.Embed(
+        colour=colour, description=entry_summary(entry, budget=EMBED_DESCRIPTION_MAX - 10, timezone=timezone)
+    )
+    if entry.retracted_at is not None:
+        embed.add_field(name="Retracted", value=clip(inline(entry.retraction_reason or ""), FIELD_VALUE_MAX) or "—")
+    embed.set_footer(text=f"{topic.slug} · entry {short_id(entry)} · /entry history {entry.id} shows every change")
+    return f"{ACTION_LABELS.get(action, action)} `{short_id(entry)}` on **{inline(topic.title)}**.", embed
+
+
+def _diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    before = before or {}
+    after = after or {}
+    lines = []
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) != after.get(key) and key not in ("retracted_at",):
+            old = json.dumps(before.get(key), ensure_ascii=False) if key in before else "—"
+            new = json.dumps(after.get(key), ensure_ascii=False)
+            lines.append(f"**{key}**: {inline(clip(old, 200))} → {inline(clip(new, 200))}")
+    return "\n".join(lines)
+
+
+def entry_history(entry: Entry, topic: Topic, records: Sequence[AuditRecord], *, timezone: str) -> discord.Embed:
+    state = "retracted" if entry.retracted_at else ("corrected" if entry.edited_at else "as logged")
+    embed = discord.Embed(title=f"History of {short_id(entry)} ({state})", colour=COLOUR)
+    embed.description = clip(entry_summary(entry, budget=1500, timezone=timezone), 1600)
+    shown = records[-20:]
+    for record in shown:
+        label = ACTION_LABELS.get(record.action, record.action)
+        name = clip(f"{label} · {local_time(record.at, timezone)}", 256)
+        parts = [f"by <@{record.actor_id}>" if record.actor_id else "by the seed loader"]
+        if record.reason:
+            parts.append(f"reason: {inline(record.reason)}")
+        if record.action != "entry.create":
+            diff = _diff(record.before, record.after)
+            if diff:
+                parts.append(diff)
+        embed.add_field(name=name, value=clip("\n".join(parts), FIELD_VALUE_MAX), inline=False)
+    omitted = len(records) - len(shown)
+    more = f" · {omitted} earlier records not shown" if omitted else ""
+    embed.set_footer(text=f"{topic.slug} · the audit log is append-only{more}")
+    return embed
+
+
+def settings_embed(newsroom: Newsroom) -> discord.Embed:
+    embed = discord.Embed(title="Newsroom settings", colour=COLOUR)
+    role = f"<@&{newsroom.editor_role_id}>" if newsroom.editor_role_id else "not set (only Manage Server can edit)"
+    embed.add_field(name="Editor role", value=role, inline=False)
+    embed.add_field(name="Timezone", value=inline(newsroom.timezone), inline=False)
+    embed.set_footer(text="Members with Manage Server are always editors.")
+    return embed
+
+
+def topic_saved(topic: Topic, *, verb: str) -> tuple[str, discord.Embed]:
+    embed = discord.Embed(title=clip(inline(topic.title), 256), colour=COLOUR)
+    embed.add_field(name="Slug", value=f"`{topic.slug}`")
+    embed.add_field(name="State", value="archived" if topic.archived else "active")
+    if topic.aliases:
+        embed.add_field(
+            name="Aliases", value=clip(", ".join(inline(a) for a in topic.aliases), FIELD_VALUE_MAX), inline=False
+        )
+    if topic.summary:
+        embed.add_field(name="Summary", value=clip(inline(topic.summary), FIELD_VALUE_MAX), inline=False)
+    if topic.next_step:
+        embed.add_field(name="Next step", value=clip(inline(topic.next_step), FIELD_VALUE_MAX), inline=False)
+    return f"{verb} topic `{topic.slug}`.", embed

@@ -1,0 +1,265 @@
+"""Pure rendering of entries, the status card, statements, the chronology and topic lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+import discord
+
+from bot.render import custom_ids
+from bot.render.text import (
+    EMBED_DESCRIPTION_MAX,
+    EMBED_TOTAL_MAX,
+    FIELD_VALUE_MAX,
+    FOOTER_MAX,
+    clip,
+    inline,
+    link,
+    local_time,
+)
+from db.entries import TopicCard
+from db.models import Entry, EntryKind, Topic
+from db.topics import TopicRow
+from db.vocabulary import status_info
+
+COLOUR = discord.Colour.from_rgb(47, 111, 171)
+RETRACTED_COLOUR = discord.Colour.dark_grey()
+KIND_MARK = {
+    EntryKind.STATUS.value: "\N{ROUND PUSHPIN}",
+    EntryKind.STATEMENT.value: "\N{SPEECH BALLOON}",
+    EntryKind.EVENT.value: "\N{SPIRAL CALENDAR PAD}",
+}
+
+
+def short_id(entry: Entry) -> str:
+    return f"#{entry.id}"
+
+
+def when(entry: Entry) -> str:
+    text = entry.date.render()
+    end = entry.end_date
+    if end is not None:
+        text += f" – {end.render()}"
+    return text
+
+
+def corrected_marker(entry: Entry, timezone: str) -> str:
+    if entry.edited_at is None:
+        return ""
+    return f" *(corrected {local_time(entry.edited_at, timezone).rsplit(' ', 2)[0]})*"
+
+
+def speaker_line(entry: Entry) -> str:
+    who = f"**{inline(entry.speaker or 'Unknown speaker')}**"
+    role = ", ".join(inline(p) for p in (entry.speaker_role, entry.speaker_org) if p)
+    return f"{who} ({role})" if role else who
+
+
+def source_text(entry: Entry) -> str:
+    if not entry.source_name and not entry.source_url:
+        return "no source given"
+    return link(entry.source_name or "link", entry.source_url)
+
+
+def entry_summary(entry: Entry, *, budget: int, timezone: str = "UTC") -> str:
+    """One entry as a line of the chronology or a digest: date, what happened, source."""
+    head = f"`{short_id(entry)}` **{when(entry)}** {KIND_MARK.get(entry.kind, '')} "
+    tail = f" — {source_text(entry)}{corrected_marker(entry, timezone)}"
+    if entry.kind == EntryKind.STATUS.value:
+        body = f"Status: **{status_info(entry.status or '').label}**. {inline(entry.note or '')}"
+    elif entry.kind == EntryKind.STATEMENT.value:
+        body = f"{speaker_line(entry)}: “{inline(entry.text or '')}”"
+    else:
+        body = f"**{inline(entry.headline or '')}**"
+        if entry.details:
+            body += f" {inline(entry.details)}"
+    room = max(budget - len(head) - len(tail), 20)
+    return head + clip(body, room) + tail
+
+
+def status_card(card: TopicCard, *, timezone: str) -> tuple[discord.Embed, discord.ui.View]:
+    topic = card.topic
+    embed = discord.Embed(title=clip(inline(topic.title), 256), colour=COLOUR)
+    parts: list[str] = []
+    if card.status is not None:
+        info = status_info(card.status.status or "")
+        parts.append(f"{info.emoji} **{info.label}** — {info.explanation}")
+        since = f"*Since {when(card.status)}*"
+        note = inline(card.status.note or "")
+        parts.append(f"{since} · {note} ({source_text(card.status)})" if note else since)
+    else:
+        parts.append("No status has been logged yet.")
+    if topic.summary:
+        parts.append(inline(topic.summary))
+    if topic.next_step:
+        parts.append(f"**Next:** {inline(topic.next_step)}")
+    if topic.archived:
+        parts.append("*This topic is archived.*")
+    embed.description = clip("\n\n".join(parts), EMBED_DESCRIPTION_MAX)
+    if card.latest_statement is not None:
+        st = card.latest_statement
+        head = f"{speaker_line(st)} · {when(st)}\n"
+        tail = f"\n{inline(st.context) + ' · ' if st.context else ''}{source_text(st)}"
+        quote = clip(inline(st.text or ""), FIELD_VALUE_MAX - len(head) - len(tail) - 4)
+        embed.add_field(name="Latest statement", value=f"{head}> {quote}{tail}"[:FIELD_VALUE_MAX], inline=False)
+    if topic.background:
+        lines = [f"• {inline(str(f.get('fact', '')))}" for f in topic.background[:10]]
+        embed.add_field(name="Background", value=clip("\n".join(lines), FIELD_VALUE_MAX), inline=False)
+    if card.sources:
+        lines = [f"{i}. {link(name, url)}" for i, (name, url) in enumerate(card.sources[:10], 1)]
+        embed.add_field(name="Sources", value=clip("\n".join(lines), FIELD_VALUE_MAX), inline=False)
+    footer = f"{topic.slug} · {card.entry_count} entries · last updated {local_time(card.last_updated, timezone)}"
+    embed.set_footer(text=clip(footer, FOOTER_MAX))
+    view = discord.ui.View(timeout=None)
+    assert topic.id is not None
+    view.add_item(
+        discord.ui.Button(
+            label="Latest statements",
+            style=discord.ButtonStyle.primary,
+            custom_id=custom_ids.open_id("latest", topic.id),
+        )
+    )
+    view.add_item(
+        discord.ui.Button(
+            label="Chronology", style=discord.ButtonStyle.secondary, custom_id=custom_ids.open_id("chron", topic.id)
+        )
+    )
+    return embed, view
+
+
+def status_history(topic: Topic, entries: Sequence[Entry], *, timezone: str) -> discord.Embed:
+    embed = discord.Embed(title=clip(f"Status history: {inline(topic.title)}", 256), colour=COLOUR)
+    lines: list[str] = []
+    budget = EMBED_DESCRIPTION_MAX // max(len(entries), 1) - 2
+    for e in entries:
+        info = status_info(e.status or "")
+        line = f"`{short_id(e)}` **{when(e)}** {info.emoji} {info.label} — {inline(e.note or '')} ({source_text(e)})"
+        if e.retracted_at is not None:
+            line = f"~~{clip(line, budget - 60)}~~ *retracted: {inline(e.retraction_reason or '')}*"
+        lines.append(clip(line, budget) + corrected_marker(e, timezone))
+    embed.description = clip("\n".join(lines) or "No status has been logged yet.", EMBED_DESCRIPTION_MAX)
+    embed.set_footer(text=f"{topic.slug} · newest first · retracted entries stay in the record")
+    return embed
+
+
+def _pager(page: int, pages: int, make_id: object) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    assert callable(make_id)
+    view.add_item(
+        discord.ui.Button(
+            label="Previous",
+            style=discord.ButtonStyle.secondary,
+            custom_id=make_id(max(page - 1, 0)),
+            disabled=page <= 0,
+        )
+    )
+    view.add_item(
+        discord.ui.Button(
+            label=f"{page + 1}/{max(pages, 1)}",
+            style=discord.ButtonStyle.secondary,
+            custom_id=make_id(page) + ":x",
+            disabled=True,
+        )
+    )
+    view.add_item(
+        discord.ui.Button(
+            label="Next",
+            style=discord.ButtonStyle.secondary,
+            custom_id=make_id(min(page + 1, max(pages - 1, 0))),
+            disabled=page >= pages - 1,
+        )
+    )
+    return view
+
+
+def page_count(total: int, per_page: int) -> int:
+    return max(math.ceil(total / per_page), 1)
+
+
+def latest_page(
+    topic: Topic,
+    entries: Sequence[Entry],
+    *,
+    total: int,
+    page: int,
+    per_page: int,
+    speaker: str | None,
+    timezone: str,
+) -> tuple[list[discord.Embed], discord.ui.View | None]:
+    """One embed per statement; each statement's quote shares the 6000-character message budget."""
+    if not entries:
+        who = f" by “{inline(speaker)}”" if speaker else ""
+        embed = discord.Embed(
+            title=clip(f"Latest statements: {inline(topic.title)}", 256),
+            colour=COLOUR,
+            description=f"No statements{who} have been logged for this topic.",
+        )
+        return [embed], None
+    budget = (EMBED_TOTAL_MAX - 400) // len(entries)
+    embeds: list[discord.Embed] = []
+    for i, st in enumerate(entries):
+        embed = discord.Embed(colour=COLOUR if st.edited_at is None else discord.Colour.orange())
+        if i == 0:
+            shown = f" by “{inline(speaker)}”" if speaker else ""
+            embed.title = clip(f"Latest statements{shown}: {inline(topic.title)}", 256)
+        head = f"{speaker_line(st)} · **{when(st)}** · `{short_id(st)}`{corrected_marker(st, timezone)}\n"
+        kind = {"quote": "Quote", "paraphrase": "Paraphrase", "summary": "Summary"}.get(st.statement_kind or "", "")
+        tail = f"\n-# {kind}{' · ' + inline(st.context) if st.context else ''} · Source: {source_text(st)}"
+        room = max(min(budget, EMBED_DESCRIPTION_MAX) - len(head) - len(tail) - 2, 40)
+        embed.description = f"{head}> {clip(inline(st.text or ''), room).replace(chr(10), chr(10) + '> ')}{tail}"
+        embeds.append(embed)
+    pages = page_count(total, per_page)
+    embeds[-1].set_footer(text=f"{topic.slug} · page {page + 1} of {pages} · {total} statements · newest first")
+    assert topic.id is not None
+    topic_id = topic.id
+    view = _pager(page, pages, lambda p: custom_ids.latest_id(topic_id, p, per_page, speaker)) if pages > 1 else None
+    return embeds, view
+
+
+def chronology_page(
+    topic: Topic,
+    entries: Sequence[Entry],
+    *,
+    total: int,
+    page: int,
+    per_page: int,
+    since: dt.date | None,
+    until: dt.date | None,
+    timezone: str,
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    embed = discord.Embed(title=clip(f"Chronology: {inline(topic.title)}", 256), colour=COLOUR)
+    if entries:
+        budget = (EMBED_DESCRIPTION_MAX - 100) // len(entries) - 2
+        embed.description = "\n\n".join(entry_summary(e, budget=budget, timezone=timezone) for e in entries)
+    else:
+        embed.description = "Nothing logged in this period." if (since or until) else "Nothing logged yet."
+    span = ""
+    if since or until:
+        span = f" · from {since.isoformat() if since else 'the start'} to {until.isoformat() if until else 'now'}"
+    pages = page_count(total, per_page)
+    embed.set_footer(text=f"{topic.slug} · page {page + 1} of {pages} · {total} entries · oldest first{span}")
+    assert topic.id is not None
+    topic_id = topic.id
+    view = _pager(page, pages, lambda p: custom_ids.chronology_id(topic_id, p, since, until)) if pages > 1 else None
+    return embed, view
+
+
+def topics_page(
+    rows: Sequence[TopicRow], *, total: int, page: int, per_page: int, guild_name: str
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    embed = discord.Embed(title=clip(f"Tracked topics · {inline(guild_name)}", 256), colour=COLOUR)
+    if not rows:
+        embed.description = "No topics yet. Editors can add one with `/topic create` or `/topic import-seed`."
+    else:
+        budget = (EMBED_DESCRIPTION_MAX - 100) // len(rows) - 2
+        lines = []
+        for row in rows:
+            info = status_info(row.status.status or "") if row.status else None
+            status = f"{info.emoji} {info.label} (since {when(row.status)})" if info and row.status else "no status yet"
+            lines.append(clip(f"**`{row.topic.slug}`** {inline(row.topic.title)} — {status}", budget))
+        embed.description = "\n".join(lines)
+    pages = page_count(total, per_page)
+    embed.set_footer(text=f"page {page + 1} of {pages} · {total} topics · /status <topic> for details")
+    return embed, (_pager(page, pages, custom_ids.topics_id) if pages > 1 else None)

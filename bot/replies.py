@@ -1,0 +1,60 @@
+"""Sending replies: one place that applies the rules every message must follow."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import discord
+
+from bot.render.text import CONTENT_MAX, NO_MENTIONS, clip
+
+log = logging.getLogger(__name__)
+
+
+async def reply(
+    interaction: discord.Interaction,
+    *,
+    content: str | None = None,
+    embeds: Sequence[discord.Embed] = (),
+    view: discord.ui.View | None = None,
+    ephemeral: bool = False,
+) -> None:
+    """Answer an interaction whether or not it was deferred; never pings anyone."""
+    content = clip(content, CONTENT_MAX) if content else None
+    kwargs: dict[str, object] = {"content": content, "embeds": list(embeds), "allowed_mentions": NO_MENTIONS}
+    if view is not None:
+        kwargs["view"] = view
+    if interaction.response.is_done():
+        await interaction.followup.send(ephemeral=ephemeral, **kwargs)  # type: ignore[arg-type]
+    else:
+        await interaction.response.send_message(ephemeral=ephemeral, **kwargs)  # type: ignore[arg-type]
+
+
+async def update(
+    interaction: discord.Interaction,
+    *,
+    content: str | None = None,
+    embeds: Sequence[discord.Embed] = (),
+    view: discord.ui.View | None = None,
+) -> None:
+    """Replace the message a component belongs to (pagination)."""
+    await interaction.response.edit_message(
+        content=clip(content, CONTENT_MAX) if content else None,
+        embeds=list(embeds),
+        view=view,
+        allowed_mentions=NO_MENTIONS,
+    )
+
+
+async def error(interaction: discord.Interaction, message: str) -> None:
+    """A short ephemeral error; the interaction may already have been acknowledged."""
+    text = clip(message, CONTENT_MAX)
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException:
+        # The interaction token may have expired; the log already has the cause.
+        log.warning("could not deliver an error message for interaction %s", interaction.id)

@@ -1,0 +1,78 @@
+"""Start-up: settings -> database (migrated) -> bot, passed in explicitly; and the db/seed commands."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import discord
+
+from bot.settings import Settings
+from db import migrate
+from db.engine import Database
+from db.newsrooms import ensure_newsroom
+from db.seeds import SeedError, apply_seed, available_seeds, load_seed_file
+
+log = logging.getLogger(__name__)
+
+
+def apply_api_base(settings: Settings) -> None:
+    """Point discord.py's HTTP routes at another API host (a staging proxy or a local stand-in)."""
+    if settings.discord_api_base_url:
+        discord.http.Route.BASE = settings.discord_api_base_url.rstrip("/")
+
+
+async def open_database(settings: Settings) -> Database:
+    database = Database(settings.resolved_database_url)
+    await migrate.upgrade(database)
+    return database
+
+
+async def run_bot(settings: Settings) -> int:
+    from bot.client import NewsBot
+
+    apply_api_base(settings)
+    database = await open_database(settings)
+    bot = NewsBot(settings=settings, database=database, sync_commands=True)
+    assert settings.discord_token is not None
+    try:
+        async with bot:
+            await bot.start(settings.discord_token.get_secret_value())
+    except discord.LoginFailure:
+        print("Discord rejected DISCORD_TOKEN: check the token in the developer portal.", file=sys.stderr)
+        return 2
+    finally:
+        await database.dispose()
+    return 0
+
+
+async def db_command(settings: Settings, command: str) -> int:
+    database = Database(settings.resolved_database_url)
+    try:
+        if command == "upgrade":
+            await migrate.upgrade(database)
+        print(f"schema revision: {await migrate.current_revision(database)}")
+    finally:
+        await database.dispose()
+    return 0
+
+
+async def seed_command(settings: Settings, *, files: list[Path], guild_id: int) -> int:
+    paths = files or list(available_seeds().values())
+    try:
+        stories = [load_seed_file(path) for path in paths]
+    except SeedError as exc:
+        print(f"seed: {exc}", file=sys.stderr)
+        return 1
+    database = await open_database(settings)
+    try:
+        async with database.write() as session:
+            await ensure_newsroom(session, guild_id=guild_id)
+            results = [await apply_seed(session, newsroom_id=guild_id, story=story) for story in stories]
+    finally:
+        await database.dispose()
+    for result in results:
+        state = "created" if result.topic_created else "present"
+        print(f"{result.story}: topic {state}, {result.entries_added} entries added (guild {guild_id})")
+    return 0

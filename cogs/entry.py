@@ -1,0 +1,164 @@
+"""/entry edit|retract|restore|history: corrections in the open, each one recorded in the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import replies
+from bot.client import NewsBot
+from bot.errors import InvalidInput
+from bot.options import actor_of, bot_of, guild_id_of, guild_name_of, parse_date_option, today_in
+from bot.render import editor as render
+from bot.validation import clean_text, clean_url, parse_entry_ref, require_text, text_option
+from db import editing
+from db.models import StatementKind
+from db.vocabulary import Status
+
+Str = app_commands.Range
+OptReason = text_option("reason")
+OptText = text_option("text")
+
+
+# Field name shown to editors -> (column, which kinds it applies to).
+EDITABLE: dict[str, tuple[str, frozenset[str]]] = {
+    "date": ("date", frozenset({"status", "statement", "event"})),
+    "end": ("end_date", frozenset({"event"})),
+    "source": ("source_name", frozenset({"status", "statement", "event"})),
+    "url": ("source_url", frozenset({"status", "statement", "event"})),
+    "status": ("status", frozenset({"status"})),
+    "note": ("note", frozenset({"status"})),
+    "speaker": ("speaker", frozenset({"statement"})),
+    "role": ("speaker_role", frozenset({"statement"})),
+    "organisation": ("speaker_org", frozenset({"statement"})),
+    "kind": ("statement_kind", frozenset({"statement"})),
+    "text": ("text", frozenset({"statement"})),
+    "context": ("context", frozenset({"statement"})),
+    "headline": ("headline", frozenset({"event"})),
+    "details": ("details", frozenset({"event"})),
+}
+REQUIRED = frozenset({"note", "speaker", "text", "headline", "status", "kind", "date"})
+
+
+def parse_field_value(field: str, value: str, *, reference: Any) -> Any:
+    """The new value for a field, validated exactly as when it was first logged."""
+    if field in ("date", "end"):
+        if field == "end" and value.strip() == "-":
+            return None
+        return parse_date_option(field, value, reference=reference)
+    if field == "url":
+        return None if value.strip() == "-" else clean_url(value)
+    if field == "status":
+        try:
+            return Status(value.strip().lower().replace(" ", "_")).value
+        except ValueError:
+            raise InvalidInput("`status` must be one of: " + ", ".join(s.value for s in Status)) from None
+    if field == "kind":
+        try:
+            return StatementKind(value.strip().lower()).value
+        except ValueError:
+            raise InvalidInput("`kind` must be quote, paraphrase or summary.") from None
+    if field in REQUIRED:
+        return require_text(field, value)
+    if value.strip() == "-":
+        return "" if field == "source" else None
+    cleaned = clean_text(field, value)
+    return cleaned if cleaned is not None or field != "source" else ""
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_messages=True)
+class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors: correct, retract or inspect"):
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    def _where(self, interaction: discord.Interaction) -> dict[str, Any]:
+        return {
+            "guild_id": guild_id_of(interaction),
+            "guild_name": guild_name_of(interaction),
+            "actor": actor_of(interaction),
+        }
+
+    @app_commands.command(name="edit", description="Correct one field of an entry; readers see it marked corrected")
+    @app_commands.describe(
+        id="The entry id, e.g. #42",
+        field="Which field to correct",
+        value="The corrected value ('-' clears an optional field)",
+        reason="Why it was corrected (max 500)",
+    )
+    @app_commands.choices(field=[app_commands.Choice(name=name, value=name) for name in EDITABLE])
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        id: Str[str, 1, 20],
+        field: app_commands.Choice[str],
+        value: OptText,
+        reason: OptReason | None = None,
+    ) -> None:
+        entry_id = parse_entry_ref(id)
+        column, kinds = EDITABLE[field.value]
+        reference = today_in("UTC", bot_of(interaction).clock())
+        new_value = parse_field_value(field.value, value, reference=reference)
+        changed = await editing.edit_entry(
+            bot_of(interaction).database,
+            entry_id=entry_id,
+            changes={column: new_value},
+            reason=clean_text("reason", reason),
+            allowed_kinds=kinds,
+            field_label=field.value,
+            **self._where(interaction),
+        )
+        content, embed = render.changed_entry(
+            changed.entry, changed.topic, timezone=changed.timezone, action="entry.edit"
+        )
+        await replies.reply(interaction, content=content, embeds=[embed])
+
+    @app_commands.command(name="retract", description="Withdraw an entry from reader views; it stays in history")
+    @app_commands.describe(id="The entry id, e.g. #42", reason="Why it is retracted (shown in history, max 500)")
+    async def retract(self, interaction: discord.Interaction, id: Str[str, 1, 20], reason: OptReason) -> None:
+        changed = await editing.retract_entry(
+            bot_of(interaction).database,
+            entry_id=parse_entry_ref(id),
+            reason=require_text("reason", reason),
+            **self._where(interaction),
+        )
+        content, embed = render.changed_entry(
+            changed.entry, changed.topic, timezone=changed.timezone, action="entry.retract"
+        )
+        await replies.reply(interaction, content=content, embeds=[embed])
+
+    @app_commands.command(name="restore", description="Bring a retracted entry back into reader views")
+    @app_commands.describe(id="The entry id, e.g. #42", reason="Why it is restored (max 500)")
+    async def restore(
+        self,
+        interaction: discord.Interaction,
+        id: Str[str, 1, 20],
+        reason: OptReason | None = None,
+    ) -> None:
+        changed = await editing.restore_entry(
+            bot_of(interaction).database,
+            entry_id=parse_entry_ref(id),
+            reason=clean_text("reason", reason),
+            **self._where(interaction),
+        )
+        content, embed = render.changed_entry(
+            changed.entry, changed.topic, timezone=changed.timezone, action="entry.restore"
+        )
+        await replies.reply(interaction, content=content, embeds=[embed])
+
+    @app_commands.command(name="history", description="Every change to an entry: who, when, before and after")
+    @app_commands.describe(id="The entry id, e.g. #42", private="Only you see the answer")
+    async def history(self, interaction: discord.Interaction, id: Str[str, 1, 20], private: bool = True) -> None:
+        history = await editing.entry_history(
+            bot_of(interaction).database, guild_id=guild_id_of(interaction), entry_id=parse_entry_ref(id)
+        )
+        embed = render.entry_history(history.entry, history.topic, history.records, timezone=history.timezone)
+        await replies.reply(interaction, embeds=[embed], ephemeral=private)
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(EntryCog(bot))

@@ -1,0 +1,292 @@
+"""/log status|statement|event: editors record developments. Also the Undo button and statement modal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import replies
+from bot.client import NewsBot
+from bot.errors import InvalidInput
+from bot.failures import report
+from bot.options import (
+    actor_of,
+    bot_of,
+    guild_id_of,
+    guild_name_of,
+    parse_date_option,
+    speaker_autocomplete,
+    today_in,
+    topic_autocomplete,
+)
+from bot.render import custom_ids
+from bot.render import editor as render
+from bot.render.text import clip
+from bot.validation import LIMITS, clean_text, clean_url, require_text, text_option
+from db import editing
+from db.drafts import EntryDraft
+from db.editing import UNDO_WINDOW
+from db.models import EntryKind, StatementKind
+from db.newsrooms import get_newsroom
+from db.vocabulary import STATUS_INFO
+
+STATUS_CHOICES = [app_commands.Choice(name=f"{info.label}", value=status.value) for status, info in STATUS_INFO.items()]
+KIND_CHOICES = [app_commands.Choice(name=k.value.capitalize(), value=k.value) for k in StatementKind]
+
+Str = app_commands.Range
+OptContext = text_option("context")
+OptDate = text_option("date")
+OptDetails = text_option("details")
+OptHeadline = text_option("headline")
+OptNote = text_option("note")
+OptOrganisation = text_option("organisation")
+OptRole = text_option("role")
+OptSource = text_option("source")
+OptSpeaker = text_option("speaker")
+OptText = text_option("text")
+OptUrl = text_option("url")
+
+
+async def _reference_date(interaction: discord.Interaction) -> dt.date:
+    bot = bot_of(interaction)
+    async with bot.database.read() as session:
+        newsroom = await get_newsroom(session, guild_id=guild_id_of(interaction))
+    return today_in(newsroom.timezone if newsroom else "UTC", bot.clock())
+
+
+async def _dates(interaction: discord.Interaction, date: str | None, end: str | None = None) -> tuple[Any, Any]:
+    reference = await _reference_date(interaction)
+    start = (
+        parse_date_option("date", date, reference=reference)
+        if date
+        else parse_date_option("date", "today", reference=reference)
+    )
+    finish = parse_date_option("end", end, reference=reference) if end else None
+    if finish is not None and finish.latest < start.earliest:
+        raise InvalidInput("`end` is before `date`.")
+    return start, finish
+
+
+async def store_and_reply(interaction: discord.Interaction, *, topic: str, draft: EntryDraft) -> None:
+    bot = bot_of(interaction)
+    logged = await editing.log_entry(
+        bot.database,
+        guild_id=guild_id_of(interaction),
+        guild_name=guild_name_of(interaction),
+        actor=actor_of(interaction),
+        topic_query=topic,
+        draft=draft,
+    )
+    content, embed, view = render.logged_entry(
+        logged.entry,
+        logged.topic,
+        timezone=logged.timezone,
+        created=logged.created,
+        undo_expires=bot.clock() + UNDO_WINDOW,
+    )
+    await replies.reply(interaction, content=content, embeds=[embed], view=view, ephemeral=not logged.created)
+
+
+class StatementTextModal(discord.ui.Modal):
+    """Opened when /log statement has no `text`: a long field is easier to write in than an option."""
+
+    text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="What was said",
+        style=discord.TextStyle.paragraph,
+        max_length=LIMITS["text"],
+        required=True,
+        placeholder="The quote, paraphrase or summary, as you want readers to see it",
+    )
+
+    def __init__(self, *, topic: str, draft: EntryDraft) -> None:
+        super().__init__(title=clip(f"Statement by {draft.speaker}", 45), timeout=15 * 60)
+        self.topic = topic
+        self.draft = draft
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        self.draft.text = require_text("text", self.text.value)
+        await store_and_reply(interaction, topic=self.topic, draft=self.draft)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await report(interaction, error)
+
+
+class UndoButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.UNDO_TEMPLATE):
+    def __init__(self, entry_id: int, author_id: int, expires: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Undo",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"{custom_ids.PREFIX}:undo:{entry_id}:{author_id}:{expires}",
+            )
+        )
+        self.entry_id, self.author_id, self.expires = entry_id, author_id, expires
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> UndoButton:
+        return cls(int(match["entry"]), int(match["author"]), int(match["expires"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            bot = bot_of(interaction)
+            changed = await editing.undo_entry(
+                bot.database,
+                guild_id=guild_id_of(interaction),
+                guild_name=guild_name_of(interaction),
+                actor=actor_of(interaction),
+                entry_id=self.entry_id,
+                author_id=self.author_id,
+                expires=dt.datetime.fromtimestamp(self.expires, dt.UTC),
+                now=bot.clock(),
+            )
+            content, embed = render.changed_entry(
+                changed.entry, changed.topic, timezone=changed.timezone, action="entry.undo"
+            )
+            await replies.update(interaction, content=content, embeds=[embed], view=None)
+        except Exception as exc:
+            await report(interaction, exc)
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_messages=True)
+class Log(commands.GroupCog, group_name="log", group_description="Editors: record a development on a story"):
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(UndoButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(UndoButton)
+
+    @app_commands.command(name="status", description="Record a change in a story's status")
+    @app_commands.describe(
+        topic="The story",
+        status="The new status",
+        note="Why: what was decided or said (max 1000)",
+        date="When it took effect, e.g. 2023-09-11, Sep 2023, autumn 2023 (default: today)",
+        source="Who or what reported it (max 200)",
+        url="Link to the source (http or https)",
+    )
+    @app_commands.choices(status=STATUS_CHOICES)
+    @app_commands.autocomplete(topic=topic_autocomplete)
+    async def log_status(
+        self,
+        interaction: discord.Interaction,
+        topic: Str[str, 1, 100],
+        status: app_commands.Choice[str],
+        note: OptNote,
+        date: OptDate | None = None,
+        source: OptSource | None = None,
+        url: OptUrl | None = None,
+    ) -> None:
+        start, _ = await _dates(interaction, date)
+        draft = EntryDraft(
+            kind=EntryKind.STATUS,
+            date=start,
+            status=status.value,
+            note=require_text("note", note),
+            source_name=clean_text("source", source) or "",
+            source_url=clean_url(url),
+        )
+        await store_and_reply(interaction, topic=topic, draft=draft)
+
+    @app_commands.command(name="statement", description="Record an official statement (leave text empty to type it)")
+    @app_commands.describe(
+        topic="The story",
+        speaker="Who said it (suggestions: speakers already logged)",
+        role="Their role at the time (default: their last logged role)",
+        organisation="Their organisation at the time (default: their last logged one)",
+        kind="Quote (exact words), paraphrase or summary (default: quote)",
+        text="What was said; leave empty to write it in a larger box (max 4000)",
+        date="When it was said, e.g. 2023-09-11, Sept 11, Sep 2023 (default: today)",
+        context="Where: e.g. interview with a British newspaper (max 200)",
+        source="Who or what reported it (max 200)",
+        url="Link to the source (http or https)",
+    )
+    @app_commands.choices(kind=KIND_CHOICES)
+    @app_commands.autocomplete(topic=topic_autocomplete, speaker=speaker_autocomplete)
+    async def log_statement(
+        self,
+        interaction: discord.Interaction,
+        topic: Str[str, 1, 100],
+        speaker: OptSpeaker,
+        role: OptRole | None = None,
+        organisation: OptOrganisation | None = None,
+        kind: app_commands.Choice[str] | None = None,
+        text: OptText | None = None,
+        date: OptDate | None = None,
+        context: OptContext | None = None,
+        source: OptSource | None = None,
+        url: OptUrl | None = None,
+    ) -> None:
+        start, _ = await _dates(interaction, date)
+        draft = EntryDraft(
+            kind=EntryKind.STATEMENT,
+            date=start,
+            speaker=require_text("speaker", speaker),
+            speaker_role=clean_text("role", role),
+            speaker_org=clean_text("organisation", organisation),
+            statement_kind=(kind.value if kind else StatementKind.QUOTE.value),
+            context=clean_text("context", context),
+            source_name=clean_text("source", source) or "",
+            source_url=clean_url(url),
+        )
+        if text is None:
+            await editing.check_can_log(
+                self.bot.database,
+                guild_id=guild_id_of(interaction),
+                guild_name=guild_name_of(interaction),
+                actor=actor_of(interaction),
+                topic_query=topic,
+            )
+            await interaction.response.send_modal(StatementTextModal(topic=topic, draft=draft))
+            return
+        draft.text = require_text("text", text)
+        await store_and_reply(interaction, topic=topic, draft=draft)
+
+    @app_commands.command(name="event", description="Record an event in a story's chronology")
+    @app_commands.describe(
+        topic="The story",
+        headline="What happened, in a line (max 200)",
+        details="More detail (max 1000)",
+        date="When, e.g. 2023-09-11, Sep 2023, autumn 2023 (default: today)",
+        end="When it ended, for events that span time",
+        source="Who or what reported it (max 200)",
+        url="Link to the source (http or https)",
+    )
+    @app_commands.autocomplete(topic=topic_autocomplete)
+    async def log_event(
+        self,
+        interaction: discord.Interaction,
+        topic: Str[str, 1, 100],
+        headline: OptHeadline,
+        details: OptDetails | None = None,
+        date: OptDate | None = None,
+        end: OptDate | None = None,
+        source: OptSource | None = None,
+        url: OptUrl | None = None,
+    ) -> None:
+        start, finish = await _dates(interaction, date, end)
+        draft = EntryDraft(
+            kind=EntryKind.EVENT,
+            date=start,
+            end_date=finish,
+            headline=require_text("headline", headline),
+            details=clean_text("details", details),
+            source_name=clean_text("source", source) or "",
+            source_url=clean_url(url),
+        )
+        await store_and_reply(interaction, topic=topic, draft=draft)
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(Log(bot))

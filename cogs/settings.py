@@ -1,0 +1,87 @@
+"""/settings editor-role|timezone|show: server managers configure the newsroom."""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import replies
+from bot.client import NewsBot
+from bot.errors import InvalidInput
+from bot.options import actor_of, bot_of, guild_id_of, guild_name_of
+from bot.render import editor as render
+from bot.render.text import AUTOCOMPLETE_MAX
+from db import editing
+
+
+@functools.cache
+def _zones() -> tuple[str, ...]:
+    # Read once: listing the tz database touches the disk.
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def clean_timezone(value: str) -> str:
+    name = value.strip()
+    if name not in _zones():
+        raise InvalidInput(f"`{name[:64]}` is not a time zone name. Use an IANA name such as Europe/London or UTC.")
+    return name
+
+
+async def timezone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    needle = current.strip().lower()
+    matches = [z for z in _zones() if needle in z.lower()][:AUTOCOMPLETE_MAX]
+    return [app_commands.Choice(name=z, value=z) for z in matches]
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class SettingsCog(commands.GroupCog, group_name="settings", group_description="Server managers: newsroom settings"):
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="editor-role", description="Set the role whose members may log and correct entries")
+    @app_commands.describe(role="The editor role (members with Manage Server are always editors)")
+    async def editor_role(self, interaction: discord.Interaction, role: discord.Role) -> None:
+        if role.is_default():
+            raise InvalidInput("@everyone can't be the editor role; pick or create a dedicated role.")
+        newsroom = await editing.set_editor_role(
+            bot_of(interaction).database,
+            guild_id=guild_id_of(interaction),
+            guild_name=guild_name_of(interaction),
+            actor=actor_of(interaction),
+            role_id=role.id,
+        )
+        await replies.reply(
+            interaction, content="Editor role saved.", embeds=[render.settings_embed(newsroom)], ephemeral=True
+        )
+
+    @app_commands.command(name="timezone", description="Set the newsroom's time zone (dates and digests use it)")
+    @app_commands.describe(timezone="IANA time zone, e.g. Europe/London")
+    @app_commands.autocomplete(timezone=timezone_autocomplete)
+    async def timezone(self, interaction: discord.Interaction, timezone: app_commands.Range[str, 1, 64]) -> None:
+        newsroom = await editing.set_timezone(
+            bot_of(interaction).database,
+            guild_id=guild_id_of(interaction),
+            guild_name=guild_name_of(interaction),
+            actor=actor_of(interaction),
+            timezone=clean_timezone(timezone),
+        )
+        await replies.reply(
+            interaction, content="Time zone saved.", embeds=[render.settings_embed(newsroom)], ephemeral=True
+        )
+
+    @app_commands.command(name="show", description="Show the newsroom's settings")
+    async def show(self, interaction: discord.Interaction) -> None:
+        newsroom = await editing.newsroom_settings(
+            bot_of(interaction).database, guild_id=guild_id_of(interaction), guild_name=guild_name_of(interaction)
+        )
+        await replies.reply(interaction, embeds=[render.settings_embed(newsroom)], ephemeral=True)
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(SettingsCog(bot))

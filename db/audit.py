@@ -1,0 +1,101 @@
+"""The append-only audit log: every change writes one record in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from db.models import AuditRecord, Entry, Topic
+
+ENTRY_FIELDS = (
+    "kind",
+    "topic_id",
+    "date_precision",
+    "date_earliest",
+    "date_latest",
+    "end_precision",
+    "end_earliest",
+    "end_latest",
+    "status",
+    "note",
+    "speaker",
+    "speaker_role",
+    "speaker_org",
+    "statement_kind",
+    "text",
+    "context",
+    "headline",
+    "details",
+    "source_name",
+    "source_url",
+    "retracted_at",
+    "retraction_reason",
+)
+TOPIC_FIELDS = ("slug", "title", "aliases", "summary", "next_step", "background", "archived")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def snapshot(row: Entry | Topic) -> dict[str, Any]:
+    fields = ENTRY_FIELDS if isinstance(row, Entry) else TOPIC_FIELDS
+    return {name: _jsonable(getattr(row, name)) for name in fields}
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    newsroom_id: int,
+    action: str,
+    actor_id: int,
+    interaction_id: int | None,
+    entry: Entry | None = None,
+    topic: Topic | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+    at: dt.datetime | None = None,
+) -> AuditRecord:
+    audit = AuditRecord(
+        newsroom_id=newsroom_id,
+        entry_id=entry.id if entry is not None else None,
+        topic_id=topic.id if topic is not None else (entry.topic_id if entry is not None else None),
+        action=action,
+        actor_id=actor_id,
+        interaction_id=interaction_id,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    if at is not None:
+        audit.at = at
+    session.add(audit)
+    await session.flush()
+    return audit
+
+
+async def entry_history(session: AsyncSession, *, newsroom_id: int, entry_id: int) -> list[AuditRecord]:
+    stmt = (
+        select(AuditRecord)
+        .where(AuditRecord.newsroom_id == newsroom_id, AuditRecord.entry_id == entry_id)
+        .order_by(col(AuditRecord.id))
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def topic_history(
+    session: AsyncSession, *, newsroom_id: int, topic_id: int, limit: int = 50
+) -> list[AuditRecord]:
+    stmt = (
+        select(AuditRecord)
+        .where(AuditRecord.newsroom_id == newsroom_id, AuditRecord.topic_id == topic_id)
+        .order_by(col(AuditRecord.id).desc())
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())

@@ -1,0 +1,51 @@
+"""The shapes editors submit, already validated; separate from the table models they become."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.fuzzydate import FuzzyDate
+from db.models import EntryKind
+
+
+@dataclass(slots=True)
+class EntryDraft:
+    kind: EntryKind
+    date: FuzzyDate
+    source_name: str = ""
+    source_url: str | None = None
+    # status change
+    status: str | None = None
+    note: str | None = None
+    # statement
+    speaker: str | None = None
+    speaker_role: str | None = None
+    speaker_org: str | None = None
+    statement_kind: str | None = None
+    text: str | None = None
+    context: str | None = None
+    # event
+    headline: str | None = None
+    details: str | None = None
+    end_date: FuzzyDate | None = None
+
+
+@dataclass(slots=True)
+class TopicDraft:
+    slug: str
+    title: str
+    aliases: list[str] = field(default_factory=list)
+    summary: str = ""
+    next_step: str = ""
+    background: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting, as Discord told us in the interaction; checked against the newsroom's settings."""
+
+    user_id: int
+    role_ids: frozenset[int] = frozenset()
+    manage_guild: bool = False
+    interaction_id: int | None = None

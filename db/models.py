@@ -1,0 +1,168 @@
+"""Table models. Every row belongs to one newsroom (a Discord guild) and carries its id.
+
+Status changes, statements and events share one `entry` table with a `kind` discriminator: the
+chronology, corrections, retractions and the digest all treat them as one stream ordered by date,
+so one indexed table serves every read path without a UNION. Kind-specific columns are nullable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.fuzzydate import FuzzyDate
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class EntryKind(enum.StrEnum):
+    STATUS = "status"
+    STATEMENT = "statement"
+    EVENT = "event"
+
+
+class StatementKind(enum.StrEnum):
+    QUOTE = "quote"
+    PARAPHRASE = "paraphrase"
+    SUMMARY = "summary"
+
+
+class Newsroom(SQLModel, table=True):
+    # The guild id is the primary key: a newsroom is a guild, never anything else.
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    name: str = Field(default="", max_length=100)
+    timezone: str = Field(default="UTC", max_length=64)
+    editor_role_id: int | None = Field(default=None, sa_type=BigInteger)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Topic(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("newsroom_id", "slug", name="uq_topic_newsroom_slug"),
+        Index("ix_topic_newsroom_archived_slug", "newsroom_id", "archived", "slug"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    newsroom_id: int = Field(sa_type=BigInteger, foreign_key="newsroom.id")
+    slug: str = Field(max_length=32)
+    title: str = Field(max_length=200)
+    aliases: list[str] = Field(default_factory=list, sa_type=JSON)
+    summary: str = Field(default="", max_length=1000)
+    next_step: str = Field(default="", max_length=500)
+    background: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    # Lower-cased slug, title and aliases joined, so autocomplete is one indexed-scope LIKE.
+    search_text: str = Field(default="", max_length=2000)
+    archived: bool = Field(default=False)
+    created_by: int = Field(default=0, sa_type=BigInteger)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Entry(SQLModel, table=True):
+    __table_args__ = (
+        # Chronology and "latest" reads: one topic's live entries in date order.
+        Index("ix_entry_topic_date", "topic_id", "date_earliest", "date_latest", "id"),
+        Index("ix_entry_topic_kind_date", "topic_id", "kind", "date_earliest", "date_latest", "id"),
+        # Digest reads: what changed in a newsroom since a point in time.
+        Index("ix_entry_newsroom_updated", "newsroom_id", "updated_at"),
+        Index("ix_entry_newsroom_speaker", "newsroom_id", "speaker_key"),
+        UniqueConstraint("newsroom_id", "seed_key", name="uq_entry_newsroom_seed"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    newsroom_id: int = Field(sa_type=BigInteger, foreign_key="newsroom.id")
+    topic_id: int = Field(foreign_key="topic.id")
+    kind: str = Field(max_length=16)
+
+    date_precision: str = Field(max_length=16)
+    date_earliest: dt.date
+    date_latest: dt.date
+    end_precision: str | None = Field(default=None, max_length=16)
+    end_earliest: dt.date | None = None
+    end_latest: dt.date | None = None
+
+    # status changes
+    status: str | None = Field(default=None, max_length=32)
+    note: str | None = Field(default=None, max_length=1000)
+    # statements
+    speaker: str | None = Field(default=None, max_length=100)
+    speaker_key: str | None = Field(default=None, max_length=100)
+    speaker_role: str | None = Field(default=None, max_length=150)
+    speaker_org: str | None = Field(default=None, max_length=150)
+    statement_kind: str | None = Field(default=None, max_length=16)
+    text: str | None = Field(default=None, max_length=4000)
+    context: str | None = Field(default=None, max_length=200)
+    # events
+    headline: str | None = Field(default=None, max_length=200)
+    details: str | None = Field(default=None, max_length=1000)
+
+    source_name: str = Field(default="", max_length=200)
+    source_url: str | None = Field(default=None, max_length=500)
+
+    created_by: int = Field(default=0, sa_type=BigInteger)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+    edited_at: dt.datetime | None = None
+    retracted_at: dt.datetime | None = None
+    retraction_reason: str | None = Field(default=None, max_length=500)
+    # The interaction that created it: a retried delivery of the same interaction cannot store twice.
+    interaction_id: int | None = Field(default=None, sa_type=BigInteger, unique=True)
+    seed_key: str | None = Field(default=None, max_length=100)
+
+    @property
+    def date(self) -> FuzzyDate:
+        return FuzzyDate.from_storage(self.date_precision, self.date_earliest, self.date_latest)
+
+    @property
+    def end_date(self) -> FuzzyDate | None:
+        if self.end_precision is None or self.end_earliest is None or self.end_latest is None:
+            return None
+        return FuzzyDate.from_storage(self.end_precision, self.end_earliest, self.end_latest)
+
+    def set_date(self, value: FuzzyDate) -> None:
+        self.date_precision = value.precision.value
+        self.date_earliest = value.earliest
+        self.date_latest = value.latest
+
+    def set_end_date(self, value: FuzzyDate | None) -> None:
+        self.end_precision = value.precision.value if value else None
+        self.end_earliest = value.earliest if value else None
+        self.end_latest = value.latest if value else None
+
+
+class AuditRecord(SQLModel, table=True):
+    """Append-only: the bot has no code path that updates or deletes these rows."""
+
+    __tablename__ = "audit_record"
+    __table_args__ = (
+        Index("ix_audit_entry", "entry_id", "id"),
+        Index("ix_audit_topic", "topic_id", "id"),
+        Index("ix_audit_newsroom_at", "newsroom_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    newsroom_id: int = Field(sa_type=BigInteger, foreign_key="newsroom.id")
+    entry_id: int | None = Field(default=None, foreign_key="entry.id")
+    topic_id: int | None = Field(default=None, foreign_key="topic.id")
+    action: str = Field(max_length=32)
+    actor_id: int = Field(default=0, sa_type=BigInteger)
+    interaction_id: int | None = Field(default=None, sa_type=BigInteger)
+    at: dt.datetime = Field(default_factory=utcnow)
+    before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class AppState(SQLModel, table=True):
+    __tablename__ = "app_state"
+
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(max_length=200)
+    updated_at: dt.datetime = Field(default_factory=utcnow)

@@ -1,0 +1,145 @@
+"""Read services used by the reader commands: one call per command, one short read session each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.errors import TopicNotFound
+from db import entries as entry_queries
+from db import topics as topic_queries
+from db.engine import Database
+from db.models import Entry, Newsroom, Topic
+from db.newsrooms import get_newsroom
+
+
+@dataclass(slots=True)
+class Page:
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def offset(self) -> int:
+        return self.number * self.per_page
+
+
+@dataclass(slots=True)
+class StatusResult:
+    timezone: str
+    card: entry_queries.TopicCard
+    history: list[Entry] | None
+
+
+@dataclass(slots=True)
+class EntryListResult:
+    timezone: str
+    topic: Topic
+    entries: list[Entry]
+    page: Page
+
+
+@dataclass(slots=True)
+class TopicListResult:
+    rows: list[topic_queries.TopicRow]
+    page: Page
+
+
+def _timezone(newsroom: Newsroom | None) -> str:
+    return newsroom.timezone if newsroom is not None else "UTC"
+
+
+def _clamp_page(page: int, per_page: int, total: int) -> int:
+    last = max((total - 1) // per_page, 0)
+    return min(max(page, 0), last)
+
+
+async def _topic(session, *, guild_id: int, query: str | None, topic_id: int | None) -> Topic:  # type: ignore[no-untyped-def]
+    if topic_id is not None:
+        topic = await topic_queries.get_topic(session, newsroom_id=guild_id, topic_id=topic_id)
+        if topic is None:
+            raise TopicNotFound(f"#{topic_id}")
+        return topic
+    # Archived topics stay readable by exact name: their history is still the record.
+    return await topic_queries.resolve_topic(session, newsroom_id=guild_id, query=query or "", include_archived=True)
+
+
+async def status(db: Database, *, guild_id: int, query: str, history: bool = False) -> StatusResult:
+    async with db.read() as session:
+        newsroom = await get_newsroom(session, guild_id=guild_id)
+        topic = await _topic(session, guild_id=guild_id, query=query, topic_id=None)
+        card = await entry_queries.topic_card(session, topic=topic)
+        past = await entry_queries.status_history(session, topic_id=topic.id) if history and topic.id else None
+    return StatusResult(_timezone(newsroom), card, past)
+
+
+async def latest(
+    db: Database,
+    *,
+    guild_id: int,
+    query: str | None = None,
+    topic_id: int | None = None,
+    speaker: str | None = None,
+    page: int = 0,
+    per_page: int = 5,
+) -> EntryListResult:
+    async with db.read() as session:
+        newsroom = await get_newsroom(session, guild_id=guild_id)
+        topic = await _topic(session, guild_id=guild_id, query=query, topic_id=topic_id)
+        assert topic.id is not None
+        rows, total = await entry_queries.latest_statements(
+            session, topic_id=topic.id, speaker=speaker, offset=page * per_page, limit=per_page
+        )
+        if not rows and total and page > 0:
+            # The list shrank since the button was drawn: show the last page that exists.
+            page = _clamp_page(page, per_page, total)
+            rows, total = await entry_queries.latest_statements(
+                session, topic_id=topic.id, speaker=speaker, offset=page * per_page, limit=per_page
+            )
+    return EntryListResult(_timezone(newsroom), topic, rows, Page(page, per_page, total))
+
+
+async def chronology(
+    db: Database,
+    *,
+    guild_id: int,
+    query: str | None = None,
+    topic_id: int | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    page: int = 0,
+    per_page: int = 10,
+) -> EntryListResult:
+    async with db.read() as session:
+        newsroom = await get_newsroom(session, guild_id=guild_id)
+        topic = await _topic(session, guild_id=guild_id, query=query, topic_id=topic_id)
+        assert topic.id is not None
+        rows, total = await entry_queries.chronology(
+            session, topic_id=topic.id, since=since, until=until, offset=page * per_page, limit=per_page
+        )
+        if not rows and total and page > 0:
+            page = _clamp_page(page, per_page, total)
+            rows, total = await entry_queries.chronology(
+                session, topic_id=topic.id, since=since, until=until, offset=page * per_page, limit=per_page
+            )
+    return EntryListResult(_timezone(newsroom), topic, rows, Page(page, per_page, total))
+
+
+async def topic_list(db: Database, *, guild_id: int, page: int = 0, per_page: int = 15) -> TopicListResult:
+    async with db.read() as session:
+        rows, total = await topic_queries.list_topics(
+            session, newsroom_id=guild_id, offset=page * per_page, limit=per_page
+        )
+        if not rows and total and page > 0:
+            page = _clamp_page(page, per_page, total)
+            rows, total = await topic_queries.list_topics(
+                session, newsroom_id=guild_id, offset=page * per_page, limit=per_page
+            )
+    return TopicListResult(rows, Page(page, per_page, total))
+
+
+async def topic_choices(db: Database, *, guild_id: int, current: str, limit: int = 25) -> list[tuple[str, str]]:
+    """Autocomplete choices as (label, slug)."""
+    async with db.read() as session:
+        topics = await topic_queries.search_topics(session, newsroom_id=guild_id, query=current, limit=limit)
+    return [(f"{t.title} ({t.slug})" if t.title else t.slug, t.slug) for t in topics]

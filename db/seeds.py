@@ -1,0 +1,158 @@
+"""Seed stories: structured TOML files in `seeds/`, loaded into a newsroom idempotently."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from bot.fuzzydate import FuzzyDateError, parse_fuzzy_date
+from db.drafts import EntryDraft, TopicDraft
+from db.models import Entry, EntryKind, StatementKind, Topic
+from db.topics import find_topic
+from db.vocabulary import Status
+from db.writes import add_entry, create_topic
+
+SEED_FORMAT = 1
+SEED_DIR = Path(__file__).resolve().parent.parent / "seeds"
+
+
+class SeedError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SeedEntry:
+    key: str
+    draft: EntryDraft
+
+
+@dataclass(frozen=True, slots=True)
+class SeedStory:
+    name: str
+    topic: TopicDraft
+    entries: list[SeedEntry]
+
+
+@dataclass(frozen=True, slots=True)
+class SeedResult:
+    story: str
+    topic_created: bool
+    entries_added: int
+
+
+def available_seeds(directory: Path = SEED_DIR) -> dict[str, Path]:
+    return {path.stem: path for path in sorted(directory.glob("*.toml"))}
+
+
+def _text(item: dict[str, Any], name: str, *, required: bool = False) -> str | None:
+    value = item.get(name)
+    if value is None:
+        if required:
+            raise SeedError(f"missing {name!r}")
+        return None
+    if not isinstance(value, str):
+        raise SeedError(f"{name!r} must be text")
+    return value
+
+
+def parse_seed(name: str, data: dict[str, Any]) -> SeedStory:
+    if data.get("format") != SEED_FORMAT:
+        raise SeedError(f"{name}: unsupported seed format {data.get('format')!r} (expected {SEED_FORMAT})")
+    try:
+        reference = dt.date.fromisoformat(str(data["reference_date"]))
+        raw_topic = data["topic"]
+        topic = TopicDraft(
+            slug=str(raw_topic["slug"]),
+            title=str(raw_topic["title"]),
+            aliases=[str(a) for a in raw_topic.get("aliases", [])],
+            summary=str(raw_topic.get("summary", "")),
+            next_step=str(raw_topic.get("next_step", "")),
+            background=[dict(fact) for fact in raw_topic.get("background", [])],
+        )
+        entries = [_parse_entry(item, reference) for item in data.get("entries", [])]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SeedError(f"{name}: {exc}") from exc
+    keys = [e.key for e in entries]
+    if len(set(keys)) != len(keys):
+        raise SeedError(f"{name}: entry keys must be unique")
+    return SeedStory(name=name, topic=topic, entries=entries)
+
+
+def _parse_entry(item: dict[str, Any], reference: dt.date) -> SeedEntry:
+    key = _text(item, "key", required=True)
+    kind = EntryKind(_text(item, "kind", required=True))
+    try:
+        date = parse_fuzzy_date(_text(item, "date", required=True) or "", reference=reference)
+        end_text = _text(item, "end")
+        end = parse_fuzzy_date(end_text, reference=reference) if end_text else None
+    except FuzzyDateError as exc:
+        raise SeedError(f"entry {key}: {exc}") from exc
+    draft = EntryDraft(kind=kind, date=date, end_date=end, source_name=_text(item, "source", required=True) or "")
+    draft.source_url = _text(item, "url")
+    if kind is EntryKind.STATUS:
+        draft.status = Status(_text(item, "status", required=True)).value
+        draft.note = _text(item, "note", required=True)
+    elif kind is EntryKind.STATEMENT:
+        draft.speaker = _text(item, "speaker", required=True)
+        draft.speaker_role = _text(item, "role")
+        draft.speaker_org = _text(item, "organisation")
+        draft.statement_kind = StatementKind(_text(item, "statement_kind") or "quote").value
+        draft.text = _text(item, "text", required=True)
+        draft.context = _text(item, "context")
+    else:
+        draft.headline = _text(item, "headline", required=True)
+        draft.details = _text(item, "details")
+    return SeedEntry(key=key or "", draft=draft)
+
+
+def load_seed_file(path: Path) -> SeedStory:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SeedError(f"{path.name}: {exc}") from exc
+    return parse_seed(path.stem, data)
+
+
+async def apply_seed(
+    session: AsyncSession,
+    *,
+    newsroom_id: int,
+    story: SeedStory,
+    actor_id: int = 0,
+    interaction_id: int | None = None,
+) -> SeedResult:
+    """Add what the newsroom lacks of the story; running it again adds nothing."""
+    topic = await find_topic(session, newsroom_id=newsroom_id, query=story.topic.slug, include_archived=True)
+    created = topic is None or topic.slug != story.topic.slug
+    if created:
+        topic = await create_topic(
+            session, newsroom_id=newsroom_id, draft=story.topic, actor_id=actor_id, interaction_id=interaction_id
+        )
+    assert topic is not None and topic.id is not None
+    present = set(
+        (
+            await session.execute(
+                select(Entry.seed_key).where(Entry.newsroom_id == newsroom_id, Entry.topic_id == topic.id)
+            )
+        ).scalars()
+    )
+    added = 0
+    for item in story.entries:
+        if item.key in present:
+            continue
+        await add_entry(
+            session, topic=topic, draft=item.draft, actor_id=actor_id, interaction_id=None, seed_key=item.key
+        )
+        added += 1
+    return SeedResult(story=story.name, topic_created=created, entries_added=added)
+
+
+async def topic_exists(session: AsyncSession, *, newsroom_id: int, slug: str) -> bool:
+    stmt = select(Topic.id).where(Topic.newsroom_id == newsroom_id, Topic.slug == slug)
+    return (await session.execute(stmt)).first() is not None

@@ -1,0 +1,167 @@
+"""Topic lookups: by slug or alias, fuzzy suggestions, autocomplete and listing."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from bot.errors import TopicNotFound
+from db.models import Entry, EntryKind, Topic
+
+
+def normalise_lookup(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def build_search_text(slug: str, title: str, aliases: Sequence[str]) -> str:
+    parts = [slug, title, *aliases]
+    return "\n".join(normalise_lookup(p) for p in parts if p)[:2000]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def get_topic(session: AsyncSession, *, newsroom_id: int, topic_id: int) -> Topic | None:
+    topic = await session.get(Topic, topic_id)
+    # A topic id from another guild behaves exactly like one that does not exist.
+    if topic is None or topic.newsroom_id != newsroom_id:
+        return None
+    return topic
+
+
+async def find_topic(
+    session: AsyncSession, *, newsroom_id: int, query: str, include_archived: bool = False
+) -> Topic | None:
+    """Exact match on slug first (the indexed path), then on title or an alias."""
+    key = normalise_lookup(query)
+    if not key:
+        return None
+    stmt = select(Topic).where(Topic.newsroom_id == newsroom_id, Topic.slug == key)
+    if not include_archived:
+        stmt = stmt.where(col(Topic.archived).is_(False))
+    topic = (await session.execute(stmt)).scalars().first()
+    if topic is not None:
+        return topic
+    # Titles and aliases are stored one per line in search_text; match a whole line.
+    escaped = _escape_like(key)
+    stmt = select(Topic).where(
+        Topic.newsroom_id == newsroom_id,
+        or_(
+            Topic.search_text == key,
+            col(Topic.search_text).like(f"{escaped}\n%", escape="\\"),
+            col(Topic.search_text).like(f"%\n{escaped}", escape="\\"),
+            col(Topic.search_text).like(f"%\n{escaped}\n%", escape="\\"),
+        ),
+    )
+    if not include_archived:
+        stmt = stmt.where(col(Topic.archived).is_(False))
+    return (await session.execute(stmt.order_by(Topic.slug).limit(1))).scalars().first()
+
+
+async def resolve_topic(
+    session: AsyncSession, *, newsroom_id: int, query: str, include_archived: bool = False
+) -> Topic:
+    topic = await find_topic(session, newsroom_id=newsroom_id, query=query, include_archived=include_archived)
+    if topic is not None:
+        return topic
+    raise TopicNotFound(query, await suggest_topics(session, newsroom_id=newsroom_id, query=query))
+
+
+async def suggest_topics(session: AsyncSession, *, newsroom_id: int, query: str, limit: int = 3) -> list[str]:
+    """Closest slugs for a "did you mean", from substring matches first, then spelling distance."""
+    key = normalise_lookup(query)[:100]
+    if not key:
+        return []
+    matches = await search_topics(session, newsroom_id=newsroom_id, query=key, limit=limit)
+    if matches:
+        return [t.slug for t in matches]
+    rows = await session.execute(
+        select(Topic.slug, Topic.search_text)
+        .where(Topic.newsroom_id == newsroom_id, col(Topic.archived).is_(False))
+        .limit(5000)
+    )
+    candidates: dict[str, str] = {}
+    for slug, search_text in rows:
+        for line in search_text.split("\n"):
+            candidates.setdefault(line, slug)
+    close = difflib.get_close_matches(key, list(candidates), n=limit * 2, cutoff=0.6)
+    seen: list[str] = []
+    for name in close:
+        slug = candidates[name]
+        if slug not in seen:
+            seen.append(slug)
+    return seen[:limit]
+
+
+async def search_topics(session: AsyncSession, *, newsroom_id: int, query: str, limit: int = 25) -> list[Topic]:
+    """Autocomplete: active topics whose slug, title or alias contains the text, prefix matches first."""
+    key = normalise_lookup(query)[:100]
+    base = select(Topic).where(Topic.newsroom_id == newsroom_id, col(Topic.archived).is_(False))
+    if not key:
+        stmt = base.order_by(col(Topic.updated_at).desc(), Topic.slug).limit(limit)
+        return list((await session.execute(stmt)).scalars())
+    escaped = _escape_like(key)
+    prefix = col(Topic.slug).like(f"{escaped}%", escape="\\")
+    stmt = (
+        base.where(col(Topic.search_text).like(f"%{escaped}%", escape="\\"))
+        .order_by(prefix.desc(), func.length(Topic.slug), Topic.slug)
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRow:
+    topic: Topic
+    status: Entry | None
+
+
+async def list_topics(
+    session: AsyncSession, *, newsroom_id: int, offset: int, limit: int, include_archived: bool = False
+) -> tuple[list[TopicRow], int]:
+    """One page of topics with their current status, and the total count."""
+    where = [Topic.newsroom_id == newsroom_id]
+    if not include_archived:
+        where.append(col(Topic.archived).is_(False))
+    total = (await session.execute(select(func.count()).select_from(Topic).where(*where))).scalar_one()
+    topics = list(
+        (await session.execute(select(Topic).where(*where).order_by(Topic.slug).offset(offset).limit(limit))).scalars()
+    )
+    statuses = await current_statuses(session, topic_ids=[t.id for t in topics if t.id is not None])
+    return [TopicRow(t, statuses.get(t.id)) for t in topics if t.id is not None], total
+
+
+async def current_statuses(session: AsyncSession, *, topic_ids: Sequence[int]) -> dict[int, Entry]:
+    """The current status of each topic: its latest live status change by date, then by log time."""
+    if not topic_ids:
+        return {}
+    ranked = (
+        select(
+            col(Entry.id).label("entry_id"),
+            func.row_number()
+            .over(
+                partition_by=Entry.topic_id,
+                order_by=(
+                    col(Entry.date_earliest).desc(),
+                    col(Entry.date_latest).desc(),
+                    col(Entry.created_at).desc(),
+                    col(Entry.id).desc(),
+                ),
+            )
+            .label("rank"),
+        )
+        .where(
+            col(Entry.topic_id).in_(topic_ids),
+            Entry.kind == EntryKind.STATUS.value,
+            col(Entry.retracted_at).is_(None),
+        )
+        .subquery()
+    )
+    stmt = select(Entry).join(ranked, col(Entry.id) == ranked.c.entry_id).where(ranked.c.rank == 1)
+    return {e.topic_id: e for e in (await session.execute(stmt)).scalars()}

@@ -1,0 +1,258 @@
+"""Every write the bot makes. Each one appends its audit record in the same transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from bot.errors import InvalidInput, UserFacingError
+from db import audit
+from db.drafts import EntryDraft, TopicDraft
+from db.models import Entry, Topic, utcnow
+from db.topics import build_search_text, normalise_lookup
+
+
+class SlugTaken(UserFacingError):
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"A topic with the slug `{slug}` already exists in this newsroom (archived topics count).")
+
+
+async def create_topic(
+    session: AsyncSession, *, newsroom_id: int, draft: TopicDraft, actor_id: int, interaction_id: int | None
+) -> Topic:
+    clash = await session.execute(select(Topic.id).where(Topic.newsroom_id == newsroom_id, Topic.slug == draft.slug))
+    if clash.first() is not None:
+        raise SlugTaken(draft.slug)
+    topic = Topic(
+        newsroom_id=newsroom_id,
+        slug=draft.slug,
+        title=draft.title,
+        aliases=list(draft.aliases),
+        summary=draft.summary,
+        next_step=draft.next_step,
+        background=list(draft.background),
+        search_text=build_search_text(draft.slug, draft.title, draft.aliases),
+        created_by=actor_id,
+    )
+    session.add(topic)
+    await session.flush()
+    await audit.record(
+        session,
+        newsroom_id=newsroom_id,
+        action="topic.create",
+        actor_id=actor_id,
+        interaction_id=interaction_id,
+        topic=topic,
+        after=audit.snapshot(topic),
+    )
+    return topic
+
+
+async def update_topic(
+    session: AsyncSession,
+    *,
+    topic: Topic,
+    changes: dict[str, Any],
+    actor_id: int,
+    interaction_id: int | None,
+    action: str = "topic.edit",
+    reason: str | None = None,
+) -> Topic:
+    before = audit.snapshot(topic)
+    for name, value in changes.items():
+        setattr(topic, name, value)
+    topic.search_text = build_search_text(topic.slug, topic.title, topic.aliases)
+    after = audit.snapshot(topic)
+    if after == before:
+        raise InvalidInput("Nothing to change: the topic already has those values.")
+    topic.updated_at = utcnow()
+    session.add(topic)
+    await session.flush()
+    await audit.record(
+        session,
+        newsroom_id=topic.newsroom_id,
+        action=action,
+        actor_id=actor_id,
+        interaction_id=interaction_id,
+        topic=topic,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    return topic
+
+
+def _apply_draft(entry: Entry, draft: EntryDraft) -> None:
+    entry.kind = draft.kind.value
+    entry.set_date(draft.date)
+    entry.set_end_date(draft.end_date)
+    for name in (
+        "source_name",
+        "source_url",
+        "status",
+        "note",
+        "speaker",
+        "speaker_role",
+        "speaker_org",
+        "statement_kind",
+        "text",
+        "context",
+        "headline",
+        "details",
+    ):
+        setattr(entry, name, getattr(draft, name))
+    entry.speaker_key = normalise_lookup(draft.speaker) if draft.speaker else None
+
+
+async def entry_for_interaction(session: AsyncSession, *, interaction_id: int) -> Entry | None:
+    stmt = select(Entry).where(Entry.interaction_id == interaction_id)
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def add_entry(
+    session: AsyncSession,
+    *,
+    topic: Topic,
+    draft: EntryDraft,
+    actor_id: int,
+    interaction_id: int | None,
+    seed_key: str | None = None,
+) -> tuple[Entry, bool]:
+    """Store a new entry; returns (entry, created). A retried interaction returns the first one."""
+    if interaction_id is not None:
+        existing = await entry_for_interaction(session, interaction_id=interaction_id)
+        if existing is not None and existing.newsroom_id == topic.newsroom_id:
+            return existing, False
+    assert topic.id is not None
+    entry = Entry(
+        newsroom_id=topic.newsroom_id,
+        topic_id=topic.id,
+        kind=draft.kind.value,
+        date_precision="",
+        date_earliest=draft.date.earliest,
+        date_latest=draft.date.latest,
+        created_by=actor_id,
+        interaction_id=interaction_id,
+        seed_key=seed_key,
+    )
+    _apply_draft(entry, draft)
+    session.add(entry)
+    await session.flush()
+    await audit.record(
+        session,
+        newsroom_id=topic.newsroom_id,
+        action="entry.create",
+        actor_id=actor_id,
+        interaction_id=interaction_id,
+        entry=entry,
+        after=audit.snapshot(entry),
+    )
+    topic.updated_at = entry.created_at
+    session.add(topic)
+    return entry, True
+
+
+async def edit_entry(
+    session: AsyncSession,
+    *,
+    entry: Entry,
+    changes: dict[str, Any],
+    actor_id: int,
+    interaction_id: int | None,
+    reason: str | None,
+) -> Entry:
+    if entry.retracted_at is not None:
+        raise InvalidInput(f"Entry #{entry.id} is retracted; restore it before editing.")
+    before = audit.snapshot(entry)
+    for name, value in changes.items():
+        if name == "date":
+            entry.set_date(value)
+        elif name == "end_date":
+            entry.set_end_date(value)
+        else:
+            setattr(entry, name, value)
+    if "speaker" in changes:
+        entry.speaker_key = normalise_lookup(entry.speaker) if entry.speaker else None
+    after = audit.snapshot(entry)
+    if after == before:
+        raise InvalidInput("Nothing to change: the entry already has that value.")
+    now = utcnow()
+    entry.edited_at = now
+    entry.updated_at = now
+    session.add(entry)
+    await session.flush()
+    await audit.record(
+        session,
+        newsroom_id=entry.newsroom_id,
+        action="entry.edit",
+        actor_id=actor_id,
+        interaction_id=interaction_id,
+        entry=entry,
+        before=before,
+        after=after,
+        reason=reason,
+        at=now,
+    )
+    return entry
+
+
+async def retract_entry(
+    session: AsyncSession,
+    *,
+    entry: Entry,
+    actor_id: int,
+    interaction_id: int | None,
+    reason: str,
+    action: str = "entry.retract",
+) -> Entry:
+    if entry.retracted_at is not None:
+        raise InvalidInput(f"Entry #{entry.id} is already retracted.")
+    before = audit.snapshot(entry)
+    now = utcnow()
+    entry.retracted_at = now
+    entry.retraction_reason = reason
+    entry.updated_at = now
+    session.add(entry)
+    await session.flush()
+    await audit.record(
+        session,
+        newsroom_id=entry.newsroom_id,
+        action=action,
+        actor_id=actor_id,
+        interaction_id=interaction_id,
+        entry=entry,
+        before=before,
+        after=audit.snapshot(entry),
+        reason=reason,
+        at=now,
+    )
+    return entry
+
+
+async def restore_entry(
+    session: AsyncSession, *, entry: Entry, actor_id: int, interaction_id: int | None, reason: str | None
+) -> Entry:
+    if entry.retracted_at is None:
+        raise InvalidInput(f"Entry #{entry.id} is not retracted.")
+    before = audit.snapshot(entry)
+    now = utcnow()
+    entry.retracted_at = None
+    entry.retraction_reason = None
+    entry.updated_at = now
+    session.add(entry)
+    await session.flush()
+    await audit.record(
+        session,
+        newsroom_id=entry.newsroom_id,
+        action="entry.restore",
+        actor_id=actor_id,
+        interaction_id=interaction_id,
+        entry=entry,
+        before=before,
+        after=audit.snapshot(entry),
+        reason=reason,
+        at=now,
+    )
+    return entry

@@ -1,0 +1,571 @@
+"""Tests for bot.fuzzydate: the FuzzyDate type and the user-facing parser."""
+
+import pickle
+import types
+from datetime import UTC, date, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import fuzzydate
+from bot.fuzzydate import (
+    ACCEPTED_FORMS,
+    FuzzyDate,
+    FuzzyDateError,
+    Precision,
+    parse_fuzzy_date,
+)
+
+REF = date(2023, 9, 20)
+
+D = Precision.DAY
+PM = Precision.PART_OF_MONTH
+M = Precision.MONTH
+S = Precision.SEASON
+Q = Precision.QUARTER
+PY = Precision.PART_OF_YEAR
+Y = Precision.YEAR
+
+
+ACCEPTED = [
+    # exact days
+    ("2023-09-11", D, date(2023, 9, 11), date(2023, 9, 11), "11 Sep 2023"),
+    ("2023-9-1", D, date(2023, 9, 1), date(2023, 9, 1), "1 Sep 2023"),
+    ("11 Sep 2023", D, date(2023, 9, 11), date(2023, 9, 11), "11 Sep 2023"),
+    ("11 September 2023", D, date(2023, 9, 11), date(2023, 9, 11), "11 Sep 2023"),
+    ("Sep 11 2023", D, date(2023, 9, 11), date(2023, 9, 11), "11 Sep 2023"),
+    ("September 11, 2023", D, date(2023, 9, 11), date(2023, 9, 11), "11 Sep 2023"),
+    ("Sept 11, 2023", D, date(2023, 9, 11), date(2023, 9, 11), "11 Sep 2023"),
+    ("Sept. 11, 2023", D, date(2023, 9, 11), date(2023, 9, 11), "11 Sep 2023"),
+    ("11th September 2023", D, date(2023, 9, 11), date(2023, 9, 11), "11 Sep 2023"),
+    ("11th of September 2023", D, date(2023, 9, 11), date(2023, 9, 11), "11 Sep 2023"),
+    ("1st May 2024", D, date(2024, 5, 1), date(2024, 5, 1), "1 May 2024"),
+    ("29 Feb 2024", D, date(2024, 2, 29), date(2024, 2, 29), "29 Feb 2024"),
+    ("  11   SEP\t2023 \n", D, date(2023, 9, 11), date(2023, 9, 11), "11 Sep 2023"),
+    # day without year, resolved against REF (2023-09-20)
+    ("Sept 11", D, date(2023, 9, 11), date(2023, 9, 11), "11 Sep 2023"),
+    ("11 Sep", D, date(2023, 9, 11), date(2023, 9, 11), "11 Sep 2023"),
+    ("September 11th", D, date(2023, 9, 11), date(2023, 9, 11), "11 Sep 2023"),
+    ("Sep 23", D, date(2023, 9, 23), date(2023, 9, 23), "23 Sep 2023"),
+    # relative
+    ("today", D, REF, REF, "20 Sep 2023"),
+    ("Yesterday", D, date(2023, 9, 19), date(2023, 9, 19), "19 Sep 2023"),
+    # months
+    ("Sep 2023", M, date(2023, 9, 1), date(2023, 9, 30), "Sep 2023"),
+    ("September 2023", M, date(2023, 9, 1), date(2023, 9, 30), "Sep 2023"),
+    ("Sept 2023", M, date(2023, 9, 1), date(2023, 9, 30), "Sep 2023"),
+    ("2023-09", M, date(2023, 9, 1), date(2023, 9, 30), "Sep 2023"),
+    ("Feb 2024", M, date(2024, 2, 1), date(2024, 2, 29), "Feb 2024"),
+    ("Feb 2023", M, date(2023, 2, 1), date(2023, 2, 28), "Feb 2023"),
+    ("Feb 1900", M, date(1900, 2, 1), date(1900, 2, 28), "Feb 1900"),  # century rule: not a leap year
+    # parts of months
+    ("early September 2023", PM, date(2023, 9, 1), date(2023, 9, 10), "early Sep 2023"),
+    ("mid-September 2023", PM, date(2023, 9, 11), date(2023, 9, 20), "mid-Sep 2023"),
+    ("mid September 2023", PM, date(2023, 9, 11), date(2023, 9, 20), "mid-Sep 2023"),
+    ("late Sep 2023", PM, date(2023, 9, 21), date(2023, 9, 30), "late Sep 2023"),
+    ("late Feb 2024", PM, date(2024, 2, 21), date(2024, 2, 29), "late Feb 2024"),
+    ("late Jan 2024", PM, date(2024, 1, 21), date(2024, 1, 31), "late Jan 2024"),
+    ("mid\u2013Sep 2023", PM, date(2023, 9, 11), date(2023, 9, 20), "mid-Sep 2023"),  # en dash
+    # seasons
+    ("autumn 2023", S, date(2023, 9, 1), date(2023, 11, 30), "autumn 2023"),
+    ("fall 2023", S, date(2023, 9, 1), date(2023, 11, 30), "autumn 2023"),
+    ("autumn of 2023", S, date(2023, 9, 1), date(2023, 11, 30), "autumn 2023"),
+    ("spring 2024", S, date(2024, 3, 1), date(2024, 5, 31), "spring 2024"),
+    ("summer 2023", S, date(2023, 6, 1), date(2023, 8, 31), "summer 2023"),
+    ("winter 2023", S, date(2023, 12, 1), date(2024, 2, 29), "winter 2023/24"),
+    ("winter 2023/24", S, date(2023, 12, 1), date(2024, 2, 29), "winter 2023/24"),
+    ("winter 2023-24", S, date(2023, 12, 1), date(2024, 2, 29), "winter 2023/24"),
+    ("winter 2023/2024", S, date(2023, 12, 1), date(2024, 2, 29), "winter 2023/24"),
+    ("winter 2024", S, date(2024, 12, 1), date(2025, 2, 28), "winter 2024/25"),
+    ("winter 2099/00", S, date(2099, 12, 1), date(2100, 2, 28), "winter 2099/00"),
+    # quarters
+    ("Q3 2023", Q, date(2023, 7, 1), date(2023, 9, 30), "Q3 2023"),
+    ("2023 Q3", Q, date(2023, 7, 1), date(2023, 9, 30), "Q3 2023"),
+    ("Q3/2023", Q, date(2023, 7, 1), date(2023, 9, 30), "Q3 2023"),
+    ("q3 2023", Q, date(2023, 7, 1), date(2023, 9, 30), "Q3 2023"),
+    ("third quarter of 2023", Q, date(2023, 7, 1), date(2023, 9, 30), "Q3 2023"),
+    ("3rd quarter 2023", Q, date(2023, 7, 1), date(2023, 9, 30), "Q3 2023"),
+    ("Q1 2024", Q, date(2024, 1, 1), date(2024, 3, 31), "Q1 2024"),
+    ("Q4 2023", Q, date(2023, 10, 1), date(2023, 12, 31), "Q4 2023"),
+    # parts of years
+    ("early 2024", PY, date(2024, 1, 1), date(2024, 4, 30), "early 2024"),
+    ("mid-2024", PY, date(2024, 5, 1), date(2024, 8, 31), "mid-2024"),
+    ("mid 2024", PY, date(2024, 5, 1), date(2024, 8, 31), "mid-2024"),
+    ("late 2024", PY, date(2024, 9, 1), date(2024, 12, 31), "late 2024"),
+    # years
+    ("2023", Y, date(2023, 1, 1), date(2023, 12, 31), "2023"),
+    ("1900", Y, date(1900, 1, 1), date(1900, 12, 31), "1900"),
+    ("2200", Y, date(2200, 1, 1), date(2200, 12, 31), "2200"),
+]
+
+
+@pytest.mark.parametrize(("text", "precision", "earliest", "latest", "rendered"), ACCEPTED)
+def test_accepted_forms(text: str, precision: Precision, earliest: date, latest: date, rendered: str) -> None:
+    fd = parse_fuzzy_date(text, reference=REF)
+    assert (fd.precision, fd.earliest, fd.latest) == (precision, earliest, latest)
+    assert fd.render() == rendered
+    assert str(fd) == rendered
+
+
+REJECTED = [
+    ("", "No date given"),
+    ("   \t ", "No date given"),
+    ("soon", None),
+    ("Septober 5", None),
+    ("Septober 2023", None),
+    ("Q5 2023", "no quarter 5"),
+    ("Q0 2023", "no quarter 0"),
+    ("2023-13", "no month 13"),
+    ("2023-00", "no month 0"),
+    ("spring", "season needs a year"),
+    ("September", "month needs a year"),
+    ("mid-Sep", None),
+    ("31 Feb 2023", "February 2023 has no day 31"),
+    ("29 Feb 2023", "February 2023 has no day 29"),
+    ("31 Apr", "April has no day 31"),
+    ("0 Sep 2023", "has no day 0"),
+    ("2023-02-30", "February 2023 has no day 30"),
+    ("03/04/2023", "ambiguous"),
+    ("3.4.2023", "ambiguous"),
+    ("3-4-2023", "ambiguous"),
+    ("03/04", "ambiguous"),
+    ("2023-09-11 14:00", "time"),
+    ("2023-09-11T14:00:00Z", "time"),
+    ("11 Sep 2023 2pm", "time"),
+    ("11 Sep 2023 UTC", "time zone"),
+    ("1899", "between 1900 and 2200"),
+    ("2201", "between 1900 and 2200"),
+    ("Sep 1850", "between 1900 and 2200"),
+    ("20233", "four digits"),
+    ("23", "four digits"),
+    ("11 Sep 23", None),
+    ("autumn 2023/24", "only winter"),
+    ("winter 2023/25", "winter 2023/24"),
+    ("Q3 2023 Q4", None),
+    ("tomorrow", None),
+    ("Monday", None),
+    ("11 Sep 2023\x00", "control"),
+    ("Sep\u200b2023", "control"),
+    ("\u0662\u0660\u0662\u0663", "not part of any date form"),  # Arabic-Indic digits that int() would accept
+    ("x" * 65, "longer than 64"),
+    ("early " + " " * 100 + "2024 x" + "y" * 60, "longer than 64"),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment"), REJECTED)
+def test_rejected_forms(text: str, fragment: str | None) -> None:
+    with pytest.raises(FuzzyDateError) as excinfo:
+        parse_fuzzy_date(text, reference=REF)
+    message = str(excinfo.value)
+    assert message.endswith(f"Use one of: {ACCEPTED_FORMS}.")
+    if fragment is not None:
+        assert fragment in message
+    if text.strip():
+        assert message.startswith("Could not read ")
+
+
+def test_error_message_matches_house_format() -> None:
+    with pytest.raises(FuzzyDateError) as excinfo:
+        parse_fuzzy_date("Septober 5", reference=REF)
+    assert str(excinfo.value) == (
+        'Could not read "Septober 5" as a date. Use one of: 2023-09-11, 11 Sep 2023, Sep 11 (this year), '
+        "Sep 2023, mid-Sep 2023, autumn 2023, Q3 2023, early 2024, 2023, today, yesterday."
+    )
+    assert excinfo.value.text == "Septober 5"
+    assert excinfo.value.reason is None
+    assert isinstance(excinfo.value, ValueError)
+
+
+def test_error_quotes_long_input_truncated_and_control_chars_replaced() -> None:
+    with pytest.raises(FuzzyDateError) as excinfo:
+        parse_fuzzy_date("a\x07" + "b" * 100, reference=REF)
+    message = str(excinfo.value)
+    assert "\x07" not in message
+    assert '"a\ufffd' + "b" * 37 + '…"' in message
+
+
+def test_error_survives_pickling() -> None:
+    with pytest.raises(FuzzyDateError) as excinfo:
+        parse_fuzzy_date("Q5 2023", reference=REF)
+    clone = pickle.loads(pickle.dumps(excinfo.value))
+    assert str(clone) == str(excinfo.value)
+    assert clone.reason == excinfo.value.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reference", "expected"),
+    [
+        ("Dec 30", date(2024, 1, 3), date(2023, 12, 30)),
+        ("Jan 5", date(2023, 12, 28), date(2024, 1, 5)),
+        ("Sept 11", date(2023, 9, 20), date(2023, 9, 11)),
+        ("Sept 11", date(2023, 9, 1), date(2023, 9, 11)),
+        ("Sep 20", date(2023, 9, 20), date(2023, 9, 20)),
+        ("Jun 30", date(2024, 1, 1), date(2024, 6, 30)),  # 181 days ahead beats 185 back
+        ("Jul 3", date(2023, 1, 1), date(2022, 7, 3)),  # 182 days back beats 183 ahead
+        ("Jul 2", date(2023, 1, 1), date(2023, 7, 2)),  # 182 days ahead beats 183 back
+        # leap day: nearest occurrence when a leap year is adjacent to the reference year
+        ("Feb 29", date(2024, 3, 10), date(2024, 2, 29)),
+        ("29 Feb", date(2023, 6, 1), date(2024, 2, 29)),
+        ("29th February", date(2025, 1, 10), date(2024, 2, 29)),
+    ],
+)
+def test_yearless_day_takes_nearest_occurrence(text: str, reference: date, expected: date) -> None:
+    assert parse_fuzzy_date(text, reference=reference) == FuzzyDate.exact(expected)
+
+
+def test_yearless_day_tie_goes_to_past() -> None:
+    reference = date(2024, 1, 1)
+    assert (reference - date(2023, 7, 2)).days == (date(2024, 7, 2) - reference).days == 183
+    assert parse_fuzzy_date("Jul 2", reference=reference) == FuzzyDate.exact(date(2023, 7, 2))
+
+
+def test_yearless_leap_day_far_from_leap_year_is_an_error() -> None:
+    with pytest.raises(FuzzyDateError, match="add the year"):
+        parse_fuzzy_date("Feb 29", reference=date(2022, 6, 1))  # 2021, 2022, 2023: no 29 Feb
+
+
+def test_yearless_day_outside_year_range_is_an_error() -> None:
+    with pytest.raises(FuzzyDateError, match="between 1900 and 2200"):
+        parse_fuzzy_date("Dec 30", reference=date(1900, 1, 2))
+
+
+def test_relative_forms_follow_the_reference_not_the_clock() -> None:
+    assert parse_fuzzy_date("today", reference=date(2001, 3, 1)) == FuzzyDate.exact(date(2001, 3, 1))
+    assert parse_fuzzy_date("yesterday", reference=date(2024, 3, 1)) == FuzzyDate.exact(date(2024, 2, 29))
+    assert parse_fuzzy_date("today", reference=datetime(2020, 5, 5, 23, 59, tzinfo=UTC)) == (
+        FuzzyDate.exact(date(2020, 5, 5))
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "reference"),
+    [
+        ("yesterday", date.min),
+        ("Dec 30", date.max),
+        ("today", date(1899, 12, 31)),
+        ("yesterday", date(1900, 1, 1)),
+    ],
+)
+def test_extreme_reference_dates_only_raise_fuzzydateerror(text: str, reference: date) -> None:
+    with pytest.raises(FuzzyDateError):
+        parse_fuzzy_date(text, reference=reference)
+
+
+def test_non_string_input_is_a_type_error() -> None:
+    with pytest.raises(TypeError):
+        parse_fuzzy_date(None, reference=REF)  # type: ignore[arg-type]
+
+
+# -- dateutil failure modes are mapped, even ones the input gate normally keeps away -----------------
+
+
+def _fake_dateutil(monkeypatch: pytest.MonkeyPatch, parse: object) -> None:
+    monkeypatch.setattr(fuzzydate, "dateutil_parser", types.SimpleNamespace(parse=parse))
+
+
+@pytest.mark.parametrize("exc", [OverflowError("too big"), ValueError("nope")])
+def test_dateutil_exceptions_become_fuzzydateerror(monkeypatch: pytest.MonkeyPatch, exc: Exception) -> None:
+    def boom(text: str, default: datetime) -> datetime:
+        raise exc
+
+    _fake_dateutil(monkeypatch, boom)
+    with pytest.raises(FuzzyDateError):
+        parse_fuzzy_date("11 Sep 2023", reference=REF)
+
+
+def test_dateutil_disagreeing_with_the_gate_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_dateutil(monkeypatch, lambda text, default: default.replace(year=2023, month=9, day=12))
+    with pytest.raises(FuzzyDateError):
+        parse_fuzzy_date("11 Sep 2023", reference=REF)
+
+
+def test_dateutil_reporting_a_time_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_dateutil(monkeypatch, lambda text, default: datetime(2023, 9, 11, 14, 0))  # noqa: DTZ001
+    with pytest.raises(FuzzyDateError, match="time"):
+        parse_fuzzy_date("11 Sep 2023", reference=REF)
+
+
+def test_dateutil_reporting_a_timezone_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_dateutil(monkeypatch, lambda text, default: default.replace(day=11, tzinfo=UTC))
+    with pytest.raises(FuzzyDateError, match="time zone"):
+        parse_fuzzy_date("11 Sep 2023", reference=REF)
+
+
+# -- constructors and exact bounds ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fd", "earliest", "latest"),
+    [
+        (FuzzyDate.exact(date(2023, 9, 11)), date(2023, 9, 11), date(2023, 9, 11)),
+        (FuzzyDate.month(2024, 2), date(2024, 2, 1), date(2024, 2, 29)),
+        (FuzzyDate.month(2100, 2), date(2100, 2, 1), date(2100, 2, 28)),
+        (FuzzyDate.month(2023, 12), date(2023, 12, 1), date(2023, 12, 31)),
+        (FuzzyDate.part_of_month(2023, 4, "late"), date(2023, 4, 21), date(2023, 4, 30)),
+        (FuzzyDate.part_of_month(2023, 2, "late"), date(2023, 2, 21), date(2023, 2, 28)),
+        (FuzzyDate.part_of_month(2023, 2, "early"), date(2023, 2, 1), date(2023, 2, 10)),
+        (FuzzyDate.season(2023, "winter"), date(2023, 12, 1), date(2024, 2, 29)),
+        (FuzzyDate.season(2022, "winter"), date(2022, 12, 1), date(2023, 2, 28)),
+        (FuzzyDate.season(2023, "spring"), date(2023, 3, 1), date(2023, 5, 31)),
+        (FuzzyDate.quarter(2023, 2), date(2023, 4, 1), date(2023, 6, 30)),
+        (FuzzyDate.quarter(2023, 4), date(2023, 10, 1), date(2023, 12, 31)),
+        (FuzzyDate.part_of_year(2023, "mid"), date(2023, 5, 1), date(2023, 8, 31)),
+        (FuzzyDate.part_of_year(2023, "late"), date(2023, 9, 1), date(2023, 12, 31)),
+        (FuzzyDate.year(2024), date(2024, 1, 1), date(2024, 12, 31)),
+    ],
+)
+def test_constructor_bounds(fd: FuzzyDate, earliest: date, latest: date) -> None:
+    assert (fd.earliest, fd.latest) == (earliest, latest)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: FuzzyDate.month(2023, 13),
+        lambda: FuzzyDate.month(2023, 0),
+        lambda: FuzzyDate.part_of_month(2023, 9, "middle"),
+        lambda: FuzzyDate.part_of_month(2023, 13, "early"),
+        lambda: FuzzyDate.season(2023, "monsoon"),
+        lambda: FuzzyDate.season(2023, "fall"),  # "fall" is parser vocabulary, not a canonical season
+        lambda: FuzzyDate.quarter(2023, 5),
+        lambda: FuzzyDate.quarter(2023, 0),
+        lambda: FuzzyDate.part_of_year(2023, "mid-"),
+        lambda: FuzzyDate(Precision.MONTH, date(2023, 9, 1), date(2023, 9, 29)),
+    ],
+)
+def test_constructor_rejects_bad_arguments(build: object) -> None:
+    with pytest.raises(ValueError):
+        build()  # type: ignore[operator]
+
+
+# -- round trip ----------------------------------------------------------------------------------------
+
+ROUND_TRIP_SAMPLES = [
+    FuzzyDate.exact(date(2023, 9, 11)),
+    FuzzyDate.exact(date(1900, 1, 1)),
+    FuzzyDate.exact(date(2024, 2, 29)),
+    FuzzyDate.part_of_month(2023, 9, "early"),
+    FuzzyDate.part_of_month(2023, 9, "mid"),
+    FuzzyDate.part_of_month(2024, 2, "late"),
+    FuzzyDate.month(2023, 9),
+    FuzzyDate.month(2023, 5),
+    FuzzyDate.season(2023, "autumn"),
+    FuzzyDate.season(2023, "winter"),
+    FuzzyDate.season(2099, "winter"),
+    FuzzyDate.quarter(2023, 3),
+    FuzzyDate.part_of_year(2024, "early"),
+    FuzzyDate.part_of_year(2024, "mid"),
+    FuzzyDate.part_of_year(2024, "late"),
+    FuzzyDate.year(2023),
+]
+
+
+def test_round_trip_samples_cover_every_precision() -> None:
+    assert {fd.precision for fd in ROUND_TRIP_SAMPLES} == set(Precision)
+
+
+@pytest.mark.parametrize("fd", ROUND_TRIP_SAMPLES, ids=str)
+def test_render_parses_back(fd: FuzzyDate) -> None:
+    # A far-away reference proves the rendered text carries its own year.
+    assert parse_fuzzy_date(fd.render(), reference=date(1950, 6, 1)) == fd
+
+
+_years = st.integers(min_value=1900, max_value=2200)
+_parts = st.sampled_from(["early", "mid", "late"])
+fuzzy_dates = st.one_of(
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)).map(FuzzyDate.exact),
+    st.builds(FuzzyDate.part_of_month, _years, st.integers(1, 12), _parts),
+    st.builds(FuzzyDate.month, _years, st.integers(1, 12)),
+    st.builds(FuzzyDate.season, _years, st.sampled_from(["spring", "summer", "autumn", "winter"])),
+    st.builds(FuzzyDate.quarter, _years, st.integers(1, 4)),
+    st.builds(FuzzyDate.part_of_year, _years, _parts),
+    st.builds(FuzzyDate.year, _years),
+)
+
+
+@given(fuzzy_dates, st.dates())
+def test_render_parses_back_for_any_fuzzy_date(fd: FuzzyDate, reference: date) -> None:
+    assert parse_fuzzy_date(fd.render(), reference=reference) == fd
+
+
+@given(fuzzy_dates)
+def test_storage_round_trip(fd: FuzzyDate) -> None:
+    assert FuzzyDate.from_storage(fd.precision.value, fd.earliest, fd.latest) == fd
+    assert fd.earliest <= fd.latest
+
+
+# -- from_storage validation -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("precision", "earliest", "latest"),
+    [
+        ("day", date(2023, 9, 11), date(2023, 9, 12)),
+        ("day", date(2023, 9, 12), date(2023, 9, 11)),
+        ("month", date(2023, 9, 2), date(2023, 9, 30)),
+        ("month", date(2023, 9, 1), date(2023, 10, 31)),
+        ("month", date(2024, 2, 1), date(2024, 2, 28)),  # leap February ends on the 29th
+        ("part_of_month", date(2023, 9, 11), date(2023, 9, 19)),
+        ("part_of_month", date(2023, 9, 5), date(2023, 9, 10)),
+        ("part_of_month", date(2023, 9, 21), date(2023, 9, 29)),
+        ("season", date(2023, 10, 1), date(2023, 12, 31)),
+        ("season", date(2023, 12, 1), date(2024, 2, 28)),  # winter 2023/24 ends 29 Feb
+        ("quarter", date(2023, 2, 1), date(2023, 4, 30)),
+        ("quarter", date(2023, 7, 1), date(2023, 9, 29)),
+        ("part_of_year", date(2023, 4, 1), date(2023, 7, 31)),
+        ("year", date(2023, 1, 1), date(2023, 12, 30)),
+        ("year", date(2023, 2, 1), date(2024, 1, 31)),
+        ("decade", date(2020, 1, 1), date(2029, 12, 31)),
+        ("DAY", date(2023, 9, 11), date(2023, 9, 11)),
+        ("day", datetime(2023, 9, 11), datetime(2023, 9, 11)),  # noqa: DTZ001
+        ("day", "2023-09-11", "2023-09-11"),
+        ("day", None, None),
+    ],
+)
+def test_from_storage_rejects_inconsistent_rows(precision: str, earliest: date, latest: date) -> None:
+    with pytest.raises(ValueError):
+        FuzzyDate.from_storage(precision, earliest, latest)
+
+
+def test_from_storage_accepts_consistent_rows_and_returns_enum() -> None:
+    fd = FuzzyDate.from_storage("season", date(2023, 12, 1), date(2024, 2, 29))
+    assert fd == FuzzyDate.season(2023, "winter")
+    assert fd.precision is Precision.SEASON
+
+
+def test_direct_construction_is_validated() -> None:
+    with pytest.raises(ValueError):
+        FuzzyDate(Precision.QUARTER, date(2023, 7, 1), date(2023, 9, 29))
+    with pytest.raises(TypeError):
+        FuzzyDate(Precision.DAY, datetime(2023, 9, 11), datetime(2023, 9, 11))  # noqa: DTZ001
+
+
+# -- ordering, equality, overlaps -------------------------------------------------------------------------
+
+
+def test_sorting_mixed_precisions() -> None:
+    year = FuzzyDate.year(2023)
+    q1 = FuzzyDate.quarter(2023, 1)
+    jan = FuzzyDate.month(2023, 1)
+    new_year = FuzzyDate.exact(date(2023, 1, 1))
+    early_jan = FuzzyDate.part_of_month(2023, 1, "early")
+    early_year = FuzzyDate.part_of_year(2023, "early")
+    winter = FuzzyDate.season(2022, "winter")
+    autumn = FuzzyDate.season(2023, "autumn")
+    late_year = FuzzyDate.part_of_year(2023, "late")
+    sep = FuzzyDate.month(2023, 9)
+    mid_sep = FuzzyDate.part_of_month(2023, 9, "mid")
+    sep_11 = FuzzyDate.exact(date(2023, 9, 11))
+    shuffled = [
+        sep_11,
+        year,
+        late_year,
+        mid_sep,
+        q1,
+        autumn,
+        new_year,
+        winter,
+        sep,
+        early_year,
+        jan,
+        early_jan,
+    ]
+    expected = [
+        winter,  # starts Dec 2022
+        new_year,  # then everything starting 1 Jan 2023, narrowest (earliest end) first
+        early_jan,
+        jan,
+        q1,
+        early_year,
+        year,
+        sep,  # 1 Sep 2023 starts: Sep (30 Sep) < autumn (30 Nov) < late 2023 (31 Dec)
+        autumn,
+        late_year,
+        sep_11,
+        mid_sep,  # 11-20 Sep ends after the single day 11 Sep
+    ]
+    assert sorted(shuffled) == expected
+    assert sorted(shuffled, key=lambda fd: fd.sort_key) == expected
+    assert sorted(reversed(expected)) == expected
+
+
+def test_comparison_operators() -> None:
+    sep = FuzzyDate.month(2023, 9)
+    autumn = FuzzyDate.season(2023, "autumn")
+    assert sep < autumn
+    assert sep <= autumn
+    assert autumn > sep
+    assert autumn >= sep
+    assert sep <= FuzzyDate.month(2023, 9)
+    assert not sep < FuzzyDate.month(2023, 9)
+    assert sep.sort_key == (date(2023, 9, 1), date(2023, 9, 30))
+    with pytest.raises(TypeError):
+        _ = sep < date(2023, 9, 1)  # type: ignore[operator]
+
+
+def test_equality_and_hashing() -> None:
+    assert FuzzyDate.month(2023, 9) == FuzzyDate(Precision.MONTH, date(2023, 9, 1), date(2023, 9, 30))
+    assert FuzzyDate.month(2023, 9) != FuzzyDate.month(2023, 10)
+    assert len({FuzzyDate.year(2023), FuzzyDate.year(2023), FuzzyDate.quarter(2023, 1)}) == 2
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "expected"),
+    [
+        (None, None, True),
+        (date(2023, 9, 1), None, True),
+        (date(2023, 11, 30), None, True),  # touching the last day counts
+        (date(2023, 12, 1), None, False),
+        (None, date(2023, 9, 1), True),  # touching the first day counts
+        (None, date(2023, 8, 31), False),
+        (date(2023, 10, 1), date(2023, 10, 1), True),  # range inside the span
+        (date(2023, 1, 1), date(2023, 12, 31), True),  # span inside the range
+        (date(2023, 6, 1), date(2023, 8, 31), False),  # entirely before
+        (date(2023, 12, 1), date(2024, 1, 1), False),  # entirely after
+        (date(2023, 11, 1), date(2023, 10, 1), False),  # empty range overlaps nothing
+    ],
+)
+def test_overlaps(since: date | None, until: date | None, expected: bool) -> None:
+    autumn = FuzzyDate.season(2023, "autumn")  # 2023-09-01 .. 2023-11-30
+    assert autumn.overlaps(since, until) is expected
+
+
+def test_overlaps_for_single_day() -> None:
+    day = FuzzyDate.exact(date(2023, 9, 11))
+    assert day.overlaps(date(2023, 9, 11), date(2023, 9, 11))
+    assert not day.overlaps(date(2023, 9, 12), None)
+    assert not day.overlaps(None, date(2023, 9, 10))
+
+
+# -- hostile input ------------------------------------------------------------------------------------
+
+_TOKENS = [
+    "early", "mid", "mid-", "late", "of", "q", "Q3", "Q9", "quarter", "third", "winter", "fall", "spring",
+    "Sep", "Sept.", "September", "Feb", "may", "1st", "11", "29", "31", "0", "2023", "2024", "1899", "99999",
+    "/", "-", ".", ",", ":", "14:00", "pm", "utc", "T", "Z", "+05:00", "today", "yesterday", "\x00", "\u2013",
+    "\u0663", "\u00a0", " ",
+]  # fmt: skip
+
+
+def _parse_or_error(text: str, reference: date) -> None:
+    try:
+        fd = parse_fuzzy_date(text, reference=reference)
+    except FuzzyDateError as exc:
+        assert ACCEPTED_FORMS in str(exc)
+    else:
+        # Anything accepted must be a well-formed value whose rendering reads back identically.
+        assert fd.earliest <= fd.latest
+        assert parse_fuzzy_date(fd.render(), reference=reference) == fd
+
+
+@given(st.text(max_size=80), st.dates())
+def test_random_text_only_raises_fuzzydateerror(text: str, reference: date) -> None:
+    _parse_or_error(text, reference)
+
+
+@given(st.lists(st.sampled_from(_TOKENS), max_size=6), st.sampled_from(["", " "]), st.dates())
+def test_date_like_token_soup_only_raises_fuzzydateerror(
+    tokens: list[str], sep: str, reference: date
+) -> None:
+    _parse_or_error(sep.join(tokens), reference)
