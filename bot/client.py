@@ -36,6 +36,11 @@ def intents() -> discord.Intents:
     return chosen
 
 
+# Newsdesk never joins voice; silence the library's start-up warnings about missing voice extras.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
 class NewsBot(commands.AutoShardedBot):
     def __init__(
         self,

@@ -122,23 +122,28 @@ async def send_topics(interaction: discord.Interaction, *, edit: bool, page: int
         await replies.reply(interaction, embeds=[embed], view=view, ephemeral=private)
 
 
-class _StatefulButton(discord.ui.DynamicItem[discord.ui.Button[Any]]):
-    """Base for buttons rebuilt from their custom_id; errors go through the shared reporter."""
+class _StatefulButton:
+    """Mixin for buttons rebuilt from their custom_id; errors go through the shared reporter.
+
+    (DynamicItem insists on a template for every subclass, so the shared part is a mixin.)
+    """
+
+    match: re.Match[str]
 
     def __init__(self, custom_id: str) -> None:
-        super().__init__(discord.ui.Button(custom_id=custom_id))
+        super().__init__(discord.ui.Button(custom_id=custom_id))  # type: ignore[call-arg]
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
-    ) -> _StatefulButton:
+    ) -> Any:
         button = cls(item.custom_id or "")
-        button.match = match  # type: ignore[attr-defined]
+        button.match = match
         return button
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
-            await self.handle(interaction, self.match.groupdict())  # type: ignore[attr-defined]
+            await self.handle(interaction, self.match.groupdict())
         except Exception as exc:
             await report(interaction, exc)
 
@@ -146,7 +151,7 @@ class _StatefulButton(discord.ui.DynamicItem[discord.ui.Button[Any]]):
         raise NotImplementedError
 
 
-class OpenButton(_StatefulButton, template=custom_ids.OPEN_TEMPLATE):
+class OpenButton(_StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.OPEN_TEMPLATE):
     async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
         # Opened from a shared card: answer privately so one reader's click doesn't spam the channel.
         if groups["what"] == "latest":
@@ -155,7 +160,9 @@ class OpenButton(_StatefulButton, template=custom_ids.OPEN_TEMPLATE):
             await send_chronology(interaction, edit=False, topic_id=int(groups["topic"]), private=True)
 
 
-class LatestPageButton(_StatefulButton, template=custom_ids.LATEST_TEMPLATE):
+class LatestPageButton(
+    _StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.LATEST_TEMPLATE
+):
     async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
         await send_latest(
             interaction,
@@ -167,7 +174,9 @@ class LatestPageButton(_StatefulButton, template=custom_ids.LATEST_TEMPLATE):
         )
 
 
-class ChronologyPageButton(_StatefulButton, template=custom_ids.CHRONOLOGY_TEMPLATE):
+class ChronologyPageButton(
+    _StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.CHRONOLOGY_TEMPLATE
+):
     async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
         await send_chronology(
             interaction,
@@ -179,7 +188,9 @@ class ChronologyPageButton(_StatefulButton, template=custom_ids.CHRONOLOGY_TEMPL
         )
 
 
-class TopicsPageButton(_StatefulButton, template=custom_ids.TOPICS_TEMPLATE):
+class TopicsPageButton(
+    _StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.TOPICS_TEMPLATE
+):
     async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
         await send_topics(interaction, edit=True, page=int(groups["page"]))
 

@@ -97,7 +97,7 @@ async def _fill_speaker_details(session: AsyncSession, *, newsroom_id: int, draf
             Entry.speaker_key == normalise_lookup(draft.speaker or ""),
             col(Entry.retracted_at).is_(None),
         )
-        .order_by(col(Entry.date_latest).desc(), col(Entry.id).desc())
+        .order_by(col(Entry.date_sort).desc(), col(Entry.id).desc())
         .limit(1)
     )
     row = (await session.execute(stmt)).first()

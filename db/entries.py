@@ -12,18 +12,9 @@ from sqlmodel import col, select
 from db.models import Entry, EntryKind, Topic
 from db.topics import normalise_lookup
 
-_NEWEST_FIRST = (
-    col(Entry.date_latest).desc(),
-    col(Entry.date_earliest).desc(),
-    col(Entry.created_at).desc(),
-    col(Entry.id).desc(),
-)
-_OLDEST_FIRST = (
-    col(Entry.date_earliest).asc(),
-    col(Entry.date_latest).asc(),
-    col(Entry.created_at).asc(),
-    col(Entry.id).asc(),
-)
+# By best-estimate date, then by log order (id grows with log time).
+_NEWEST_FIRST = (col(Entry.date_sort).desc(), col(Entry.id).desc())
+_OLDEST_FIRST = (col(Entry.date_sort).asc(), col(Entry.id).asc())
 
 
 def _live(topic_id: int):  # type: ignore[no-untyped-def]
@@ -39,17 +30,7 @@ async def get_entry(session: AsyncSession, *, newsroom_id: int, entry_id: int) -
 
 
 async def current_status(session: AsyncSession, *, topic_id: int) -> Entry | None:
-    stmt = (
-        select(Entry)
-        .where(*_live(topic_id), Entry.kind == EntryKind.STATUS.value)
-        .order_by(
-            col(Entry.date_earliest).desc(),
-            col(Entry.date_latest).desc(),
-            col(Entry.created_at).desc(),
-            col(Entry.id).desc(),
-        )
-        .limit(1)
-    )
+    stmt = select(Entry).where(*_live(topic_id), Entry.kind == EntryKind.STATUS.value).order_by(*_NEWEST_FIRST).limit(1)
     return (await session.execute(stmt)).scalars().first()
 
 
@@ -58,12 +39,7 @@ async def status_history(session: AsyncSession, *, topic_id: int, limit: int = 5
     stmt = (
         select(Entry)
         .where(Entry.topic_id == topic_id, Entry.kind == EntryKind.STATUS.value)
-        .order_by(
-            col(Entry.date_earliest).desc(),
-            col(Entry.date_latest).desc(),
-            col(Entry.created_at).desc(),
-            col(Entry.id).desc(),
-        )
+        .order_by(*_NEWEST_FIRST)
         .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())

@@ -21,6 +21,10 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def midpoint(value: FuzzyDate) -> dt.date:
+    return value.earliest + (value.latest - value.earliest) / 2
+
+
 class EntryKind(enum.StrEnum):
     STATUS = "status"
     STATEMENT = "statement"
@@ -68,8 +72,8 @@ class Topic(SQLModel, table=True):
 class Entry(SQLModel, table=True):
     __table_args__ = (
         # Chronology and "latest" reads: one topic's live entries in date order.
-        Index("ix_entry_topic_date", "topic_id", "date_earliest", "date_latest", "id"),
-        Index("ix_entry_topic_kind_date", "topic_id", "kind", "date_earliest", "date_latest", "id"),
+        Index("ix_entry_topic_date", "topic_id", "date_sort", "id"),
+        Index("ix_entry_topic_kind_date", "topic_id", "kind", "date_sort", "id"),
         # Digest reads: what changed in a newsroom since a point in time.
         Index("ix_entry_newsroom_updated", "newsroom_id", "updated_at"),
         Index("ix_entry_newsroom_speaker", "newsroom_id", "speaker_key"),
@@ -84,6 +88,9 @@ class Entry(SQLModel, table=True):
     date_precision: str = Field(max_length=16)
     date_earliest: dt.date
     date_latest: dt.date
+    # The midpoint of the bounds: the best single estimate, so "Sep 2023" sorts after "11 Sep 2023"
+    # and "2023" sits mid-year instead of claiming 1 January.
+    date_sort: dt.date
     end_precision: str | None = Field(default=None, max_length=16)
     end_earliest: dt.date | None = None
     end_latest: dt.date | None = None
@@ -130,6 +137,7 @@ class Entry(SQLModel, table=True):
         self.date_precision = value.precision.value
         self.date_earliest = value.earliest
         self.date_latest = value.latest
+        self.date_sort = midpoint(value)
 
     def set_end_date(self, value: FuzzyDate | None) -> None:
         self.end_precision = value.precision.value if value else None

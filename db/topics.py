@@ -147,12 +147,7 @@ async def current_statuses(session: AsyncSession, *, topic_ids: Sequence[int]) -
             func.row_number()
             .over(
                 partition_by=Entry.topic_id,
-                order_by=(
-                    col(Entry.date_earliest).desc(),
-                    col(Entry.date_latest).desc(),
-                    col(Entry.created_at).desc(),
-                    col(Entry.id).desc(),
-                ),
+                order_by=(col(Entry.date_sort).desc(), col(Entry.id).desc()),
             )
             .label("rank"),
         )

@@ -206,7 +206,7 @@ def latest_page(
             embed.title = clip(f"Latest statements{shown}: {inline(topic.title)}", 256)
         head = f"{speaker_line(st)} · **{when(st)}** · `{short_id(st)}`{corrected_marker(st, timezone)}\n"
         kind = {"quote": "Quote", "paraphrase": "Paraphrase", "summary": "Summary"}.get(st.statement_kind or "", "")
-        tail = f"\n-# {kind}{' · ' + inline(st.context) if st.context else ''} · Source: {source_text(st)}"
+        tail = f"\n{kind}{' · ' + inline(st.context) if st.context else ''} · Source: {source_text(st)}"
         room = max(min(budget, EMBED_DESCRIPTION_MAX) - len(head) - len(tail) - 2, 40)
         embed.description = f"{head}> {clip(inline(st.text or ''), room).replace(chr(10), chr(10) + '> ')}{tail}"
         embeds.append(embed)

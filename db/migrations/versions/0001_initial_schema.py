@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 12:25:20.974719
+Create Date: 2026-11-25 12:31:08.233439
 """
 
 from collections.abc import Sequence
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -70,6 +71,7 @@ def upgrade() -> None:
         sa.Column("date_precision", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("date_earliest", sa.Date(), nullable=False),
         sa.Column("date_latest", sa.Date(), nullable=False),
+        sa.Column("date_sort", sa.Date(), nullable=False),
         sa.Column("end_precision", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
         sa.Column("end_earliest", sa.Date(), nullable=True),
         sa.Column("end_latest", sa.Date(), nullable=True),
@@ -109,10 +111,8 @@ def upgrade() -> None:
     with op.batch_alter_table("entry", schema=None) as batch_op:
         batch_op.create_index("ix_entry_newsroom_speaker", ["newsroom_id", "speaker_key"], unique=False)
         batch_op.create_index("ix_entry_newsroom_updated", ["newsroom_id", "updated_at"], unique=False)
-        batch_op.create_index("ix_entry_topic_date", ["topic_id", "date_earliest", "date_latest", "id"], unique=False)
-        batch_op.create_index(
-            "ix_entry_topic_kind_date", ["topic_id", "kind", "date_earliest", "date_latest", "id"], unique=False
-        )
+        batch_op.create_index("ix_entry_topic_date", ["topic_id", "date_sort", "id"], unique=False)
+        batch_op.create_index("ix_entry_topic_kind_date", ["topic_id", "kind", "date_sort", "id"], unique=False)
 
     op.create_table(
         "audit_record",
