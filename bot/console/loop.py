@@ -124,8 +124,12 @@ class Console:
             if row.get("type") == 18:  # a label wrapping one input
                 inner = row["component"]
                 value = await read_line(f"{row.get('label', inner.get('custom_id'))}: ")
-                rows.append({"type": 18, "component": {"type": inner["type"], "custom_id": inner["custom_id"],
-                                                        "value": value or ""}})  # fmt: skip
+                rows.append(
+                    {
+                        "type": 18,
+                        "component": {"type": inner["type"], "custom_id": inner["custom_id"], "value": value or ""},
+                    }
+                )
                 continue
             inputs = []
             for item in row.get("components") or []:

@@ -58,8 +58,15 @@ class _Adapter(webhook_async.AsyncWebhookAdapter):
         super().__init__()
         self.offline = offline
 
-    async def request(self, route: Route, session: Any, *, payload: dict[str, Any] | None = None,
-                      multipart: list[dict[str, Any]] | None = None, **_: Any) -> Any:  # fmt: skip
+    async def request(
+        self,
+        route: Route,
+        session: Any,
+        *,
+        payload: dict[str, Any] | None = None,
+        multipart: list[dict[str, Any]] | None = None,
+        **_: Any,
+    ) -> Any:
         return self.offline.handle_webhook(route, _body(payload, multipart))
 
 
@@ -109,42 +116,103 @@ class OfflineDiscord:
         state.parse_guild_create(self._guild_payload())
 
     def _bot_user(self) -> dict[str, Any]:
-        return {"id": str(BOT_USER_ID), "username": "Newsdesk", "discriminator": "0", "global_name": None,
-                "avatar": None, "bot": True}  # fmt: skip
+        return {
+            "id": str(BOT_USER_ID),
+            "username": "Newsdesk",
+            "discriminator": "0",
+            "global_name": None,
+            "avatar": None,
+            "bot": True,
+        }
 
     def _user(self) -> dict[str, Any]:
-        return {"id": str(DEMO_USER_ID), "username": "console", "discriminator": "0", "global_name": "You",
-                "avatar": None}  # fmt: skip
+        return {
+            "id": str(DEMO_USER_ID),
+            "username": "console",
+            "discriminator": "0",
+            "global_name": "You",
+            "avatar": None,
+        }
 
     def _roles(self) -> list[dict[str, Any]]:
         def role(role_id: int, name: str, permissions: int, position: int) -> dict[str, Any]:
-            return {"id": str(role_id), "name": name, "permissions": str(permissions), "position": position,
-                    "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}  # fmt: skip
+            return {
+                "id": str(role_id),
+                "name": name,
+                "permissions": str(permissions),
+                "position": position,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            }
 
         return [role(DEMO_GUILD_ID, "@everyone", READER_PERMISSIONS, 0), role(DEMO_EDITOR_ROLE_ID, "Editors", 0, 1)]
 
     def _channel(self) -> dict[str, Any]:
-        return {"id": str(DEMO_CHANNEL_ID), "type": 0, "name": "newsroom", "guild_id": str(DEMO_GUILD_ID),
-                "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None}  # fmt: skip
+        return {
+            "id": str(DEMO_CHANNEL_ID),
+            "type": 0,
+            "name": "newsroom",
+            "guild_id": str(DEMO_GUILD_ID),
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+        }
 
     def member(self) -> dict[str, Any]:
         roles = [str(DEMO_EDITOR_ROLE_ID)] if self.editor else []
         permissions = READER_PERMISSIONS | (MANAGE_GUILD if self.editor else 0)
-        return {"user": self._user(), "roles": roles, "joined_at": "2023-01-01T00:00:00+00:00", "deaf": False,
-                "mute": False, "flags": 0, "permissions": str(permissions)}  # fmt: skip
+        return {
+            "user": self._user(),
+            "roles": roles,
+            "joined_at": "2023-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "permissions": str(permissions),
+        }
 
     def _guild_payload(self) -> dict[str, Any]:
-        bot_member = {"user": self._bot_user(), "roles": [], "joined_at": "2023-01-01T00:00:00+00:00",
-                      "deaf": False, "mute": False, "flags": 0}  # fmt: skip
+        bot_member = {
+            "user": self._bot_user(),
+            "roles": [],
+            "joined_at": "2023-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+        }
         return {
-            "id": str(DEMO_GUILD_ID), "name": self.guild_name, "icon": None, "owner_id": str(DEMO_USER_ID),
-            "roles": self._roles(), "channels": [self._channel()], "members": [bot_member], "member_count": 2,
-            "features": [], "emojis": [], "stickers": [], "large": False, "unavailable": False,
-            "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
-            "mfa_level": 0, "premium_tier": 0, "preferred_locale": "en-US", "nsfw_level": 0,
-            "system_channel_flags": 0, "threads": [], "stage_instances": [], "guild_scheduled_events": [],
-            "voice_states": [], "presences": [], "joined_at": "2023-01-01T00:00:00+00:00",
-        }  # fmt: skip
+            "id": str(DEMO_GUILD_ID),
+            "name": self.guild_name,
+            "icon": None,
+            "owner_id": str(DEMO_USER_ID),
+            "roles": self._roles(),
+            "channels": [self._channel()],
+            "members": [bot_member],
+            "member_count": 2,
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+            "large": False,
+            "unavailable": False,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "nsfw_level": 0,
+            "system_channel_flags": 0,
+            "threads": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "voice_states": [],
+            "presences": [],
+            "joined_at": "2023-01-01T00:00:00+00:00",
+        }
 
     # ---- the network, replaced ----
     async def _http_request(self, route: Route, **kwargs: Any) -> Any:
@@ -171,8 +239,11 @@ class OfflineDiscord:
                 message = self._message(data)
                 ephemeral = bool((data.get("flags") or 0) & 64)
                 self._show(Shown("message", message, ephemeral=ephemeral, edited=kind == 7))
-                result["interaction"].update(response_message_id=message["id"], response_message_loading=False,
-                                             response_message_ephemeral=ephemeral)  # fmt: skip
+                result["interaction"].update(
+                    response_message_id=message["id"],
+                    response_message_loading=False,
+                    response_message_ephemeral=ephemeral,
+                )
                 result["resource"] = {"type": kind, "message": message}
             elif kind == 5:
                 result["interaction"].update(response_message_loading=True)
@@ -192,13 +263,24 @@ class OfflineDiscord:
     def _message(self, body: dict[str, Any]) -> dict[str, Any]:
         message_id = self.snowflake()
         message = {
-            "id": str(message_id), "channel_id": str(DEMO_CHANNEL_ID), "author": self._bot_user(),
-            "content": body.get("content") or "", "embeds": body.get("embeds") or [],
-            "components": body.get("components") or [], "flags": body.get("flags") or 0,
-            "timestamp": dt.datetime.now(dt.UTC).isoformat(), "edited_timestamp": None, "tts": False,
-            "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [], "pinned": False,
-            "type": 0, "allowed_mentions": body.get("allowed_mentions"),
-        }  # fmt: skip
+            "id": str(message_id),
+            "channel_id": str(DEMO_CHANNEL_ID),
+            "author": self._bot_user(),
+            "content": body.get("content") or "",
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "flags": body.get("flags") or 0,
+            "timestamp": dt.datetime.now(dt.UTC).isoformat(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "pinned": False,
+            "type": 0,
+            "allowed_mentions": body.get("allowed_mentions"),
+        }
         self.messages[message_id] = message
         return message
 
@@ -211,22 +293,33 @@ class OfflineDiscord:
         interaction_id = str(self.snowflake())
         self._types[interaction_id] = kind
         return {
-            "id": interaction_id, "application_id": str(BOT_USER_ID), "type": kind, "data": data,
-            "guild_id": str(DEMO_GUILD_ID), "channel_id": str(DEMO_CHANNEL_ID), "channel": self._channel(),
-            "member": self.member(), "token": f"console-{self.snowflake()}", "version": 1,
-            "app_permissions": str(BOT_PERMISSIONS), "locale": "en-GB", "guild_locale": "en-GB",
-            "entitlements": [], "authorizing_integration_owners": {"0": str(DEMO_GUILD_ID)}, "context": 0,
+            "id": interaction_id,
+            "application_id": str(BOT_USER_ID),
+            "type": kind,
+            "data": data,
+            "guild_id": str(DEMO_GUILD_ID),
+            "channel_id": str(DEMO_CHANNEL_ID),
+            "channel": self._channel(),
+            "member": self.member(),
+            "token": f"console-{self.snowflake()}",
+            "version": 1,
+            "app_permissions": str(BOT_PERMISSIONS),
+            "locale": "en-GB",
+            "guild_locale": "en-GB",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(DEMO_GUILD_ID)},
+            "context": 0,
             "attachment_size_limit": 8388608,
-        }  # fmt: skip
+        }
 
-    async def dispatch(self, payload: dict[str, Any], *, timeout: float = 30.0) -> Outcome:
+    async def dispatch(self, payload: dict[str, Any], *, limit: float = 30.0) -> Outcome:
         """Deliver one interaction and wait until everything it started has finished."""
         outcome = Outcome()
         self._current = outcome
         before = asyncio.all_tasks()
         try:
             self.bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(limit):
                 while pending := [t for t in asyncio.all_tasks() - before if _is_work(t)]:
                     await asyncio.wait(pending)
         finally:

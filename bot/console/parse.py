@@ -108,9 +108,17 @@ def option_value(param: app_commands.Parameter, raw: str, *, guild: discord.Guil
         role = discord.utils.find(lambda r: raw.lstrip("@").lower() in (r.name.lower(), str(r.id)), guild.roles)
         if role is None:
             raise ParseError(f"No role {raw!r}; roles here: {', '.join(r.name for r in guild.roles)}")
-        data = {"id": str(role.id), "name": role.name, "permissions": str(role.permissions.value),
-                "position": role.position, "color": 0, "hoist": False, "managed": False, "mentionable": False,
-                "flags": 0}  # fmt: skip
+        data = {
+            "id": str(role.id),
+            "name": role.name,
+            "permissions": str(role.permissions.value),
+            "position": role.position,
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+        }
         return str(role.id), {"roles": {str(role.id): data}}
     if kind is discord.AppCommandOptionType.channel and guild is not None:
         channel = discord.utils.find(lambda c: raw.lstrip("#").lower() in (c.name.lower(), str(c.id)), guild.channels)
