@@ -12,7 +12,7 @@ from bot.settings import Settings
 from db import migrate
 from db.engine import Database
 from db.newsrooms import ensure_newsroom
-from db.seeds import SeedError, apply_seed, available_seeds, load_seed_file
+from db.seeds import SeedError, apply_seed, available_seeds, load_seed_file_async
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ async def db_command(settings: Settings, command: str) -> int:
 async def seed_command(settings: Settings, *, files: list[Path], guild_id: int) -> int:
     paths = files or list(available_seeds().values())
     try:
-        stories = [load_seed_file(path) for path in paths]
+        stories = [await load_seed_file_async(path) for path in paths]
     except SeedError as exc:
         print(f"seed: {exc}", file=sys.stderr)
         return 1

@@ -21,7 +21,7 @@ from db.drafts import Actor, EntryDraft, TopicDraft
 from db.entries import get_entry
 from db.models import AuditRecord, Entry, EntryKind, Newsroom, Topic
 from db.newsrooms import ensure_newsroom, update_settings
-from db.seeds import SeedResult, apply_seed, available_seeds, load_seed_file
+from db.seeds import SeedResult, apply_seed, available_seeds, load_seed_file_async
 from db.topics import find_topic, normalise_lookup, resolve_topic
 
 UNDO_WINDOW = dt.timedelta(minutes=10)
@@ -164,7 +164,7 @@ async def import_seed(db: Any, *, guild_id: int, guild_name: str, actor: Actor, 
     seeds = available_seeds()
     if name not in seeds:
         raise UserFacingError(f"No seed story named `{name}`. Available: {', '.join(seeds) or 'none'}.")
-    story = load_seed_file(seeds[name])
+    story = await load_seed_file_async(seeds[name])
     async with db.write() as session:
         await _editor_newsroom(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
         return await apply_seed(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,8 +48,14 @@ class SeedResult:
     entries_added: int
 
 
+@functools.cache
 def available_seeds(directory: Path = SEED_DIR) -> dict[str, Path]:
+    """Seed files by name; read once, since the directory ships with the code."""
     return {path.stem: path for path in sorted(directory.glob("*.toml"))}
+
+
+async def load_seed_file_async(path: Path) -> SeedStory:
+    return await asyncio.to_thread(load_seed_file, path)
 
 
 def _text(item: dict[str, Any], name: str, *, required: bool = False) -> str | None:

@@ -12,7 +12,7 @@ from bot.console.printer import buttons, format_shown
 from bot.settings import Settings
 from db.engine import Database
 from db.newsrooms import ensure_newsroom
-from db.seeds import apply_seed, available_seeds, load_seed_file
+from db.seeds import apply_seed, available_seeds, load_seed_file_async
 
 HELP = """Type a slash command as in Discord, options as name:value (quotes group words):
   /status atacms                      /latest atacms count:2
@@ -24,7 +24,7 @@ Other lines:  click N (press button N of the last reply)   complete /status topi
 
 async def prepare_demo(database: Database) -> None:
     """The demo newsroom, seeded from seeds/ on first use; seeding is idempotent so re-runs add nothing."""
-    stories = [load_seed_file(path) for path in available_seeds().values()]
+    stories = [await load_seed_file_async(path) for path in available_seeds().values()]
     async with database.write() as session:
         newsroom = await ensure_newsroom(session, guild_id=DEMO_GUILD_ID, name="Demo newsroom")
         if newsroom.editor_role_id is None:

@@ -1,0 +1,53 @@
+"""CLI glue for `newsdesk export` and `newsdesk import`."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from bot.runner import open_database
+from bot.settings import Settings
+from db.portability import ImportRefused, export_newsroom, import_newsroom
+
+
+async def export_command(settings: Settings, *, guild_id: int, output: Path | None) -> int:
+    database = await open_database(settings)
+    try:
+        document = await export_newsroom(database, guild_id=guild_id, now=dt.datetime.now(dt.UTC))
+    except ImportRefused as exc:
+        print(f"export: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await database.dispose()
+    text = json.dumps(document, ensure_ascii=False, indent=1)
+    if output is None:
+        sys.stdout.write(text + "\n")
+    else:
+        await asyncio.to_thread(output.write_text, text + "\n", encoding="utf-8")
+        print(
+            f"exported guild {guild_id}: {len(document['topics'])} topics, {len(document['entries'])} entries "
+            f"to {output}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+async def import_command(settings: Settings, *, path: Path) -> int:
+    try:
+        document = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"import: cannot read {path}: {exc}", file=sys.stderr)
+        return 1
+    database = await open_database(settings)
+    try:
+        counts = await import_newsroom(database, document)
+    except ImportRefused as exc:
+        print(f"import: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await database.dispose()
+    print("imported " + ", ".join(f"{n} {key}" for key, n in counts.items()))
+    return 0
