@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from db import migrate
 from db.engine import Database
+from tests.newsroom import Desk, prepare_newsrooms, running_desk
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -58,3 +59,11 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         yield db
     finally:
         await drop_database(db, schema)
+
+
+@pytest.fixture
+async def desk(database: Database) -> AsyncIterator[Desk]:
+    """Guild A seeded with ATACMS, guild B empty, a bot driven through discord.py's real dispatch."""
+    await prepare_newsrooms(database)
+    async with running_desk(database) as running:
+        yield running
