@@ -16,6 +16,7 @@ from bot.failures import report
 from bot.options import bot_of, guild_id_of, parse_date_option, today_in, topic_autocomplete
 from bot.render import custom_ids
 from bot.render import entries as render
+from bot.render.text import EMBED_TOTAL_MAX
 from db import reader
 
 LATEST_DEFAULT = 5
@@ -227,7 +228,8 @@ class Reader(commands.Cog):
         embed, view = render.status_card(result.card, timezone=result.timezone)
         embeds = [embed]
         if result.history is not None:
-            embeds.append(render.status_history(result.card.topic, result.history, timezone=result.timezone))
+            room = EMBED_TOTAL_MAX - len(embed)
+            embeds.append(render.status_history(result.card.topic, result.history, timezone=result.timezone, room=room))
         await replies.reply(interaction, embeds=embeds, view=view, ephemeral=private)
 
     @app_commands.command(name="latest", description="Latest official statements on a story, newest first")

@@ -51,32 +51,57 @@ def corrected_marker(entry: Entry, timezone: str) -> str:
     return f" *(corrected {local_time(entry.edited_at, timezone).rsplit(' ', 2)[0]})*"
 
 
-def speaker_line(entry: Entry) -> str:
-    who = f"**{inline(entry.speaker or 'Unknown speaker')}**"
-    role = ", ".join(inline(p) for p in (entry.speaker_role, entry.speaker_org) if p)
+def speaker_line(entry: Entry, *, compact: bool = False) -> str:
+    name_max, part_max = (60, 40) if compact else (100, 150)
+    who = f"**{clip(inline(entry.speaker or 'Unknown speaker'), name_max)}**"
+    role = ", ".join(clip(inline(p), part_max) for p in (entry.speaker_role, entry.speaker_org) if p)
     return f"{who} ({role})" if role else who
 
 
-def source_text(entry: Entry) -> str:
+def source_text(entry: Entry, *, room: int = 2000) -> str:
+    """The source as a link when it fits in `room`, else its name alone: a citation either way."""
     if not entry.source_name and not entry.source_url:
         return "no source given"
-    return link(entry.source_name or "link", entry.source_url)
+    full = link(entry.source_name or "link", entry.source_url)
+    if len(full) <= room:
+        return full
+    return clip(inline(entry.source_name or entry.source_url or "link"), max(room, 30))
 
 
 def entry_summary(entry: Entry, *, budget: int, timezone: str = "UTC") -> str:
     """One entry as a line of the chronology or a digest: date, what happened, source."""
+    compact = budget < 1200
     head = f"`{short_id(entry)}` **{when(entry)}** {KIND_MARK.get(entry.kind, '')} "
-    tail = f" — {source_text(entry)}{corrected_marker(entry, timezone)}"
+    tail = f" — {source_text(entry, room=max(budget // 3, 30))}{corrected_marker(entry, timezone)}"
     if entry.kind == EntryKind.STATUS.value:
         body = f"Status: **{status_info(entry.status or '').label}**. {inline(entry.note or '')}"
     elif entry.kind == EntryKind.STATEMENT.value:
-        body = f"{speaker_line(entry)}: “{inline(entry.text or '')}”"
+        body = f"{speaker_line(entry, compact=compact)}: “{inline(entry.text or '')}”"
     else:
         body = f"**{inline(entry.headline or '')}**"
         if entry.details:
             body += f" {inline(entry.details)}"
     room = max(budget - len(head) - len(tail), 20)
-    return head + clip(body, room) + tail
+    return head + clip(body.replace("\n", " "), room) + tail
+
+
+KIND_LABEL = {"quote": "Quote", "paraphrase": "Paraphrase", "summary": "Summary"}
+
+
+def statement_block(st: Entry, *, budget: int, extra: str = "") -> str:
+    """Speaker, date, the quote as a block quote, context and source, within `budget` characters.
+
+    The quote gets what the fixed parts leave; it is shortened at a word boundary, and the
+    fixed parts themselves shrink (short names, source without link) when the budget is small.
+    """
+    compact = budget < 1200
+    head = f"{speaker_line(st, compact=compact)} · **{when(st)}**{extra}\n"
+    context = clip(inline(st.context), 80 if compact else 200) + " · " if st.context else ""
+    kind = KIND_LABEL.get(st.statement_kind or "", "Statement")
+    tail = f"\n{kind} · {context}Source: {source_text(st, room=max(budget // 3, 30))}"
+    room = max(budget - len(head) - len(tail) - 2, 40)
+    quote = clip(inline(st.text or "").replace("\n", "\n> "), room)
+    return f"{head}> {quote}{tail}"
 
 
 def status_card(card: TopicCard, *, timezone: str) -> tuple[discord.Embed, discord.ui.View]:
@@ -88,7 +113,7 @@ def status_card(card: TopicCard, *, timezone: str) -> tuple[discord.Embed, disco
         parts.append(f"{info.emoji} **{info.label}** — {info.explanation}")
         since = f"*Since {when(card.status)}*"
         note = inline(card.status.note or "")
-        parts.append(f"{since} · {note} ({source_text(card.status)})" if note else since)
+        parts.append(f"{since} · {note} ({source_text(card.status, room=800)})" if note else since)
     else:
         parts.append("No status has been logged yet.")
     if topic.summary:
@@ -99,11 +124,8 @@ def status_card(card: TopicCard, *, timezone: str) -> tuple[discord.Embed, disco
         parts.append("*This topic is archived.*")
     embed.description = clip("\n\n".join(parts), EMBED_DESCRIPTION_MAX)
     if card.latest_statement is not None:
-        st = card.latest_statement
-        head = f"{speaker_line(st)} · {when(st)}\n"
-        tail = f"\n{inline(st.context) + ' · ' if st.context else ''}{source_text(st)}"
-        quote = clip(inline(st.text or ""), FIELD_VALUE_MAX - len(head) - len(tail) - 4)
-        embed.add_field(name="Latest statement", value=f"{head}> {quote}{tail}"[:FIELD_VALUE_MAX], inline=False)
+        embed.add_field(name="Latest statement", value=statement_block(card.latest_statement, budget=FIELD_VALUE_MAX),
+                        inline=False)  # fmt: skip
     if topic.background:
         lines = [f"• {inline(str(f.get('fact', '')))}" for f in topic.background[:10]]
         embed.add_field(name="Background", value=clip("\n".join(lines), FIELD_VALUE_MAX), inline=False)
@@ -112,6 +134,7 @@ def status_card(card: TopicCard, *, timezone: str) -> tuple[discord.Embed, disco
         embed.add_field(name="Sources", value=clip("\n".join(lines), FIELD_VALUE_MAX), inline=False)
     footer = f"{topic.slug} · {card.entry_count} entries · last updated {local_time(card.last_updated, timezone)}"
     embed.set_footer(text=clip(footer, FOOTER_MAX))
+    _fit_card(embed)
     view = discord.ui.View(timeout=None)
     assert topic.id is not None
     view.add_item(
@@ -129,18 +152,37 @@ def status_card(card: TopicCard, *, timezone: str) -> tuple[discord.Embed, disco
     return embed, view
 
 
-def status_history(topic: Topic, entries: Sequence[Entry], *, timezone: str) -> discord.Embed:
+def _fit_card(embed: discord.Embed) -> None:
+    """Keep the card within the 6000-character message total: background goes first, then detail."""
+    if len(embed) <= EMBED_TOTAL_MAX:
+        return
+    for index, field in enumerate(embed.fields):
+        if field.name == "Background":
+            embed.remove_field(index)
+            break
+    excess = len(embed) - EMBED_TOTAL_MAX
+    if excess > 0 and embed.description:
+        embed.description = clip(embed.description, max(len(embed.description) - excess, 200))
+
+
+def status_history(
+    topic: Topic, entries: Sequence[Entry], *, timezone: str, room: int = EMBED_TOTAL_MAX
+) -> discord.Embed:
+    """`room` is what the message's other embeds leave of Discord's 6000-character total."""
     embed = discord.Embed(title=clip(f"Status history: {inline(topic.title)}", 256), colour=COLOUR)
+    footer = f"{topic.slug} · newest first · retracted entries stay in the record"
+    embed.set_footer(text=footer)
+    available = min(EMBED_DESCRIPTION_MAX, room - len(embed.title or "") - len(footer) - 10)
     lines: list[str] = []
-    budget = EMBED_DESCRIPTION_MAX // max(len(entries), 1) - 2
+    budget = max(available // max(len(entries), 1) - 2, 60)
     for e in entries:
         info = status_info(e.status or "")
-        line = f"`{short_id(e)}` **{when(e)}** {info.emoji} {info.label} — {inline(e.note or '')} ({source_text(e)})"
+        source = source_text(e, room=budget // 3)
+        line = f"`{short_id(e)}` **{when(e)}** {info.emoji} {info.label} — {inline(e.note or '')} ({source})"
         if e.retracted_at is not None:
             line = f"~~{clip(line, budget - 60)}~~ *retracted: {inline(e.retraction_reason or '')}*"
         lines.append(clip(line, budget) + corrected_marker(e, timezone))
-    embed.description = clip("\n".join(lines) or "No status has been logged yet.", EMBED_DESCRIPTION_MAX)
-    embed.set_footer(text=f"{topic.slug} · newest first · retracted entries stay in the record")
+    embed.description = clip("\n".join(lines) or "No status has been logged yet.", max(available, 60))
     return embed
 
 
@@ -204,11 +246,9 @@ def latest_page(
         if i == 0:
             shown = f" by “{inline(speaker)}”" if speaker else ""
             embed.title = clip(f"Latest statements{shown}: {inline(topic.title)}", 256)
-        head = f"{speaker_line(st)} · **{when(st)}** · `{short_id(st)}`{corrected_marker(st, timezone)}\n"
-        kind = {"quote": "Quote", "paraphrase": "Paraphrase", "summary": "Summary"}.get(st.statement_kind or "", "")
-        tail = f"\n{kind}{' · ' + inline(st.context) if st.context else ''} · Source: {source_text(st)}"
-        room = max(min(budget, EMBED_DESCRIPTION_MAX) - len(head) - len(tail) - 2, 40)
-        embed.description = f"{head}> {clip(inline(st.text or ''), room).replace(chr(10), chr(10) + '> ')}{tail}"
+        embed.description = statement_block(
+            st, budget=min(budget, EMBED_DESCRIPTION_MAX), extra=f" · `{short_id(st)}`{corrected_marker(st, timezone)}"
+        )
         embeds.append(embed)
     pages = page_count(total, per_page)
     embeds[-1].set_footer(text=f"{topic.slug} · page {page + 1} of {pages} · {total} statements · newest first")
