@@ -9,7 +9,9 @@ import logging
 from collections.abc import Callable
 
 import discord
+import yarl
 from discord.ext import commands
+from discord.gateway import DiscordWebSocket
 
 from bot.failures import NewsTree
 from bot.render.text import NO_MENTIONS
@@ -72,10 +74,20 @@ class NewsBot(commands.AutoShardedBot):
         self._extensions = extensions
 
     async def setup_hook(self) -> None:
+        if self.settings.discord_api_base_url:
+            await self._point_gateway_at_api_host()
         for name in self._extensions:
             await self.load_extension(name)
         if self.sync_commands:
             await self.sync_commands_if_changed()
+
+    async def _point_gateway_at_api_host(self) -> None:
+        """With a non-default API host, connect to the gateway that host names, not Discord's."""
+        url = self.settings.discord_gateway_url
+        if not url:
+            _shards, url, _limits = await self.http.get_bot_gateway()
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        log.info("gateway: %s", url)
 
     def command_payload(self) -> list[dict[str, object]]:
         return [command.to_dict(self.tree) for command in self.tree.get_commands()]

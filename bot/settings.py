@@ -25,6 +25,10 @@ class Settings(BaseSettings):
         default=None,
         description="Discord HTTP API base (e.g. a staging proxy); default is Discord's own.",
     )
+    discord_gateway_url: str | None = Field(
+        default=None,
+        description="Gateway websocket URL; default is what the API's /gateway/bot answers.",
+    )
     shard_count: int | None = Field(default=None, ge=1)
     shard_ids: list[int] | None = None
     newsdesk_console_roles: str = Field(
