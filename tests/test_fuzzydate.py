@@ -565,7 +565,5 @@ def test_random_text_only_raises_fuzzydateerror(text: str, reference: date) -> N
 
 
 @given(st.lists(st.sampled_from(_TOKENS), max_size=6), st.sampled_from(["", " "]), st.dates())
-def test_date_like_token_soup_only_raises_fuzzydateerror(
-    tokens: list[str], sep: str, reference: date
-) -> None:
+def test_date_like_token_soup_only_raises_fuzzydateerror(tokens: list[str], sep: str, reference: date) -> None:
     _parse_or_error(sep.join(tokens), reference)
