@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 from bot.errors import TopicNotFound
 from db import entries as entry_queries
@@ -49,9 +52,20 @@ def _timezone(newsroom: Newsroom | None) -> str:
     return newsroom.timezone if newsroom is not None else "UTC"
 
 
-def _clamp_page(page: int, per_page: int, total: int) -> int:
-    last = max((total - 1) // per_page, 0)
-    return min(max(page, 0), last)
+T = TypeVar("T")
+
+
+async def _page_of(
+    fetch: Callable[..., Awaitable[tuple[list[T], int]]], page: int, per_page: int
+) -> tuple[list[T], int, int]:
+    """Rows of a page and the total; a page past the end (the list shrank since a button was
+    drawn) falls back to the last page that exists."""
+    page = max(page, 0)
+    rows, total = await fetch(offset=page * per_page)
+    if not rows and total and page > 0:
+        page = max((total - 1) // per_page, 0)
+        rows, total = await fetch(offset=page * per_page)
+    return rows, total, page
 
 
 async def _topic(session, *, guild_id: int, query: str | None, topic_id: int | None) -> Topic:  # type: ignore[no-untyped-def]
@@ -87,15 +101,8 @@ async def latest(
         newsroom = await get_newsroom(session, guild_id=guild_id)
         topic = await _topic(session, guild_id=guild_id, query=query, topic_id=topic_id)
         assert topic.id is not None
-        rows, total = await entry_queries.latest_statements(
-            session, topic_id=topic.id, speaker=speaker, offset=page * per_page, limit=per_page
-        )
-        if not rows and total and page > 0:
-            # The list shrank since the button was drawn: show the last page that exists.
-            page = _clamp_page(page, per_page, total)
-            rows, total = await entry_queries.latest_statements(
-                session, topic_id=topic.id, speaker=speaker, offset=page * per_page, limit=per_page
-            )
+        fetch = partial(entry_queries.latest_statements, session, topic_id=topic.id, speaker=speaker, limit=per_page)
+        rows, total, page = await _page_of(fetch, page, per_page)
     return EntryListResult(_timezone(newsroom), topic, rows, Page(page, per_page, total))
 
 
@@ -114,27 +121,15 @@ async def chronology(
         newsroom = await get_newsroom(session, guild_id=guild_id)
         topic = await _topic(session, guild_id=guild_id, query=query, topic_id=topic_id)
         assert topic.id is not None
-        rows, total = await entry_queries.chronology(
-            session, topic_id=topic.id, since=since, until=until, offset=page * per_page, limit=per_page
-        )
-        if not rows and total and page > 0:
-            page = _clamp_page(page, per_page, total)
-            rows, total = await entry_queries.chronology(
-                session, topic_id=topic.id, since=since, until=until, offset=page * per_page, limit=per_page
-            )
+        fetch = partial(entry_queries.chronology, session, topic_id=topic.id, since=since, until=until, limit=per_page)
+        rows, total, page = await _page_of(fetch, page, per_page)
     return EntryListResult(_timezone(newsroom), topic, rows, Page(page, per_page, total))
 
 
 async def topic_list(db: Database, *, guild_id: int, page: int = 0, per_page: int = 15) -> TopicListResult:
     async with db.read() as session:
-        rows, total = await topic_queries.list_topics(
-            session, newsroom_id=guild_id, offset=page * per_page, limit=per_page
-        )
-        if not rows and total and page > 0:
-            page = _clamp_page(page, per_page, total)
-            rows, total = await topic_queries.list_topics(
-                session, newsroom_id=guild_id, offset=page * per_page, limit=per_page
-            )
+        fetch = partial(topic_queries.list_topics, session, newsroom_id=guild_id, limit=per_page)
+        rows, total, page = await _page_of(fetch, page, per_page)
     return TopicListResult(rows, Page(page, per_page, total))
 
 
