@@ -68,7 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         from bot.runner import run_bot
 
-        return asyncio.run(run_bot(settings))
+        try:
+            return asyncio.run(run_bot(settings))
+        except KeyboardInterrupt:
+            # Ctrl-C is how `newsdesk run` is stopped in a terminal: asyncio.run has already closed
+            # the bot and the database by now, so exit quietly instead of printing a traceback.
+            return 130
     if args.command == "console":
         from bot.console import run_console
 

@@ -14,6 +14,7 @@ from bot.fuzzydate import FuzzyDate, FuzzyDateError, parse_fuzzy_date
 from bot.render.text import AUTOCOMPLETE_MAX, CHOICE_NAME_MAX, clip
 from db import editing, reader
 from db.drafts import Actor
+from db.newsrooms import get_newsroom
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -43,6 +44,14 @@ def today_in(timezone: str, now: dt.datetime) -> dt.date:
         return now.astimezone(ZoneInfo(timezone)).date()
     except (KeyError, ValueError):
         return now.astimezone(dt.UTC).date()
+
+
+async def newsroom_today(interaction: discord.Interaction) -> dt.date:
+    """Today in the newsroom's time zone: what "today" or "Sept 11" in a date option is read against."""
+    bot = bot_of(interaction)
+    async with bot.database.read() as session:
+        newsroom = await get_newsroom(session, guild_id=guild_id_of(interaction))
+    return today_in(newsroom.timezone if newsroom else "UTC", bot.clock())
 
 
 def parse_date_option(name: str, text: str, *, reference: dt.date) -> FuzzyDate:

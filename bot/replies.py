@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 import discord
@@ -10,6 +11,16 @@ import discord
 from bot.render.text import CONTENT_MAX, NO_MENTIONS, clip
 
 log = logging.getLogger(__name__)
+
+_EVERYONE = re.compile(r"@(everyone|here)", re.IGNORECASE)
+
+
+def safe_content(text: str) -> str:
+    """Content as sent: @everyone/@here (ours or echoed input) escaped, then clipped to Discord's limit.
+
+    allowed_mentions already stops every ping; this keeps the text itself harmless too.
+    """
+    return clip(_EVERYONE.sub(lambda m: "@\u200b" + m.group(1), text), CONTENT_MAX)
 
 
 async def reply(
@@ -21,7 +32,7 @@ async def reply(
     ephemeral: bool = False,
 ) -> None:
     """Answer an interaction whether or not it was deferred; never pings anyone."""
-    content = clip(content, CONTENT_MAX) if content else None
+    content = safe_content(content) if content else None
     kwargs: dict[str, object] = {"content": content, "embeds": list(embeds), "allowed_mentions": NO_MENTIONS}
     if view is not None:
         kwargs["view"] = view
@@ -40,7 +51,7 @@ async def update(
 ) -> None:
     """Replace the message a component belongs to (pagination)."""
     await interaction.response.edit_message(
-        content=clip(content, CONTENT_MAX) if content else None,
+        content=safe_content(content) if content else None,
         embeds=list(embeds),
         view=view,
         allowed_mentions=NO_MENTIONS,
@@ -49,7 +60,7 @@ async def update(
 
 async def error(interaction: discord.Interaction, message: str) -> None:
     """A short ephemeral error; the interaction may already have been acknowledged."""
-    text = clip(message, CONTENT_MAX)
+    text = safe_content(message)
     try:
         if interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)

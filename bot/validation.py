@@ -145,7 +145,7 @@ def clean_aliases(value: str | None) -> list[str]:
 
 def parse_entry_ref(value: str) -> int:
     text = value.strip().lstrip("#")
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise InvalidInput(f"`{value[:30]}` is not an entry id. Entry ids look like `#123`.")
     return int(text)
 

@@ -19,9 +19,9 @@ from bot.options import (
     bot_of,
     guild_id_of,
     guild_name_of,
+    newsroom_today,
     parse_date_option,
     speaker_autocomplete,
-    today_in,
     topic_autocomplete,
 )
 from bot.render import custom_ids
@@ -32,7 +32,6 @@ from db import editing
 from db.drafts import EntryDraft
 from db.editing import UNDO_WINDOW
 from db.models import EntryKind, StatementKind
-from db.newsrooms import get_newsroom
 from db.vocabulary import STATUS_INFO
 
 STATUS_CHOICES = [app_commands.Choice(name=f"{info.label}", value=status.value) for status, info in STATUS_INFO.items()]
@@ -52,15 +51,8 @@ OptText = text_option("text")
 OptUrl = text_option("url")
 
 
-async def _reference_date(interaction: discord.Interaction) -> dt.date:
-    bot = bot_of(interaction)
-    async with bot.database.read() as session:
-        newsroom = await get_newsroom(session, guild_id=guild_id_of(interaction))
-    return today_in(newsroom.timezone if newsroom else "UTC", bot.clock())
-
-
 async def _dates(interaction: discord.Interaction, date: str | None, end: str | None = None) -> tuple[Any, Any]:
-    reference = await _reference_date(interaction)
+    reference = await newsroom_today(interaction)
     start = (
         parse_date_option("date", date, reference=reference)
         if date

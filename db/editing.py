@@ -18,10 +18,11 @@ from sqlmodel import col, select
 from bot.errors import EntryNotFound, InvalidInput, NotEditorError, TopicNotFound, UserFacingError
 from db import audit, writes
 from db.drafts import Actor, EntryDraft, TopicDraft
+from db.engine import ROW_LOCK
 from db.entries import get_entry
 from db.models import AuditRecord, Entry, EntryKind, Newsroom, Topic
 from db.newsrooms import ensure_newsroom, update_settings
-from db.seeds import SeedResult, apply_seed, available_seeds, load_seed_file_async
+from db.seeds import SeedResult, apply_seed, available_seeds, load_seed_file_async, topic_exists
 from db.topics import find_topic, normalise_lookup, resolve_topic
 
 UNDO_WINDOW = dt.timedelta(minutes=10)
@@ -43,6 +44,13 @@ def check_editor(newsroom: Newsroom, actor: Actor) -> None:
 def check_manager(actor: Actor) -> None:
     if not actor.manage_guild:
         raise NotEditorError("Only members with the Manage Server permission can change newsroom settings.")
+
+
+async def _locked(session: AsyncSession, model: type[Topic] | type[Newsroom], row_id: int | None) -> Any:
+    """Re-read a row under the write lock: concurrent changes to it take turns, each seeing the last."""
+    row = await session.get(model, row_id, with_for_update=ROW_LOCK, populate_existing=True)
+    assert row is not None
+    return row
 
 
 async def _editor_newsroom(session: AsyncSession, *, guild_id: int, guild_name: str, actor: Actor) -> Newsroom:
@@ -122,11 +130,18 @@ async def known_speakers(db: Any, *, guild_id: int, current: str, limit: int = 2
 
 
 async def create_topic(db: Any, *, guild_id: int, guild_name: str, actor: Actor, draft: TopicDraft) -> Topic:
-    async with db.write() as session:
-        await _editor_newsroom(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
-        return await writes.create_topic(
-            session, newsroom_id=guild_id, draft=draft, actor_id=actor.user_id, interaction_id=actor.interaction_id
-        )
+    try:
+        async with db.write() as session:
+            await _editor_newsroom(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
+            return await writes.create_topic(
+                session, newsroom_id=guild_id, draft=draft, actor_id=actor.user_id, interaction_id=actor.interaction_id
+            )
+    except IntegrityError:
+        # Two editors created the slug at the same moment and the other insert won.
+        async with db.read() as session:
+            if await topic_exists(session, newsroom_id=guild_id, slug=draft.slug):
+                raise writes.SlugTaken(draft.slug) from None
+        raise
 
 
 async def edit_topic(
@@ -137,6 +152,7 @@ async def edit_topic(
     async with db.write() as session:
         await _editor_newsroom(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
         topic = await resolve_topic(session, newsroom_id=guild_id, query=slug, include_archived=True)
+        topic = await _locked(session, Topic, topic.id)
         return await writes.update_topic(
             session, topic=topic, changes=changes, actor_id=actor.user_id, interaction_id=actor.interaction_id
         )
@@ -148,6 +164,7 @@ async def set_archived(db: Any, *, guild_id: int, guild_name: str, actor: Actor,
         topic = await find_topic(session, newsroom_id=guild_id, query=slug, include_archived=True)
         if topic is None:
             raise TopicNotFound(slug)
+        topic = await _locked(session, Topic, topic.id)
         if topic.archived == archived:
             raise InvalidInput(f"`{topic.slug}` is already {'archived' if archived else 'active'}.")
         return await writes.update_topic(
@@ -172,8 +189,8 @@ async def import_seed(db: Any, *, guild_id: int, guild_name: str, actor: Actor, 
         )
 
 
-async def _entry(session: AsyncSession, *, guild_id: int, entry_id: int) -> Entry:
-    entry = await get_entry(session, newsroom_id=guild_id, entry_id=entry_id)
+async def _entry(session: AsyncSession, *, guild_id: int, entry_id: int, lock: bool = False) -> Entry:
+    entry = await get_entry(session, newsroom_id=guild_id, entry_id=entry_id, for_update=lock)
     if entry is None:
         raise EntryNotFound(f"#{entry_id}")
     return entry
@@ -200,7 +217,7 @@ async def edit_entry(
 ) -> Changed:
     async with db.write() as session:
         newsroom = await _editor_newsroom(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
-        entry = await _entry(session, guild_id=guild_id, entry_id=entry_id)
+        entry = await _entry(session, guild_id=guild_id, entry_id=entry_id, lock=True)
         if allowed_kinds is not None and entry.kind not in allowed_kinds:
             raise InvalidInput(f"A {entry.kind} entry has no `{field_label}` field.")
         if (
@@ -227,7 +244,7 @@ async def retract_entry(
 ) -> Changed:
     async with db.write() as session:
         newsroom = await _editor_newsroom(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
-        entry = await _entry(session, guild_id=guild_id, entry_id=entry_id)
+        entry = await _entry(session, guild_id=guild_id, entry_id=entry_id, lock=True)
         entry = await writes.retract_entry(
             session, entry=entry, actor_id=actor.user_id, interaction_id=actor.interaction_id, reason=reason
         )
@@ -241,7 +258,7 @@ async def restore_entry(
 ) -> Changed:
     async with db.write() as session:
         newsroom = await _editor_newsroom(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
-        entry = await _entry(session, guild_id=guild_id, entry_id=entry_id)
+        entry = await _entry(session, guild_id=guild_id, entry_id=entry_id, lock=True)
         entry = await writes.restore_entry(
             session, entry=entry, actor_id=actor.user_id, interaction_id=actor.interaction_id, reason=reason
         )
@@ -268,7 +285,7 @@ async def undo_entry(
         raise InvalidInput("The 10-minute undo window has passed; use `/entry retract` with a reason instead.")
     async with db.write() as session:
         newsroom = await _editor_newsroom(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
-        entry = await _entry(session, guild_id=guild_id, entry_id=entry_id)
+        entry = await _entry(session, guild_id=guild_id, entry_id=entry_id, lock=True)
         if entry.created_by != actor.user_id:
             raise NotEditorError("Only the editor who logged this entry can undo it.")
         entry = await writes.retract_entry(
@@ -306,6 +323,7 @@ async def set_editor_role(db: Any, *, guild_id: int, guild_name: str, actor: Act
     check_manager(actor)
     async with db.write() as session:
         newsroom = await ensure_newsroom(session, guild_id=guild_id, name=guild_name)
+        newsroom = await _locked(session, Newsroom, guild_id)
         before = {"editor_role_id": str(newsroom.editor_role_id) if newsroom.editor_role_id else None}
         await update_settings(session, newsroom=newsroom, editor_role_id=role_id)
         await audit.record(
@@ -324,6 +342,7 @@ async def set_timezone(db: Any, *, guild_id: int, guild_name: str, actor: Actor,
     check_manager(actor)
     async with db.write() as session:
         newsroom = await ensure_newsroom(session, guild_id=guild_id, name=guild_name)
+        newsroom = await _locked(session, Newsroom, guild_id)
         before = {"timezone": newsroom.timezone}
         await update_settings(session, newsroom=newsroom, timezone=timezone)
         await audit.record(

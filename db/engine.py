@@ -13,6 +13,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Integer primary keys (topic, entry, audit) are 32-bit on PostgreSQL; a larger id cannot exist, and
+# PostgreSQL refuses it as a query parameter instead of finding nothing.
+MAX_ROW_ID = 2**31 - 1
+# How a write transaction locks the row it is about to change (PostgreSQL: FOR NO KEY UPDATE), so two
+# changes to one row take turns and the second sees the first's result. It does not block inserts
+# that merely reference the row. SQLite serialises writers anyway and omits the clause.
+ROW_LOCK = {"key_share": True}
 
 
 class Database:

@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from db.engine import MAX_ROW_ID, ROW_LOCK
 from db.models import Entry, EntryKind, Topic
 from db.topics import normalise_lookup
 
@@ -21,8 +22,15 @@ def _live(topic_id: int):  # type: ignore[no-untyped-def]
     return (Entry.topic_id == topic_id, col(Entry.retracted_at).is_(None))
 
 
-async def get_entry(session: AsyncSession, *, newsroom_id: int, entry_id: int) -> Entry | None:
-    entry = await session.get(Entry, entry_id)
+async def get_entry(
+    session: AsyncSession, *, newsroom_id: int, entry_id: int, for_update: bool = False
+) -> Entry | None:
+    if not 0 < entry_id <= MAX_ROW_ID:
+        return None
+    if for_update:
+        entry = await session.get(Entry, entry_id, with_for_update=ROW_LOCK, populate_existing=True)
+    else:
+        entry = await session.get(Entry, entry_id)
     # An entry id from another guild behaves exactly like one that does not exist.
     if entry is None or entry.newsroom_id != newsroom_id:
         return None

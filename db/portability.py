@@ -44,15 +44,15 @@ def _load(model: type[SQLModel], data: dict[str, Any]) -> SQLModel:
     unknown = set(data) - set(fields)
     if unknown:
         raise ImportRefused(f"{model.__name__} has unknown fields: {', '.join(sorted(unknown))}")
-    for name, info in fields.items():
-        value = data.get(name)
-        annotation = str(info.annotation)
-        if isinstance(value, str) and "datetime" in annotation:
-            value = dt.datetime.fromisoformat(value)
-        elif isinstance(value, str) and "date" in annotation:
-            value = dt.date.fromisoformat(value)
-        values[name] = value
     try:
+        for name, info in fields.items():
+            value = data.get(name)
+            annotation = str(info.annotation)
+            if isinstance(value, str) and "datetime" in annotation:
+                value = dt.datetime.fromisoformat(value)
+            elif isinstance(value, str) and "date" in annotation:
+                value = dt.date.fromisoformat(value)
+            values[name] = value
         return model.model_validate(values)
     except ValueError as exc:
         raise ImportRefused(f"{model.__name__} row is invalid: {exc}") from exc
@@ -97,7 +97,32 @@ def parse_document(document: Any) -> tuple[Newsroom, dict[str, list[SQLModel]]]:
         for row in rows[key]:
             if row.newsroom_id != newsroom.id:  # type: ignore[attr-defined]
                 raise ImportRefused(f"A row in `{key}` belongs to another newsroom.")
+    _check_references(rows)
     return newsroom, rows
+
+
+def _check_references(rows: dict[str, list[Any]]) -> None:
+    """Ids are kept as they are, so each must be present, unique, and point at a row of the export."""
+    ids: dict[str, set[int]] = {}
+    for key, _model in TABLES:
+        listed = [row.id for row in rows[key]]
+        if None in listed:
+            raise ImportRefused(f"A row in `{key}` has no id.")
+        ids[key] = set(listed)
+        if len(ids[key]) != len(listed):
+            raise ImportRefused(f"An id appears more than once in `{key}`.")
+    for entry in rows["entries"]:
+        if entry.topic_id not in ids["topics"]:
+            raise ImportRefused(f"Entry {entry.id} refers to topic {entry.topic_id}, which is not in the export.")
+    for record in rows["audit"]:
+        if record.entry_id is not None and record.entry_id not in ids["entries"]:
+            raise ImportRefused(
+                f"Audit record {record.id} refers to entry {record.entry_id}, which is not in the export."
+            )
+        if record.topic_id is not None and record.topic_id not in ids["topics"]:
+            raise ImportRefused(
+                f"Audit record {record.id} refers to topic {record.topic_id}, which is not in the export."
+            )
 
 
 async def import_newsroom(db: Database, document: Any) -> dict[str, int]:

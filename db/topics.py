@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,10 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.errors import TopicNotFound
+from db.engine import MAX_ROW_ID
 from db.models import Entry, EntryKind, Topic
 
 
 def normalise_lookup(text: str) -> str:
+    # Stored text never holds control characters (validation strips them), so a lookup drops them too;
+    # PostgreSQL refuses NUL in any text parameter.
+    text = "".join(c for c in text if c.isspace() or unicodedata.category(c) != "Cc")
     return " ".join(text.casefold().split())
 
 
@@ -28,6 +33,8 @@ def _escape_like(text: str) -> str:
 
 
 async def get_topic(session: AsyncSession, *, newsroom_id: int, topic_id: int) -> Topic | None:
+    if not 0 < topic_id <= MAX_ROW_ID:
+        return None
     topic = await session.get(Topic, topic_id)
     # A topic id from another guild behaves exactly like one that does not exist.
     if topic is None or topic.newsroom_id != newsroom_id:

@@ -1,0 +1,314 @@
+"""Export/import of a newsroom (db/portability.py) and the `newsdesk export|import` CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from bot.cli import main
+from db import migrate
+from db.engine import Database
+from db.models import AuditRecord, Entry, Newsroom, Topic
+from db.portability import VERSION, ImportRefused, export_newsroom, import_newsroom
+from tests.conftest import drop_database, make_database
+from tests.harness import GUILD_A_ID
+from tests.newsroom import Desk, prepare_newsrooms, running_desk
+
+EXPORTED_AT = dt.datetime(2023, 9, 21, 8, 0, tzinfo=dt.UTC)
+ALL_TABLES = (Newsroom, Topic, Entry, AuditRecord)
+
+
+async def newsroom_rows(database: Database, guild_id: int = GUILD_A_ID) -> dict[str, list[dict[str, Any]]]:
+    """One newsroom's rows in every table, in id order."""
+    async with database.read() as session:
+        newsroom = await session.get(Newsroom, guild_id)
+        out: dict[str, list[dict[str, Any]]] = {"newsroom": [newsroom.model_dump()] if newsroom else []}
+        for model in (Topic, Entry, AuditRecord):
+            stmt = select(model).where(model.newsroom_id == guild_id).order_by(model.id)
+            out[model.__tablename__] = [row.model_dump() for row in (await session.execute(stmt)).scalars()]
+    return out
+
+
+async def all_rows(database: Database) -> dict[str, list[dict[str, Any]]]:
+    async with database.read() as session:
+        return {
+            model.__tablename__: [
+                row.model_dump() for row in (await session.execute(select(model).order_by(model.id))).scalars()
+            ]
+            for model in ALL_TABLES
+        }
+
+
+def backend_of(database: Database) -> str:
+    return "sqlite" if database.is_sqlite else "postgresql"
+
+
+def as_json(document: dict[str, Any]) -> dict[str, Any]:
+    """What a file on disk gives back: the export must survive JSON."""
+    return json.loads(json.dumps(document))
+
+
+async def edit_history_through_the_bot(desk: Desk) -> None:
+    """Edits, a retraction, a restore, an undo, a new and an archived topic, a settings change."""
+    h = desk.harness
+
+    def entry_id(reply: Any) -> str:
+        return re.search(r"`#(\d+)`", reply.content)[1]  # type: ignore[index]
+
+    approved = await h.slash(
+        "log status", {"topic": "atacms", "status": "approved", "note": "Approved.", "date": "Sept 19"}
+    )
+    kirby = await h.slash("log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "Decided."})
+    await h.slash("entry edit", {"id": entry_id(kirby), "field": "text", "value": "It is decided.", "reason": "Quote"})
+    await h.slash("entry retract", {"id": entry_id(approved), "reason": "Premature"})
+    await h.slash("entry restore", {"id": entry_id(approved), "reason": "Confirmed"})
+    event = await h.slash("log event", {"topic": "atacms", "headline": "Announcement", "end": "today"})
+    await h.click(event.components[0]["components"][0]["custom_id"], message=event.final, user=h.editor)
+    await h.slash("topic create", {"slug": "f16-jets", "title": "F-16s", "aliases": "Fighting Falcon"})
+    await h.slash("topic archive", {"topic": "f16-jets"})
+    await h.slash("settings timezone", {"timezone": "Europe/Kyiv"}, user=h.admin)
+
+
+async def test_export_then_import_into_an_empty_database_copies_every_row(desk: Desk, tmp_path: Path) -> None:
+    await edit_history_through_the_bot(desk)
+    h = desk.harness
+    card = await h.slash("status", {"topic": "atacms", "history": True}, user=h.reader)
+    archived = await h.slash("status", {"topic": "f16-jets"}, user=h.reader)
+    document = as_json(await export_newsroom(desk.database, guild_id=GUILD_A_ID, now=EXPORTED_AT))
+    assert (document["format"], document["version"], document["exported_at"]) == (
+        "newsdesk-export",
+        VERSION,
+        EXPORTED_AT.isoformat(),
+    )
+    original = await newsroom_rows(desk.database)
+    assert {len(original[k]) for k in ("topic", "entry")} == {2, 9} and len(original["audit_record"]) > 9
+
+    copy_db, schema = await make_database(backend_of(desk.database), tmp_path / "copy")
+    try:
+        counts = await import_newsroom(copy_db, document)
+        assert counts == {"topics": 2, "entries": 9, "audit": len(original["audit_record"])}
+        assert await newsroom_rows(copy_db) == original
+        async with running_desk(copy_db, desk.clock) as restored:
+            r = restored.harness
+            assert (await r.slash("status", {"topic": "atacms", "history": True}, user=r.reader)).embeds == card.embeds
+            assert (await r.slash("status", {"topic": "f16-jets"}, user=r.reader)).embeds == archived.embeds
+            # The copy is a working newsroom: new rows get fresh ids past the imported ones.
+            logged = await r.slash("log status", {"topic": "atacms", "status": "delivered", "note": "Arrived."})
+            assert not logged.ephemeral
+            new_id = int(re.search(r"`#(\d+)`", logged.content or "")[1])  # type: ignore[index]
+            assert new_id > max(e["id"] for e in original["entry"])
+            created = await r.slash("topic create", {"slug": "patriot", "title": "Patriot batteries"})
+            assert created.content == "Created topic `patriot`."
+    finally:
+        await drop_database(copy_db, schema)
+
+
+DROP = object()
+
+
+def top(**changes: Any) -> Any:
+    """Change (or DROP) top-level keys of a document."""
+
+    def change(document: dict[str, Any]) -> dict[str, Any]:
+        for key, value in changes.items():
+            document.pop(key) if value is DROP else document.__setitem__(key, value)
+        return document
+
+    return change
+
+
+def row(table: str, index: int, **changes: Any) -> Any:
+    """Change (or DROP) fields of one row; a value may be a function of the document."""
+
+    def change(document: dict[str, Any]) -> dict[str, Any]:
+        target = document[table][index]
+        for key, value in changes.items():
+            if value is DROP:
+                target.pop(key)
+            else:
+                target[key] = value(document) if callable(value) else value
+        return document
+
+    return change
+
+
+MALFORMED: list[tuple[str, Any, str]] = [
+    ("not an object", lambda d: [d], "Not a Newsdesk export"),
+    ("wrong format", top(format="something-else"), "Not a Newsdesk export"),
+    ("no version", top(version=DROP), "no version number"),
+    ("version as text", top(version="1"), "no version number"),
+    ("newer version", top(version=VERSION + 1), f"version {VERSION + 1}; this Newsdesk reads up to"),
+    ("version zero", top(version=0), "Unknown export version 0"),
+    ("no entries list", top(entries=DROP), "no `entries` list"),
+    ("entries not a list", top(entries={"1": {}}), "no `entries` list"),
+    ("row not an object", lambda d: d["topics"].append("atacms") or d, "rows must be objects"),
+    ("unknown field", row("entries", 0, mood="grim"), "unknown fields: mood"),
+    ("row of another newsroom", row("entries", 0, newsroom_id=5), "belongs to another newsroom"),
+    ("unreadable date", row("entries", 0, date_earliest="last week"), "Entry row is invalid"),
+    ("unreadable time", row("audit", 0, at="noon"), "AuditRecord row is invalid"),
+    ("missing required field", row("topics", 0, slug=DROP), "Topic row is invalid"),
+    ("row without id", row("entries", 0, id=None), "has no id"),
+    ("entry of a missing topic", row("entries", 0, topic_id=999_999), "refers to topic 999999"),
+    ("audit of a missing entry", row("audit", -1, entry_id=999_999), "refers to entry 999999"),
+    ("duplicate entry id", row("entries", 1, id=lambda d: d["entries"][0]["id"]), "more than once in `entries`"),
+]
+
+
+async def test_import_refuses_a_malformed_document_and_writes_nothing(
+    database: Database, tmp_path: Path, subtests: Any
+) -> None:
+    await prepare_newsrooms(database)
+    document = as_json(await export_newsroom(database, guild_id=GUILD_A_ID, now=EXPORTED_AT))
+    target, schema = await make_database(backend_of(database), tmp_path / "target")
+    try:
+        empty = await all_rows(target)
+        for label, change, message in MALFORMED:
+            with subtests.test(label):
+                with pytest.raises(ImportRefused) as refused:
+                    await import_newsroom(target, change(copy.deepcopy(document)))
+                assert message in str(refused.value)
+                assert await all_rows(target) == empty
+        assert await import_newsroom(target, document)  # the unbroken document still imports
+    finally:
+        await drop_database(target, schema)
+
+
+async def test_import_refuses_an_existing_newsroom_or_ids_in_use_and_writes_nothing(database: Database) -> None:
+    await prepare_newsrooms(database)
+    document = as_json(await export_newsroom(database, guild_id=GUILD_A_ID, now=EXPORTED_AT))
+    rows = await all_rows(database)
+    with pytest.raises(ImportRefused, match="already exists in this database"):
+        await import_newsroom(database, document)
+    moved = copy.deepcopy(document)  # the same rows as another guild: the ids belong to guild A here
+    moved["newsroom"]["id"] = 333
+    for key in ("topics", "entries", "audit"):
+        for row in moved[key]:
+            row["newsroom_id"] = 333
+    with pytest.raises(ImportRefused, match="ids are already used"):
+        await import_newsroom(database, moved)
+    assert await all_rows(database) == rows
+
+
+async def test_exporting_a_guild_without_a_newsroom_is_refused(database: Database) -> None:
+    with pytest.raises(ImportRefused, match="No newsroom for guild 42"):
+        await export_newsroom(database, guild_id=42, now=EXPORTED_AT)
+
+
+# ------------------------------------------------------------------------------------------------
+# The CLI: `newsdesk export` and `newsdesk import` against SQLite files named by DATABASE_URL
+# ------------------------------------------------------------------------------------------------
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path.as_posix()}"
+
+
+async def _seeded_file(path: Path) -> None:
+    database = Database(sqlite_url(path))
+    try:
+        await migrate.upgrade(database)
+        await prepare_newsrooms(database)
+    finally:
+        await database.dispose()
+
+
+async def _rows_of_file(path: Path) -> dict[str, list[dict[str, Any]]]:
+    database = Database(sqlite_url(path))
+    try:
+        return await newsroom_rows(database)
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no stray .env file is read
+    for name in ("DATABASE_URL", "DISCORD_TOKEN", "NEWSDESK_DATA_DIR", "LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    source = tmp_path / "source.db"
+    asyncio.run(_seeded_file(source))
+    return source
+
+
+def test_cli_export_and_import_copy_a_newsroom_between_databases(
+    cli_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exported = tmp_path / "newsroom-a.json"
+    target = tmp_path / "target.db"
+    monkeypatch.setenv("DATABASE_URL", sqlite_url(cli_env))
+    assert main(["export", "--guild", str(GUILD_A_ID), "--output", str(exported)]) == 0
+    assert f"exported guild {GUILD_A_ID}: 1 topics, 6 entries" in capsys.readouterr().err
+    document = json.loads(exported.read_text(encoding="utf-8"))
+    assert document["format"] == "newsdesk-export" and document["newsroom"]["id"] == GUILD_A_ID
+
+    monkeypatch.setenv("DATABASE_URL", sqlite_url(target))
+    assert main(["import", str(exported)]) == 0
+    assert capsys.readouterr().out.strip() == "imported 1 topics, 6 entries, 7 audit"
+    assert asyncio.run(_rows_of_file(target)) == asyncio.run(_rows_of_file(cli_env))
+
+    assert main(["import", str(exported)]) == 1  # a second time: the newsroom exists now
+    assert "already exists in this database; nothing was imported" in capsys.readouterr().err
+
+
+def test_cli_export_without_output_writes_the_document_to_stdout(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", sqlite_url(cli_env))
+    assert main(["export", "--guild", str(GUILD_A_ID)]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [t["slug"] for t in document["topics"]] == ["atacms"] and len(document["audit"]) == 7
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "cannot read"),
+        (json.dumps({"format": "newsdesk-export", "version": VERSION + 1}), "Upgrade"),
+        (json.dumps({"format": "something-else"}), "Not a Newsdesk export"),
+    ],
+)
+def test_cli_import_refuses_bad_files_with_a_message_and_exit_code_1(
+    cli_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    content: str,
+    message: str,
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(content, encoding="utf-8")
+    target = tmp_path / "target.db"
+    monkeypatch.setenv("DATABASE_URL", sqlite_url(target))
+    assert main(["import", str(bad)]) == 1
+    assert message in capsys.readouterr().err
+    assert not target.exists() or asyncio.run(_rows_of_file(target))["newsroom"] == []
+
+
+def test_cli_import_refuses_a_document_with_an_unreadable_date(
+    cli_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", sqlite_url(cli_env))
+    exported = tmp_path / "a.json"
+    assert main(["export", "--guild", str(GUILD_A_ID), "-o", str(exported)]) == 0
+    document = json.loads(exported.read_text(encoding="utf-8"))
+    document["entries"][0]["date_latest"] = "31/02/2023"
+    exported.write_text(json.dumps(document), encoding="utf-8")
+    monkeypatch.setenv("DATABASE_URL", sqlite_url(tmp_path / "target.db"))
+    capsys.readouterr()
+    assert main(["import", str(exported)]) == 1
+    assert "import: Entry row is invalid" in capsys.readouterr().err
+
+
+def test_cli_export_of_an_unknown_guild_fails_with_exit_code_1(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", sqlite_url(cli_env))
+    assert main(["export", "--guild", "42"]) == 1
+    captured = capsys.readouterr()
+    assert "export: No newsroom for guild 42" in captured.err and captured.out == ""
