@@ -108,6 +108,14 @@ class StatementTextModal(discord.ui.Modal):
         await report(interaction, error)
 
 
+def undo_deadline(timestamp: int) -> dt.datetime:
+    """The deadline a button carries; a forged, out-of-range one counts as long expired."""
+    try:
+        return dt.datetime.fromtimestamp(timestamp, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
 class UndoButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.UNDO_TEMPLATE):
     def __init__(self, entry_id: int, author_id: int, expires: int) -> None:
         super().__init__(
@@ -135,7 +143,7 @@ class UndoButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom
                 actor=actor_of(interaction),
                 entry_id=self.entry_id,
                 author_id=self.author_id,
-                expires=dt.datetime.fromtimestamp(self.expires, dt.UTC),
+                expires=undo_deadline(self.expires),
                 now=bot.clock(),
             )
             content, embed = render.changed_entry(

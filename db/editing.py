@@ -182,11 +182,19 @@ async def import_seed(db: Any, *, guild_id: int, guild_name: str, actor: Actor, 
     if name not in seeds:
         raise UserFacingError(f"No seed story named `{name}`. Available: {', '.join(seeds) or 'none'}.")
     story = await load_seed_file_async(seeds[name])
-    async with db.write() as session:
-        await _editor_newsroom(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
-        return await apply_seed(
-            session, newsroom_id=guild_id, story=story, actor_id=actor.user_id, interaction_id=actor.interaction_id
-        )
+    for attempt in range(2):
+        try:
+            async with db.write() as session:
+                await _editor_newsroom(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
+                return await apply_seed(
+                    session, newsroom_id=guild_id, story=story, actor_id=actor.user_id,
+                    interaction_id=actor.interaction_id,
+                )  # fmt: skip
+        except IntegrityError:
+            # Another import of the same story committed first; a second pass finds it and adds nothing.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 async def _entry(session: AsyncSession, *, guild_id: int, entry_id: int, lock: bool = False) -> Entry:
