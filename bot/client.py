@@ -21,7 +21,7 @@ from db.engine import Database
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.reader", "cogs.log", "cogs.topic", "cogs.entry", "cogs.settings")
+EXTENSIONS = ("cogs.reader", "cogs.log", "cogs.topic", "cogs.entry", "cogs.settings", "cogs.digest")
 
 Clock = Callable[[], dt.datetime]
 

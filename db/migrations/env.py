@@ -9,6 +9,7 @@ from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
+import db.digest_models  # registers the digest tables too
 import db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config
