@@ -1,0 +1,258 @@
+"""What a digest says: the net change of each followed topic within a window of the audit log.
+
+Pure functions over plain data read by `db.digests`. The audit log is the change feed: every change
+to an entry appended a record with before/after snapshots, so the state of any entry at any moment
+can be read back without trusting the entry's current row. Building from snapshots (not from the
+entries' current state) makes a digest a function of its window alone, so a retry after a crash
+renders the same digest, and a change made after the window never leaks into it.
+
+Per entry, only the net change over the window is reported:
+- logged in the window and still live at its end -> a new status change, statement or event;
+- logged and withdrawn within the same window -> nothing (it never stood);
+- live before and after, with different content -> a correction;
+- live before, withdrawn by the end -> a retraction; withdrawn before, live at the end -> a restore.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+ENTRY_ACTIONS = ("entry.create", "entry.edit", "entry.retract", "entry.undo", "entry.restore")
+# Fields that describe an entry's content; retraction bookkeeping is reported separately.
+CONTENT_FIELDS = (
+    "date_precision",
+    "date_earliest",
+    "date_latest",
+    "end_precision",
+    "end_earliest",
+    "end_latest",
+    "status",
+    "note",
+    "speaker",
+    "speaker_role",
+    "speaker_org",
+    "statement_kind",
+    "text",
+    "context",
+    "headline",
+    "details",
+    "source_name",
+    "source_url",
+)
+Snapshot = Mapping[str, Any]
+
+
+class ItemKind(enum.StrEnum):
+    STATUS = "status"
+    EVENT = "event"
+    STATEMENT = "statement"
+    CORRECTION = "correction"
+    RETRACTION = "retraction"
+    RESTORE = "restore"
+
+
+# Order of items within a topic: what moved first, then the record keeping.
+_KIND_ORDER = {kind: index for index, kind in enumerate(ItemKind)}
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRef:
+    id: int
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRecord:
+    """One audit record about an entry, as the digest needs it."""
+
+    id: int
+    entry_id: int
+    topic_id: int
+    action: str
+    at: dt.datetime
+    before: Snapshot | None
+    after: Snapshot | None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    kind: ItemKind
+    entry_id: int
+    at: dt.datetime  # when the change was recorded (last record in the window)
+    state: Snapshot  # the entry as of the end of the window (for a retraction: as it stood before)
+    previous: Snapshot | None = None  # as of the start of the window (corrections)
+    reason: str | None = None
+    old_status: str | None = None  # status items: the topic's status before this change
+    current: bool = True  # status items: False when logged but not the topic's status (backdated)
+    changed_fields: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class TopicChanges:
+    topic: TopicRef
+    items: list[Item] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class DigestContent:
+    window_start: dt.datetime  # exclusive
+    window_end: dt.datetime  # inclusive
+    changed: list[TopicChanges]
+    unchanged: list[TopicRef]
+
+    @property
+    def item_count(self) -> int:
+        return sum(len(t.items) for t in self.changed)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.changed
+
+
+def _is_live(state: Snapshot | None) -> bool:
+    return state is not None and state.get("retracted_at") is None
+
+
+def _content(state: Snapshot | None) -> dict[str, Any]:
+    return {name: (state or {}).get(name) for name in CONTENT_FIELDS}
+
+
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def status_rank(entry_id: int, state: Snapshot) -> tuple[dt.date, int]:
+    """The order the bot uses for "current status": latest date (midpoint of a fuzzy date), then id."""
+    earliest, latest = _date(state["date_earliest"]), _date(state["date_latest"])
+    return earliest + (latest - earliest) / 2, entry_id
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSnapshot:
+    """One audit record of a status entry: its state from `at` on."""
+
+    entry_id: int
+    topic_id: int
+    record_id: int
+    at: dt.datetime
+    state: Snapshot
+
+
+def status_at(history: Iterable[StatusSnapshot], moment: dt.datetime) -> tuple[int, Snapshot] | None:
+    """The topic's current status entry as it stood at `moment`, rebuilt from the audit log."""
+    latest: dict[int, StatusSnapshot] = {}
+    for snap in history:
+        if snap.at <= moment:
+            known = latest.get(snap.entry_id)
+            if known is None or (snap.at, snap.record_id) > (known.at, known.record_id):
+                latest[snap.entry_id] = snap
+    live = [(s.entry_id, s.state) for s in latest.values() if _is_live(s.state) and s.state.get("kind") == "status"]
+    if not live:
+        return None
+    return max(live, key=lambda pair: status_rank(*pair))
+
+
+def build_content(
+    *,
+    topics: Sequence[TopicRef],
+    records: Iterable[ChangeRecord],
+    status_history: Mapping[int, Sequence[StatusSnapshot]],
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+) -> DigestContent:
+    by_entry: dict[int, list[ChangeRecord]] = {}
+    for record in sorted(records, key=lambda r: (r.at, r.id)):
+        if window_start < record.at <= window_end and record.action in ENTRY_ACTIONS:
+            by_entry.setdefault(record.entry_id, []).append(record)
+
+    items_by_topic: dict[int, list[Item]] = {}
+    for entry_records in by_entry.values():
+        item = _net_change(entry_records)
+        if item is not None:
+            items_by_topic.setdefault(entry_records[-1].topic_id, []).append(item)
+
+    changed: list[TopicChanges] = []
+    unchanged: list[TopicRef] = []
+    for topic in topics:
+        items = _with_status(
+            items_by_topic.get(topic.id, []), status_history.get(topic.id, ()), window_start, window_end
+        )
+        if items:
+            items.sort(key=lambda i: (_KIND_ORDER[i.kind], i.at, i.entry_id))
+            changed.append(TopicChanges(topic, items))
+        else:
+            unchanged.append(topic)
+    return DigestContent(window_start, window_end, changed, unchanged)
+
+
+def _net_change(records: Sequence[ChangeRecord]) -> Item | None:
+    first, last = records[0], records[-1]
+    start = None if first.action == "entry.create" else first.before
+    end = last.after or {}
+    kind = str(end.get("kind") or (start or {}).get("kind") or "")
+    live_before, live_after = _is_live(start), _is_live(end)
+    if first.action == "entry.create":
+        if not live_after:
+            return None
+        item_kind = {"status": ItemKind.STATUS, "statement": ItemKind.STATEMENT}.get(kind, ItemKind.EVENT)
+        return Item(item_kind, last.entry_id, last.at, end)
+    if live_before and not live_after:
+        reason = next((r.reason for r in reversed(records) if r.action in ("entry.retract", "entry.undo")), None)
+        return Item(
+            ItemKind.RETRACTION, last.entry_id, last.at, start or {}, reason=reason or end.get("retraction_reason")
+        )
+    if not live_before and live_after:
+        reason = next((r.reason for r in reversed(records) if r.action == "entry.restore"), None)
+        return Item(ItemKind.RESTORE, last.entry_id, last.at, end, reason=reason)
+    if live_before and live_after:
+        old, new = _content(start), _content(end)
+        fields = tuple(name for name in CONTENT_FIELDS if old[name] != new[name])
+        if not fields:
+            return None
+        reason = next((r.reason for r in reversed(records) if r.action == "entry.edit"), None)
+        return Item(
+            ItemKind.CORRECTION, last.entry_id, last.at, end, previous=start, reason=reason, changed_fields=fields
+        )
+    return None
+
+
+def _with_status(
+    items: list[Item], history: Sequence[StatusSnapshot], window_start: dt.datetime, window_end: dt.datetime
+) -> list[Item]:
+    """Give status items their old -> new, and report a status that moved only through a correction."""
+    before = status_at(history, window_start)
+    after = status_at(history, window_end)
+    old_status = str(before[1].get("status")) if before else None
+    new_entry = after[0] if after else None
+    result: list[Item] = []
+    reported = False
+    for item in items:
+        if item.kind is ItemKind.STATUS:
+            current = item.entry_id == new_entry
+            reported = reported or current
+            result.append(
+                Item(
+                    item.kind,
+                    item.entry_id,
+                    item.at,
+                    item.state,
+                    old_status=old_status if current else None,
+                    current=current,
+                )
+            )
+        else:
+            result.append(item)
+    new_status = str(after[1].get("status")) if after else None
+    corrected = any(i.kind is ItemKind.CORRECTION and i.entry_id == new_entry for i in items)
+    if not reported and not corrected and after is not None and new_status != old_status:
+        # E.g. the current status was retracted and an older one applies again: readers should
+        # see the status move even though no status change was logged in the window.
+        assert new_entry is not None
+        result.append(Item(ItemKind.STATUS, new_entry, window_end, after[1], old_status=old_status, current=True))
+    return result

@@ -1,0 +1,89 @@
+"""Editor-facing rendering for /digest: a subscription, the list, the failure notice. Pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import discord
+
+from bot.digest.schedule import describe_days, load_zone, local_label
+from bot.render.entries import COLOUR
+from bot.render.text import FIELD_VALUE_MAX, clip
+from db.digest_models import DigestSubscription
+from db.digests import Notice, SubscriptionView
+
+PAUSED_COLOUR = discord.Colour.orange()
+
+
+def schedule_text(sub: DigestSubscription) -> str:
+    return f"{sub.local_time} {sub.timezone}, {describe_days(sub.weekdays)}"
+
+
+def state_text(sub: DigestSubscription) -> str:
+    if not sub.paused:
+        return "\N{LARGE GREEN CIRCLE} active"
+    # Reasons are written by the bot (never user text); their channel and user mentions should render,
+    # and mentions inside embeds never ping.
+    return f"\N{DOUBLE VERTICAL BAR}\N{VARIATION SELECTOR-16} paused: {clip(sub.paused_reason or 'by an editor', 300)}"
+
+
+def _topics(view: SubscriptionView) -> str:
+    if view.subscription.topic_ids is None:
+        return "all topics"
+    return ", ".join(f"`{s}`" for s in view.topics) or "none (its topics were removed)"
+
+
+def subscription_value(view: SubscriptionView) -> str:
+    sub = view.subscription
+    zone = load_zone(sub.timezone)
+    lines = [
+        f"Channel: <#{sub.channel_id}>",
+        f"Topics: {_topics(view)}",
+        f"State: {state_text(sub)}",
+    ]
+    if not sub.paused:
+        lines.append(f"Next: {local_label(sub.next_due_at, zone)}")
+    lines.append(f"Covers changes since: {local_label(sub.covered_until, zone)}")
+    if sub.last_sent_at is not None:
+        lines.append(f"Last posted: {local_label(sub.last_sent_at, zone)}")
+    if sub.mention_role_id:
+        lines.append(f"Mentions: <@&{sub.mention_role_id}>")
+    if not sub.post_when_empty:
+        lines.append("Quiet days: nothing is posted")
+    return clip("\n".join(lines), FIELD_VALUE_MAX)
+
+
+def subscription_embed(view: SubscriptionView, *, title: str) -> discord.Embed:
+    sub = view.subscription
+    embed = discord.Embed(title=title, colour=PAUSED_COLOUR if sub.paused else COLOUR)
+    embed.add_field(name=f"#{sub.id} · {schedule_text(sub)}", value=subscription_value(view), inline=False)
+    return embed
+
+
+def list_embed(views: Sequence[SubscriptionView]) -> discord.Embed:
+    embed = discord.Embed(title="Digests", colour=COLOUR)
+    if not views:
+        embed.description = "No digests yet. Add one with `/digest add`."
+        return embed
+    for view in views[:25]:
+        sub = view.subscription
+        embed.add_field(
+            name=clip(f"#{sub.id} · {schedule_text(sub)}", 256), value=subscription_value(view), inline=False
+        )
+    embed.set_footer(text="/digest preview <id> shows what would be posted now")
+    return embed
+
+
+def notice_line(notices: Sequence[Notice]) -> str:
+    """One line for the next editor after a failure paused one or more digests."""
+    if len(notices) == 1:
+        n = notices[0]
+        return (
+            f"\N{WARNING SIGN}\N{VARIATION SELECTOR-16} Digest #{n.subscription_id} is paused: "
+            f"{clip(n.reason, 300)} Fix it, then `/digest resume {n.subscription_id}`."
+        )
+    ids = ", ".join(f"#{n.subscription_id}" for n in notices[:10])
+    return (
+        f"\N{WARNING SIGN}\N{VARIATION SELECTOR-16} {len(notices)} digests ({ids}) are paused after delivery "
+        "failures: see `/digest list`, fix the channels, then `/digest resume`."
+    )

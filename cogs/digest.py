@@ -1,0 +1,261 @@
+"""/digest add|list|remove|pause|resume|preview|send-now, the scheduler loop, and the failure notice."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot import replies
+from bot.client import NewsBot
+from bot.digest import options as digest_options
+from bot.digest import views
+from bot.digest.schedule import load_zone, local_label
+from bot.digest.service import DigestService, Outcome
+from bot.errors import InvalidInput
+from bot.options import actor_of, bot_of, guild_id_of, guild_name_of
+from bot.render.text import NO_MENTIONS
+from cogs.settings import clean_timezone, timezone_autocomplete
+from db import digests
+
+log = logging.getLogger(__name__)
+
+DigestId = app_commands.Range[int, 1, 2**31 - 1]  # the id column is a 32-bit integer
+_ID_HELP = "The digest's number, as shown by /digest list"
+
+
+def _channel_label(channel_id: int) -> str:
+    return f"<#{channel_id}>"
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_messages=True)
+class DigestCog(commands.GroupCog, group_name="digest", group_description="Editors: digests of what changed"):
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        self.service = DigestService(bot)
+        self.loop: tasks.Loop | None = None  # type: ignore[type-arg]
+        super().__init__()
+
+    # -- the scheduler -----------------------------------------------------------------------------
+
+    async def cog_load(self) -> None:
+        if self.bot.start_scheduler:
+            self.loop = tasks.loop(seconds=self.bot.settings.digest_tick_seconds)(self.tick)
+            self.loop.before_loop(self._wait_until_ready)
+            self.loop.start()
+
+    async def cog_unload(self) -> None:
+        if self.loop is not None:
+            self.loop.cancel()
+
+    async def _wait_until_ready(self) -> None:
+        await self.bot.wait_until_ready()
+
+    async def tick(self) -> None:
+        # Never let an exception out: discord.ext.tasks would stop the loop for every newsroom.
+        try:
+            await self.service.run_due(self.bot.clock())
+        except Exception:
+            log.exception("digest scheduler tick failed; trying again next tick")
+
+    # -- the notice after a failure ----------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: app_commands.Command | app_commands.ContextMenu
+    ) -> None:
+        """After any command in a newsroom whose digest a failure paused, tell the first editor."""
+        guild_id = interaction.guild_id
+        if guild_id is None:
+            return
+        board = self.service.notices
+        try:
+            await board.refresh_if_stale(self.bot.database, self.bot.clock(), self.service.config.notice_max_age)
+            if guild_id not in board.guilds or interaction.response.type is discord.InteractionResponseType.modal:
+                return  # nothing to say, or a modal was opened (it cannot take a followup)
+            notices = await digests.take_notices(self.bot.database, guild_id=guild_id, actor=actor_of(interaction))
+            if notices is None:
+                return  # not an editor: the notice waits for one
+            board.guilds.discard(guild_id)
+            if notices:
+                await interaction.followup.send(
+                    views.notice_line(notices), ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
+        except Exception:
+            log.exception("could not show the digest failure notice in guild %s", guild_id)
+
+    # -- commands ----------------------------------------------------------------------------------
+
+    @app_commands.command(name="add", description="Post a digest of what changed to a channel at a set local time")
+    @app_commands.describe(
+        channel="The channel to post in",
+        time="Local time, 24-hour HH:MM, e.g. 09:00",
+        timezone="IANA time zone, e.g. Europe/London (default: the newsroom's time zone)",
+        topics="Topic slugs, comma-separated, e.g. atacms,tariffs (default: every topic)",
+        days="daily, weekdays, weekends, mon-fri or mon,wed,fri (default: daily)",
+        mention="A role to mention in each digest (default: no one is mentioned)",
+        post_when_empty="On days with no changes, post one short line (default: yes)",
+    )
+    @app_commands.autocomplete(timezone=timezone_autocomplete)
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        time: app_commands.Range[str, 4, 5],
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+        topics: app_commands.Range[str, 1, 900] | None = None,
+        days: app_commands.Range[str, 1, 60] | None = None,
+        mention: discord.Role | None = None,
+        post_when_empty: bool = True,
+    ) -> None:
+        if mention is not None and (mention.is_default() or mention.id == guild_id_of(interaction)):
+            raise InvalidInput("A digest can't mention the everyone role; pick another role, or leave `mention` empty.")
+        bot = bot_of(interaction)
+        view = await digests.add_subscription(
+            bot.database,
+            guild_id=guild_id_of(interaction),
+            guild_name=guild_name_of(interaction),
+            actor=actor_of(interaction),
+            channel_id=channel.id,
+            local_time=digest_options.clean_time(time),
+            timezone=clean_timezone(timezone) if timezone else None,
+            topic_slugs=digest_options.clean_topics(topics),
+            weekdays=digest_options.clean_days(days),
+            mention_role_id=mention.id if mention is not None else None,
+            post_when_empty=post_when_empty,
+            missing_permissions=digest_options.missing_permissions(channel),
+            channel_label=channel.mention,
+            now=bot.clock(),
+            settle=self.service.config.settle,
+        )
+        sub = view.subscription
+        await replies.reply(
+            interaction,
+            content=f"Digest `#{sub.id}` will post in {channel.mention}. `/digest preview {sub.id}` shows it now.",
+            embeds=[views.subscription_embed(view, title="Digest added")],
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="list", description="This newsroom's digests, their schedule and health")
+    async def list_(self, interaction: discord.Interaction) -> None:
+        found = await digests.list_subscriptions(
+            bot_of(interaction).database,
+            guild_id=guild_id_of(interaction),
+            guild_name=guild_name_of(interaction),
+            actor=actor_of(interaction),
+        )
+        await replies.reply(interaction, embeds=[views.list_embed(found)], ephemeral=True)
+
+    @app_commands.command(name="remove", description="Stop and delete a digest")
+    @app_commands.describe(id=_ID_HELP)
+    async def remove(self, interaction: discord.Interaction, id: DigestId) -> None:
+        sub = await digests.remove_subscription(
+            bot_of(interaction).database,
+            guild_id=guild_id_of(interaction),
+            guild_name=guild_name_of(interaction),
+            actor=actor_of(interaction),
+            subscription_id=id,
+        )
+        await replies.reply(
+            interaction, content=f"Removed digest `#{id}` ({_channel_label(sub.channel_id)}).", ephemeral=True
+        )
+
+    @app_commands.command(name="pause", description="Stop posting a digest until it is resumed")
+    @app_commands.describe(id=_ID_HELP)
+    async def pause(self, interaction: discord.Interaction, id: DigestId) -> None:
+        bot = bot_of(interaction)
+        await digests.set_paused(
+            bot.database,
+            guild_id=guild_id_of(interaction),
+            guild_name=guild_name_of(interaction),
+            actor=actor_of(interaction),
+            subscription_id=id,
+            paused=True,
+            now=bot.clock(),
+            settle=self.service.config.settle,
+        )
+        await replies.reply(
+            interaction, content=f"Paused digest `#{id}`. `/digest resume {id}` restarts it.", ephemeral=True
+        )
+
+    @app_commands.command(name="resume", description="Resume a paused digest (after fixing what stopped it)")
+    @app_commands.describe(id=_ID_HELP)
+    async def resume(self, interaction: discord.Interaction, id: DigestId) -> None:
+        bot = bot_of(interaction)
+        guild_id, guild_name, actor = guild_id_of(interaction), guild_name_of(interaction), actor_of(interaction)
+        sub, _ = await digests.editor_subscription(
+            bot.database, guild_id=guild_id, guild_name=guild_name, actor=actor, subscription_id=id
+        )
+        channel = interaction.guild.get_channel(sub.channel_id) if interaction.guild is not None else None
+        sub = await digests.set_paused(
+            bot.database,
+            guild_id=guild_id,
+            guild_name=guild_name,
+            actor=actor,
+            subscription_id=id,
+            paused=False,
+            now=bot.clock(),
+            settle=self.service.config.settle,
+            missing_permissions=digest_options.missing_permissions(channel),  # type: ignore[arg-type]
+            channel_label=_channel_label(sub.channel_id),
+        )
+        self.service.notices.guilds.discard(guild_id)
+        zone = load_zone(sub.timezone)
+        await replies.reply(
+            interaction,
+            content=f"Resumed digest `#{id}`. Next: {local_label(sub.next_due_at, zone)}, covering everything "
+            f"since {local_label(sub.covered_until, zone)}.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="preview", description="Show, only to you, exactly what the digest would post now")
+    @app_commands.describe(id=_ID_HELP)
+    async def preview(self, interaction: discord.Interaction, id: DigestId) -> None:
+        bot = bot_of(interaction)
+        sub, _ = await digests.editor_subscription(
+            bot.database,
+            guild_id=guild_id_of(interaction),
+            guild_name=guild_name_of(interaction),
+            actor=actor_of(interaction),
+            subscription_id=id,
+        )
+        parts = await self.service.preview(sub, bot.clock())
+        for part in parts:
+            await replies.reply(interaction, content=part.content, embeds=part.discord_embeds(), ephemeral=True)
+
+    @app_commands.command(name="send-now", description="Post the digest now; it counts as this period's digest")
+    @app_commands.describe(id=_ID_HELP)
+    async def send_now(self, interaction: discord.Interaction, id: DigestId) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        claim, result = await self.service.send_now(
+            guild_id=guild_id_of(interaction),
+            guild_name=guild_name_of(interaction),
+            actor=actor_of(interaction),
+            subscription_id=id,
+        )
+        channel = _channel_label(claim.channel_id)
+        if result.outcome in (Outcome.SENT, Outcome.RECONCILED):
+            count = len(result.message_ids)
+            text = (
+                f"Posted digest `#{id}` in {channel} ({count} message{'s' if count != 1 else ''}). "
+                f"It counts as the digest for {claim.period_key}."
+            )
+        elif result.outcome is Outcome.SKIPPED:
+            text = f"Nothing new for digest `#{id}`, and it is set not to post on quiet days; nothing was posted."
+        elif result.outcome is Outcome.PAUSED:
+            text = (
+                f"Discord refused the digest: {result.error} "
+                f"Digest `#{id}` is paused; fix it, then `/digest resume {id}`."
+            )
+        elif result.outcome is Outcome.LOST:
+            text = f"Another bot process took over digest `#{id}`; it will be posted once."
+        else:
+            text = f"Discord had a problem posting digest `#{id}`; it will be retried automatically."
+        await replies.reply(interaction, content=text, ephemeral=True)
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(DigestCog(bot))

@@ -1,0 +1,815 @@
+"""All digest SQL: editor services for subscriptions, and the scheduler's claim/lease/mark steps.
+
+Exactly-once, in database terms:
+- A period is claimed by inserting its delivery row; the unique (subscription_id, period_key)
+  constraint and a row lock on the subscription make the claim atomic across processes.
+- The claimant holds a lease (`claimed_by`, `lease_until`). Every later step re-checks in its own
+  transaction that the row is still claimed by this process, so a process whose lease was taken
+  over stops instead of posting twice. A dead claimant's lease expires and another process takes
+  the claim over by an UPDATE under the same row lock.
+- Marking sent and advancing the subscription's window happen in one transaction.
+
+Lock order is always subscription, then delivery, so two processes never deadlock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, false, func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from bot.digest.content import ENTRY_ACTIONS, ChangeRecord, StatusSnapshot, TopicRef
+from bot.digest.schedule import Occurrence, Schedule, ScheduleError, latest_occurrence, next_occurrence
+from bot.errors import InvalidInput, NotFoundError, UserFacingError
+from db import audit
+from db.digest_models import (
+    DONE_STATES,
+    UNSENT_STATES,
+    DeliveryState,
+    DigestAttempt,
+    DigestDelivery,
+    DigestSubscription,
+)
+from db.drafts import Actor
+from db.editing import check_editor
+from db.engine import Database
+from db.models import AuditRecord, Entry, EntryKind, Newsroom, Topic
+from db.newsrooms import ensure_newsroom
+from db.topics import normalise_lookup
+
+MAX_SUBSCRIPTIONS = 25  # per newsroom: bounds the scheduler's work and the /digest list
+ERROR_MAX = 500
+REASON_MAX = 300
+
+
+class DigestNotFound(NotFoundError):
+    def __init__(self, subscription_id: int) -> None:
+        super().__init__(f"No digest `#{subscription_id}` in this newsroom. `/digest list` shows them.")
+
+
+def schedule_of(sub: DigestSubscription) -> Schedule:
+    return Schedule.of(sub.local_time, sub.timezone, sub.weekdays)
+
+
+def nonce_for(delivery_id: int, period_key: str) -> str:
+    """Derived from the claim, so every retry of this delivery sends the same nonce to Discord."""
+    return f"d{delivery_id}k{period_key.replace('-', '')}"
+
+
+# -- editor services -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SubscriptionView:
+    subscription: DigestSubscription
+    topics: list[str]  # slugs; empty = every topic
+
+
+async def _editor(session: AsyncSession, *, guild_id: int, guild_name: str, actor: Actor) -> Newsroom:
+    newsroom = await ensure_newsroom(session, guild_id=guild_id, name=guild_name)
+    check_editor(newsroom, actor)
+    return newsroom
+
+
+async def _owned(session: AsyncSession, *, guild_id: int, subscription_id: int, lock: bool) -> DigestSubscription:
+    sub = await session.get(DigestSubscription, subscription_id, with_for_update=lock, populate_existing=lock)
+    # A digest id from another guild behaves exactly like one that does not exist.
+    if sub is None or sub.newsroom_id != guild_id:
+        raise DigestNotFound(subscription_id)
+    return sub
+
+
+async def _topic_ids(session: AsyncSession, *, newsroom_id: int, slugs: list[str]) -> list[int]:
+    wanted = [normalise_lookup(s) for s in slugs]
+    rows = (
+        await session.execute(
+            select(Topic.slug, Topic.id).where(Topic.newsroom_id == newsroom_id, col(Topic.slug).in_(wanted))
+        )
+    ).all()
+    found = {slug: topic_id for slug, topic_id in rows}
+    unknown = [s for s in wanted if s not in found]
+    if unknown:
+        shown = ", ".join(f"`{s[:32]}`" for s in unknown[:5])
+        raise InvalidInput(f"No topic with the slug {shown} in this newsroom. `/topics` lists the slugs.")
+    return list(dict.fromkeys(found[s] for s in wanted))
+
+
+async def _slugs(session: AsyncSession, topic_ids: list[int]) -> dict[int, str]:
+    if not topic_ids:
+        return {}
+    rows = (await session.execute(select(Topic.id, Topic.slug).where(col(Topic.id).in_(topic_ids)))).all()
+    return {topic_id: slug for topic_id, slug in rows}
+
+
+async def _record(
+    session: AsyncSession,
+    *,
+    sub: DigestSubscription,
+    action: str,
+    actor_id: int,
+    interaction_id: int | None,
+    **after: Any,
+) -> None:
+    await audit.record(
+        session,
+        newsroom_id=sub.newsroom_id,
+        action=action,
+        actor_id=actor_id,
+        interaction_id=interaction_id,
+        after={"subscription_id": sub.id, "channel_id": str(sub.channel_id), **after},
+        reason=after.get("reason"),
+    )
+
+
+def first_schedule(schedule: Schedule, now: dt.datetime) -> tuple[Occurrence, Occurrence]:
+    """(previous, next) posting moments around `now`: a new digest's first window starts at the
+    previous moment, so the first digest covers a whole period, like every later one."""
+    return latest_occurrence(schedule, now), next_occurrence(schedule, now)
+
+
+async def add_subscription(
+    db: Database,
+    *,
+    guild_id: int,
+    guild_name: str,
+    actor: Actor,
+    channel_id: int,
+    local_time: str,
+    timezone: str | None,
+    topic_slugs: list[str] | None,
+    weekdays: list[int] | None,
+    mention_role_id: int | None,
+    post_when_empty: bool,
+    missing_permissions: list[str],
+    channel_label: str,
+    now: dt.datetime,
+    settle: dt.timedelta,
+) -> SubscriptionView:
+    async with db.write() as session:
+        newsroom = await _editor(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
+        if missing_permissions:
+            raise InvalidInput(
+                f"I can't post in {channel_label}: I'm missing the {', '.join(missing_permissions)} "
+                f"permission{'s' if len(missing_permissions) > 1 else ''} there. Grant it and try again."
+            )
+        count = (
+            await session.execute(
+                select(func.count()).select_from(DigestSubscription).where(DigestSubscription.newsroom_id == guild_id)
+            )
+        ).scalar_one()
+        if count >= MAX_SUBSCRIPTIONS:
+            raise InvalidInput(f"A newsroom can have at most {MAX_SUBSCRIPTIONS} digests; remove one first.")
+        topic_ids = await _topic_ids(session, newsroom_id=guild_id, slugs=topic_slugs) if topic_slugs else None
+        zone = timezone or newsroom.timezone
+        try:
+            schedule = Schedule.of(local_time, zone, weekdays)
+        except ScheduleError as exc:
+            raise InvalidInput(str(exc)) from exc
+        previous, upcoming = first_schedule(schedule, now)
+        sub = DigestSubscription(
+            newsroom_id=guild_id,
+            channel_id=channel_id,
+            local_time=local_time,
+            timezone=zone,
+            topic_ids=topic_ids,
+            weekdays=sorted(schedule.weekdays) if schedule.weekdays is not None else None,
+            mention_role_id=mention_role_id,
+            post_when_empty=post_when_empty,
+            next_due_at=upcoming.at,
+            covered_until=previous.at,
+            next_attempt_at=upcoming.at + settle,
+            created_by=actor.user_id,
+            created_at=now,
+        )
+        session.add(sub)
+        await session.flush()
+        await _record(
+            session,
+            sub=sub,
+            action="digest.create",
+            actor_id=actor.user_id,
+            interaction_id=actor.interaction_id,
+            local_time=local_time,
+            timezone=zone,
+            topic_ids=topic_ids,
+            weekdays=sub.weekdays,
+        )
+        slugs = await _slugs(session, topic_ids or [])
+        return SubscriptionView(sub, [slugs[t] for t in topic_ids or [] if t in slugs])
+
+
+async def list_subscriptions(db: Database, *, guild_id: int, guild_name: str, actor: Actor) -> list[SubscriptionView]:
+    async with db.read() as session:
+        newsroom = await session.get(Newsroom, guild_id)
+        check_editor(newsroom or Newsroom(id=guild_id, name=guild_name), actor)
+        subs = list(
+            (
+                await session.execute(
+                    select(DigestSubscription)
+                    .where(DigestSubscription.newsroom_id == guild_id)
+                    .order_by(col(DigestSubscription.id))
+                )
+            ).scalars()
+        )
+        slugs = await _slugs(session, sorted({t for s in subs for t in s.topic_ids or []}))
+    return [SubscriptionView(s, [slugs[t] for t in s.topic_ids or [] if t in slugs]) for s in subs]
+
+
+async def editor_subscription(
+    db: Database, *, guild_id: int, guild_name: str, actor: Actor, subscription_id: int
+) -> tuple[DigestSubscription, Newsroom]:
+    async with db.read() as session:
+        newsroom = await session.get(Newsroom, guild_id) or Newsroom(id=guild_id, name=guild_name)
+        check_editor(newsroom, actor)
+        return await _owned(session, guild_id=guild_id, subscription_id=subscription_id, lock=False), newsroom
+
+
+async def remove_subscription(
+    db: Database, *, guild_id: int, guild_name: str, actor: Actor, subscription_id: int
+) -> DigestSubscription:
+    async with db.write() as session:
+        await _editor(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
+        sub = await _owned(session, guild_id=guild_id, subscription_id=subscription_id, lock=True)
+        deliveries = select(DigestDelivery.id).where(DigestDelivery.subscription_id == sub.id)
+        await session.execute(delete(DigestAttempt).where(col(DigestAttempt.delivery_id).in_(deliveries)))
+        await session.execute(delete(DigestDelivery).where(DigestDelivery.subscription_id == sub.id))
+        await _record(
+            session, sub=sub, action="digest.remove", actor_id=actor.user_id, interaction_id=actor.interaction_id
+        )
+        await session.delete(sub)
+        return sub
+
+
+async def set_paused(
+    db: Database,
+    *,
+    guild_id: int,
+    guild_name: str,
+    actor: Actor,
+    subscription_id: int,
+    paused: bool,
+    now: dt.datetime,
+    settle: dt.timedelta,
+    missing_permissions: list[str] | None = None,
+    channel_label: str = "",
+) -> DigestSubscription:
+    async with db.write() as session:
+        await _editor(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
+        sub = await _owned(session, guild_id=guild_id, subscription_id=subscription_id, lock=True)
+        if paused:
+            if sub.paused:
+                raise InvalidInput(f"Digest `#{sub.id}` is already paused.")
+            sub.paused, sub.paused_at = True, now
+            sub.paused_reason = f"paused by <@{actor.user_id}>"
+        else:
+            if not sub.paused:
+                raise InvalidInput(f"Digest `#{sub.id}` is not paused.")
+            if missing_permissions:
+                raise InvalidInput(
+                    f"Digest `#{sub.id}` stays paused: I still can't post in {channel_label} "
+                    f"(missing {', '.join(missing_permissions)})."
+                )
+            # The window keeps its start: the next digest covers everything since the last one
+            # delivered, so nothing logged while paused is lost.
+            upcoming = next_occurrence(schedule_of(sub), now)
+            sub.paused, sub.paused_reason, sub.paused_at, sub.notice_pending = False, None, None, False
+            sub.next_due_at, sub.next_attempt_at, sub.retry_count = upcoming.at, upcoming.at + settle, 0
+        session.add(sub)
+        await _record(
+            session,
+            sub=sub,
+            action="digest.pause" if paused else "digest.resume",
+            actor_id=actor.user_id,
+            interaction_id=actor.interaction_id,
+        )
+        return sub
+
+
+# -- what a window contains ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class WindowData:
+    topics: list[TopicRef]
+    records: list[ChangeRecord]
+    status_history: dict[int, list[StatusSnapshot]] = field(default_factory=dict)
+
+
+async def window_data(
+    db: Database, *, newsroom_id: int, topic_ids: list[int] | None, start: dt.datetime, end: dt.datetime
+) -> WindowData:
+    async with db.read() as session:
+        topic_query = select(Topic).where(Topic.newsroom_id == newsroom_id)
+        if topic_ids is not None:
+            topic_query = topic_query.where(col(Topic.id).in_(topic_ids))
+        else:
+            topic_query = topic_query.where(col(Topic.archived).is_(False))
+        topics = [
+            TopicRef(t.id, t.slug, t.title)
+            for t in (await session.execute(topic_query.order_by(Topic.slug))).scalars()
+            if t.id is not None
+        ]
+        ids = [t.id for t in topics]
+        if not ids:
+            return WindowData(topics, [])
+        # ix_audit_newsroom_at serves the range; the window is at most a few days of changes.
+        audit_rows = (
+            await session.execute(
+                select(AuditRecord)
+                .where(
+                    AuditRecord.newsroom_id == newsroom_id,
+                    col(AuditRecord.at) > start,
+                    col(AuditRecord.at) <= end,
+                    col(AuditRecord.action).in_(ENTRY_ACTIONS),
+                    col(AuditRecord.topic_id).in_(ids),
+                    col(AuditRecord.entry_id).is_not(None),
+                )
+                .order_by(col(AuditRecord.at), col(AuditRecord.id))
+            )
+        ).scalars()
+        records = [_change(r) for r in audit_rows]
+        status_ids = select(Entry.id).where(col(Entry.topic_id).in_(ids), Entry.kind == EntryKind.STATUS.value)
+        history_rows = (
+            await session.execute(
+                select(AuditRecord)
+                .where(
+                    col(AuditRecord.entry_id).in_(status_ids),
+                    col(AuditRecord.action).in_(ENTRY_ACTIONS),
+                    col(AuditRecord.at) <= end,
+                )
+                .order_by(col(AuditRecord.entry_id), col(AuditRecord.id))
+            )
+        ).scalars()
+        history: dict[int, list[StatusSnapshot]] = {}
+        for row in history_rows:
+            if row.after is None or row.entry_id is None or row.id is None:
+                continue
+            topic_id = int(row.after.get("topic_id") or row.topic_id or 0)
+            history.setdefault(topic_id, []).append(StatusSnapshot(row.entry_id, topic_id, row.id, row.at, row.after))
+    return WindowData(topics, records, history)
+
+
+def _change(row: AuditRecord) -> ChangeRecord:
+    assert row.id is not None and row.entry_id is not None
+    return ChangeRecord(
+        id=row.id,
+        entry_id=row.entry_id,
+        topic_id=row.topic_id or 0,
+        action=row.action,
+        at=row.at,
+        before=row.before,
+        after=row.after,
+        reason=row.reason,
+    )
+
+
+# -- the scheduler's steps -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Claim:
+    """A delivery this process holds the lease on, with what it needs to build and post it."""
+
+    delivery_id: int
+    subscription_id: int
+    newsroom_id: int
+    channel_id: int
+    period_key: str
+    due_at: dt.datetime
+    window_start: dt.datetime
+    window_end: dt.datetime
+    nonce: str
+    state: str
+    payload: list[dict[str, Any]] | None
+    message_ids: list[str | None]
+    timezone: str
+    topic_ids: list[int] | None
+    mention_role_id: int | None
+    post_when_empty: bool
+    manual: bool
+    created_at: dt.datetime  # when the period was first claimed: posted parts can't be older
+
+    @property
+    def period_day(self) -> dt.date:
+        return dt.date.fromisoformat(self.period_key)
+
+    @property
+    def needs_reconcile(self) -> bool:
+        """A send began before (this process's or a dead one's): parts may already be in the channel."""
+        return self.state == DeliveryState.SENDING.value
+
+
+def _claim(sub: DigestSubscription, delivery: DigestDelivery) -> Claim:
+    assert sub.id is not None and delivery.id is not None
+    return Claim(
+        delivery_id=delivery.id,
+        subscription_id=sub.id,
+        newsroom_id=sub.newsroom_id,
+        channel_id=sub.channel_id,
+        period_key=delivery.period_key,
+        due_at=delivery.due_at,
+        window_start=delivery.window_start,
+        window_end=delivery.window_end,
+        nonce=delivery.nonce,
+        state=delivery.state,
+        payload=delivery.payload,
+        message_ids=list(delivery.message_ids or []),
+        timezone=sub.timezone,
+        topic_ids=sub.topic_ids,
+        mention_role_id=sub.mention_role_id,
+        post_when_empty=sub.post_when_empty,
+        manual=delivery.manual,
+        created_at=delivery.created_at,
+    )
+
+
+async def due_subscription_ids(db: Database, *, now: dt.datetime, limit: int) -> list[int]:
+    """The one query per tick: an index range scan on (paused, next_attempt_at), however many
+    newsrooms have nothing due."""
+    async with db.read() as session:
+        stmt = (
+            select(DigestSubscription.id)
+            .where(col(DigestSubscription.paused) == false(), col(DigestSubscription.next_attempt_at) <= now)
+            .order_by(col(DigestSubscription.next_attempt_at))
+            .limit(limit)
+        )
+        return [int(i) for i in (await session.execute(stmt)).scalars()]
+
+
+async def _pending(session: AsyncSession, subscription_id: int) -> DigestDelivery | None:
+    stmt = (
+        select(DigestDelivery)
+        .where(DigestDelivery.subscription_id == subscription_id, col(DigestDelivery.state).in_(UNSENT_STATES))
+        .order_by(col(DigestDelivery.id))
+        .limit(1)
+        .with_for_update()
+    )
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def _for_period(session: AsyncSession, subscription_id: int, period_key: str) -> DigestDelivery | None:
+    stmt = select(DigestDelivery).where(
+        DigestDelivery.subscription_id == subscription_id, DigestDelivery.period_key == period_key
+    )
+    return (await session.execute(stmt)).scalars().first()
+
+
+def _lease_live(delivery: DigestDelivery, now: dt.datetime) -> bool:
+    return (
+        delivery.state != DeliveryState.FAILED.value and delivery.lease_until is not None and delivery.lease_until > now
+    )
+
+
+def _take_over(delivery: DigestDelivery, *, process: str, now: dt.datetime, lease: dt.timedelta) -> None:
+    if delivery.state == DeliveryState.FAILED.value:
+        # Resumed after a refusal: a refused send created nothing, unless earlier parts went out.
+        sent_any = any(delivery.message_ids or [])
+        delivery.state = DeliveryState.SENDING.value if sent_any else DeliveryState.CLAIMED.value
+    delivery.claimed_by, delivery.claimed_at, delivery.lease_until = process, now, now + lease
+
+
+async def claim_due(
+    db: Database, *, subscription_id: int, now: dt.datetime, process: str, settle: dt.timedelta, lease: dt.timedelta
+) -> Claim | None:
+    """Claim the subscription's due period (or take over its unfinished one). None: nothing to do."""
+    async with db.write() as session:
+        sub = await session.get(DigestSubscription, subscription_id, with_for_update=True, populate_existing=True)
+        if sub is None or sub.paused or sub.next_attempt_at > now:
+            return None  # another process got here first, or an editor paused or removed it
+        latest = latest_occurrence(schedule_of(sub), now - settle)
+        pending = await _pending(session, subscription_id)
+        if pending is not None:
+            if _lease_live(pending, now):
+                sub.next_attempt_at = max(sub.next_attempt_at, pending.lease_until or now)
+                session.add(sub)
+                return None
+            if (
+                pending.state in (DeliveryState.CLAIMED.value, DeliveryState.FAILED.value)
+                and not pending.manual
+                and not any(pending.message_ids or [])
+                and latest.at > pending.window_end
+                and await _for_period(session, subscription_id, latest.key) is None
+            ):
+                # Nothing of it was ever posted and more periods have passed (the bot was down):
+                # widen it into one combined digest up to the latest period.
+                assert pending.id is not None
+                pending.period_key, pending.due_at, pending.window_end = latest.key, latest.at, latest.at
+                pending.nonce, pending.payload, pending.message_ids = nonce_for(pending.id, latest.key), None, []
+            _take_over(pending, process=process, now=now, lease=lease)
+            delivery = pending
+        else:
+            if latest.at < sub.next_due_at:
+                sub.next_attempt_at = sub.next_due_at + settle
+                session.add(sub)
+                return None
+            done = await _for_period(session, subscription_id, latest.key)
+            if done is not None:
+                # Already delivered (e.g. by /digest send-now): realign the schedule and move on.
+                _advance(sub, done, settle=settle)
+                session.add(sub)
+                return None
+            delivery = DigestDelivery(
+                subscription_id=subscription_id,
+                period_key=latest.key,
+                due_at=latest.at,
+                window_start=sub.covered_until,
+                window_end=max(latest.at, sub.covered_until),
+                claimed_by=process,
+                claimed_at=now,
+                lease_until=now + lease,
+                created_at=now,
+            )
+            session.add(delivery)
+            await session.flush()
+            assert delivery.id is not None
+            delivery.nonce = nonce_for(delivery.id, latest.key)
+        session.add(delivery)
+        # Other processes skip it while the lease runs; if this one dies they take over after it.
+        sub.next_attempt_at = max(now, delivery.lease_until or now)
+        session.add(sub)
+        await session.flush()
+        return _claim(sub, delivery)
+
+
+async def claim_manual(
+    db: Database,
+    *,
+    guild_id: int,
+    guild_name: str,
+    actor: Actor,
+    subscription_id: int,
+    now: dt.datetime,
+    process: str,
+    settle: dt.timedelta,
+    lease: dt.timedelta,
+) -> Claim:
+    """/digest send-now: post the current period's digest now; it counts as that period's digest."""
+    async with db.write() as session:
+        await _editor(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
+        sub = await _owned(session, guild_id=guild_id, subscription_id=subscription_id, lock=True)
+        if sub.paused:
+            raise InvalidInput(f"Digest `#{sub.id}` is paused; `/digest resume {sub.id}` first.")
+        pending = await _pending(session, subscription_id)
+        if pending is not None:
+            if _lease_live(pending, now):
+                raise UserFacingError(f"Digest `#{sub.id}` is being posted right now; check the channel in a minute.")
+            # An unfinished delivery (e.g. waiting to retry): finish that one now rather than start another.
+            _take_over(pending, process=process, now=now, lease=lease)
+            delivery = pending
+        else:
+            period = latest_occurrence(schedule_of(sub), sub.next_due_at)
+            if await _for_period(session, subscription_id, period.key) is not None:
+                raise UserFacingError(f"Digest `#{sub.id}` was already posted for {period.key}.")
+            delivery = DigestDelivery(
+                subscription_id=subscription_id,
+                period_key=period.key,
+                due_at=sub.next_due_at,
+                window_start=sub.covered_until,
+                window_end=max(sub.covered_until, now - settle),
+                claimed_by=process,
+                claimed_at=now,
+                lease_until=now + lease,
+                manual=True,
+                created_at=now,
+            )
+            session.add(delivery)
+            await session.flush()
+            assert delivery.id is not None
+            delivery.nonce = nonce_for(delivery.id, period.key)
+        session.add(delivery)
+        sub.next_attempt_at = max(sub.next_attempt_at, delivery.lease_until or now)
+        session.add(sub)
+        await session.flush()
+        return _claim(sub, delivery)
+
+
+async def _held(
+    session: AsyncSession, delivery_id: int, process: str
+) -> tuple[DigestSubscription | None, DigestDelivery] | None:
+    """The delivery (and its subscription) if this process still holds it; None if it lost the claim."""
+    delivery = await session.get(DigestDelivery, delivery_id)
+    if delivery is None:
+        return None
+    sub = await session.get(DigestSubscription, delivery.subscription_id, with_for_update=True, populate_existing=True)
+    delivery = await session.get(DigestDelivery, delivery_id, with_for_update=True, populate_existing=True)
+    if delivery is None or delivery.claimed_by != process or delivery.state in DONE_STATES:
+        return None
+    if delivery.state == DeliveryState.FAILED.value:
+        return None
+    return sub, delivery
+
+
+async def store_payload(
+    db: Database, *, delivery_id: int, process: str, parts: list[dict[str, Any]]
+) -> list[dict[str, Any]] | None:
+    """Freeze the rendered parts on first build; a retry gets the stored ones back. None: lost the claim."""
+    async with db.write() as session:
+        held = await _held(session, delivery_id, process)
+        if held is None:
+            return None
+        _, delivery = held
+        if delivery.payload is None:
+            delivery.payload = parts
+            delivery.message_ids = [None] * len(parts)
+            session.add(delivery)
+        return delivery.payload
+
+
+async def renew(
+    db: Database,
+    *,
+    delivery_id: int,
+    process: str,
+    now: dt.datetime,
+    lease: dt.timedelta,
+    sending: bool = False,
+    found: dict[int, str] | None = None,
+) -> list[str | None] | None:
+    """Extend the lease before the next Discord call, optionally marking that a send begins and
+    recording message ids of posted parts. Returns the message ids, or None if the claim was lost."""
+    async with db.write() as session:
+        held = await _held(session, delivery_id, process)
+        if held is None:
+            return None
+        _, delivery = held
+        delivery.lease_until = now + lease
+        if sending:
+            delivery.state = DeliveryState.SENDING.value
+            delivery.attempts += 1
+        if found:
+            ids = list(delivery.message_ids or [])
+            for index, message_id in found.items():
+                while len(ids) <= index:
+                    ids.append(None)
+                ids[index] = message_id
+            delivery.message_ids = ids
+        session.add(delivery)
+        return list(delivery.message_ids or [])
+
+
+def _advance(sub: DigestSubscription, delivery: DigestDelivery, *, settle: dt.timedelta) -> None:
+    sub.covered_until = max(sub.covered_until, delivery.window_end)
+    upcoming = next_occurrence(schedule_of(sub), max(delivery.due_at, sub.covered_until))
+    sub.next_due_at = max(sub.next_due_at, upcoming.at)
+    sub.next_attempt_at = sub.next_due_at + settle
+
+
+async def mark_done(
+    db: Database,
+    *,
+    delivery_id: int,
+    process: str,
+    now: dt.datetime,
+    settle: dt.timedelta,
+    outcome: str,
+    message_ids: list[str | None] | None = None,
+) -> bool:
+    """Sent (or skipped as empty): close the delivery and advance the window, in one transaction."""
+    async with db.write() as session:
+        held = await _held(session, delivery_id, process)
+        if held is None:
+            return False
+        sub, delivery = held
+        delivery.state = DeliveryState.SKIPPED.value if outcome == "skipped" else DeliveryState.SENT.value
+        if message_ids is not None:
+            delivery.message_ids = list(message_ids)
+        delivery.sent_at, delivery.lease_until = now, None
+        session.add(delivery)
+        if sub is not None:
+            _advance(sub, delivery, settle=settle)
+            sub.retry_count = 0
+            if outcome != "skipped":
+                sub.last_sent_at = now
+            session.add(sub)
+        first = next((m for m in delivery.message_ids or [] if m), None)
+        session.add(
+            DigestAttempt(
+                delivery_id=delivery_id,
+                at=now,
+                outcome=outcome,
+                message_id=int(first) if first else None,
+                process=process,
+            )
+        )
+        return True
+
+
+def backoff(retry_count: int, *, base: dt.timedelta, cap: dt.timedelta) -> dt.timedelta:
+    """Exponential: base, 2x, 4x ... capped, so a long Discord outage costs a request per cap."""
+    return min(base * (2 ** max(retry_count - 1, 0)), cap)
+
+
+async def record_retry(
+    db: Database,
+    *,
+    delivery_id: int,
+    process: str,
+    now: dt.datetime,
+    error: str,
+    base: dt.timedelta,
+    cap: dt.timedelta,
+) -> dt.datetime | None:
+    """A transient failure: keep the claim for a retry after backoff, by whichever process is up then."""
+    async with db.write() as session:
+        held = await _held(session, delivery_id, process)
+        if held is None:
+            return None
+        sub, delivery = held
+        delivery.lease_until = now  # released: any process may retry once the backoff has passed
+        session.add(delivery)
+        retry_at = now
+        if sub is not None:
+            sub.retry_count += 1
+            retry_at = now + backoff(sub.retry_count, base=base, cap=cap)
+            sub.next_attempt_at = retry_at
+            session.add(sub)
+        session.add(
+            DigestAttempt(delivery_id=delivery_id, at=now, outcome="retry", error=error[:ERROR_MAX], process=process)
+        )
+        return retry_at
+
+
+async def record_refusal(
+    db: Database, *, delivery_id: int, process: str, now: dt.datetime, error: str, reason: str
+) -> int | None:
+    """Discord refused for good (403/404): pause the subscription with the reason, for editors to fix.
+    Returns the newsroom id, or None if the claim was lost."""
+    async with db.write() as session:
+        held = await _held(session, delivery_id, process)
+        if held is None:
+            return None
+        sub, delivery = held
+        delivery.state, delivery.lease_until, delivery.claimed_by = DeliveryState.FAILED.value, None, None
+        session.add(delivery)
+        session.add(
+            DigestAttempt(delivery_id=delivery_id, at=now, outcome="paused", error=error[:ERROR_MAX], process=process)
+        )
+        if sub is None:
+            return None
+        sub.paused, sub.paused_at, sub.paused_reason = True, now, reason[:REASON_MAX]
+        sub.notice_pending = True
+        session.add(sub)
+        await _record(
+            session, sub=sub, action="digest.pause", actor_id=0, interaction_id=None, reason=reason[:REASON_MAX]
+        )
+        return sub.newsroom_id
+
+
+async def attempts_for(db: Database, *, subscription_id: int) -> list[DigestAttempt]:
+    async with db.read() as session:
+        stmt = (
+            select(DigestAttempt)
+            .join(DigestDelivery, col(DigestDelivery.id) == col(DigestAttempt.delivery_id))
+            .where(DigestDelivery.subscription_id == subscription_id)
+            .order_by(col(DigestAttempt.id))
+        )
+        return list((await session.execute(stmt)).scalars())
+
+
+# -- the editor notice -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    subscription_id: int
+    channel_id: int
+    reason: str
+
+
+async def newsrooms_with_notices(db: Database) -> set[int]:
+    async with db.read() as session:
+        stmt = select(DigestSubscription.newsroom_id).where(col(DigestSubscription.notice_pending).is_(True)).distinct()
+        return {int(n) for n in (await session.execute(stmt)).scalars()}
+
+
+async def take_notices(db: Database, *, guild_id: int, actor: Actor) -> list[Notice] | None:
+    """The pending failure notices of a newsroom, claimed for this editor so only one is told.
+    None when the actor is not an editor (the notices wait for one)."""
+    async with db.read() as session:
+        newsroom = await session.get(Newsroom, guild_id)
+    if newsroom is None:
+        return []
+    try:
+        check_editor(newsroom, actor)
+    except UserFacingError:
+        return None
+    async with db.write() as session:
+        subs = (
+            await session.execute(
+                select(DigestSubscription)
+                .where(DigestSubscription.newsroom_id == guild_id, col(DigestSubscription.notice_pending).is_(True))
+                .order_by(col(DigestSubscription.id))
+                .with_for_update()
+            )
+        ).scalars()
+        notices = []
+        for sub in subs:
+            assert sub.id is not None
+            sub.notice_pending = False
+            session.add(sub)
+            notices.append(Notice(sub.id, sub.channel_id, sub.paused_reason or "delivery failed"))
+        return notices
