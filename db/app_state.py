@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 
 from db.engine import Database
@@ -14,11 +15,12 @@ async def get(db: Database, *, key: str) -> str | None:
 
 
 async def put(db: Database, *, key: str, value: str) -> None:
+    # One statement, not read-then-insert: bot processes starting together on a fresh database
+    # would otherwise both insert the key and one would fail its start-up on the primary key.
     async with db.write() as session:
-        row = await session.get(AppState, key)
-        if row is None:
-            session.add(AppState(key=key, value=value))
-        else:
-            row.value = value
-            row.updated_at = utcnow()
-            session.add(row)
+        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(AppState).values(key=key, value=value, updated_at=utcnow())
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["key"], set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at}
+        )
+        await session.execute(stmt)
