@@ -82,7 +82,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
             board.guilds.discard(guild_id)
             if notices:
                 await interaction.followup.send(
-                    views.notice_line(notices), ephemeral=True, allowed_mentions=NO_MENTIONS
+                    replies.safe_content(views.notice_line(notices)), ephemeral=True, allowed_mentions=NO_MENTIONS
                 )
         except Exception:
             log.exception("could not show the digest failure notice in guild %s", guild_id)
