@@ -10,30 +10,14 @@ from sqlmodel import col, select
 
 from db.models import AuditRecord, Entry, Topic
 
-ENTRY_FIELDS = (
-    "kind",
-    "topic_id",
-    "date_precision",
-    "date_earliest",
-    "date_latest",
-    "end_precision",
-    "end_earliest",
-    "end_latest",
-    "status",
-    "note",
-    "speaker",
-    "speaker_role",
-    "speaker_org",
-    "statement_kind",
-    "text",
-    "context",
-    "headline",
-    "details",
-    "source_name",
-    "source_url",
-    "retracted_at",
-    "retraction_reason",
-)
+# Fields that describe an entry's content; retraction bookkeeping is kept apart (the digest
+# reports it separately from corrections).
+CONTENT_FIELDS = (
+    "date_precision", "date_earliest", "date_latest", "end_precision", "end_earliest", "end_latest",
+    "status", "note", "speaker", "speaker_role", "speaker_org", "statement_kind", "text", "context",
+    "headline", "details", "source_name", "source_url",
+)  # fmt: skip
+ENTRY_FIELDS = ("kind", "topic_id", *CONTENT_FIELDS, "retracted_at", "retraction_reason")
 TOPIC_FIELDS = ("slug", "title", "aliases", "summary", "next_step", "background", "archived")
 
 

@@ -209,26 +209,15 @@ async def retract_entry(
 ) -> Entry:
     if entry.retracted_at is not None:
         raise InvalidInput(f"Entry #{entry.id} is already retracted.")
-    before = audit.snapshot(entry)
-    now = utcnow()
-    entry.retracted_at = now
-    entry.retraction_reason = reason
-    entry.updated_at = now
-    session.add(entry)
-    await session.flush()
-    await audit.record(
+    return await _set_retraction(
         session,
-        newsroom_id=entry.newsroom_id,
+        entry=entry,
+        retract=True,
         action=action,
         actor_id=actor_id,
         interaction_id=interaction_id,
-        entry=entry,
-        before=before,
-        after=audit.snapshot(entry),
         reason=reason,
-        at=now,
     )
-    return entry
 
 
 async def restore_entry(
@@ -236,17 +225,38 @@ async def restore_entry(
 ) -> Entry:
     if entry.retracted_at is None:
         raise InvalidInput(f"Entry #{entry.id} is not retracted.")
+    return await _set_retraction(
+        session,
+        entry=entry,
+        retract=False,
+        action="entry.restore",
+        actor_id=actor_id,
+        interaction_id=interaction_id,
+        reason=reason,
+    )
+
+
+async def _set_retraction(
+    session: AsyncSession,
+    *,
+    entry: Entry,
+    retract: bool,
+    action: str,
+    actor_id: int,
+    interaction_id: int | None,
+    reason: str | None,
+) -> Entry:
     before = audit.snapshot(entry)
     now = utcnow()
-    entry.retracted_at = None
-    entry.retraction_reason = None
+    entry.retracted_at = now if retract else None
+    entry.retraction_reason = reason if retract else None
     entry.updated_at = now
     session.add(entry)
     await session.flush()
     await audit.record(
         session,
         newsroom_id=entry.newsroom_id,
-        action="entry.restore",
+        action=action,
         actor_id=actor_id,
         interaction_id=interaction_id,
         entry=entry,

@@ -21,28 +21,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from db.audit import CONTENT_FIELDS
+
 ENTRY_ACTIONS = ("entry.create", "entry.edit", "entry.retract", "entry.undo", "entry.restore")
-# Fields that describe an entry's content; retraction bookkeeping is reported separately.
-CONTENT_FIELDS = (
-    "date_precision",
-    "date_earliest",
-    "date_latest",
-    "end_precision",
-    "end_earliest",
-    "end_latest",
-    "status",
-    "note",
-    "speaker",
-    "speaker_role",
-    "speaker_org",
-    "statement_kind",
-    "text",
-    "context",
-    "headline",
-    "details",
-    "source_name",
-    "source_url",
-)
 Snapshot = Mapping[str, Any]
 
 
