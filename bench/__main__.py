@@ -1,0 +1,403 @@
+"""`newsdesk bench` / `python -m bench`: build the data set, drive the bot, write the results."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import gc
+import json
+import logging
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import discord
+import sqlalchemy
+from sqlalchemy.engine import make_url
+
+from bench import bulk, digest, equivalence, gateway, measure, raw, report
+from bench.dataset import Dataset, plan
+from bench.profiles import DEFAULT, SMALL, Profile
+from bench.synth import Content
+from db import migrate
+from db.engine import Database
+
+log = logging.getLogger("bench")
+SEED = 20231017
+# The directory holding bench/ (and bot/, db/): the memory probe's interpreter must import them too.
+CODE_ROOT = Path(__file__).resolve().parent.parent
+
+
+class _Skipped(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsdesk bench",
+        description="Measure Newsdesk's own handling time per command on a synthetic newsroom network.",
+    )
+    parser.add_argument("--small", action="store_true", help="The CI profile: a small data set, fewer iterations.")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="postgresql+asyncpg://… to benchmark PostgreSQL (a scratch schema is created and dropped); "
+        "default: a SQLite file in a temporary directory.",
+    )
+    parser.add_argument("--output", type=Path, default=None, help="Directory for the JSON and Markdown results.")
+    parser.add_argument("--iterations", type=int, default=None, help="Measured dispatches per read command.")
+    parser.add_argument(
+        "--entries",
+        type=int,
+        default=None,
+        help="Total entries (the long timeline and the 10,000-topic newsroom keep their size): "
+        "a quicker run of the full shape.",
+    )
+    parser.add_argument("--seed", type=int, default=SEED, help="Seed of the synthetic data and the targets.")
+    parser.add_argument(
+        "--digests", type=int, default=None, help="Digest subscriptions due in the same minute (0: skip the phase)."
+    )
+    parser.add_argument(
+        "--skip-memory", action="store_true", help="Do not run the GUILD_CREATE memory probe (a subprocess)."
+    )
+    parser.add_argument("--keep", action="store_true", help="Keep the benchmark database (SQLite file or schema).")
+    return parser
+
+
+def machine(load_start: str) -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "discord_py": discord.__version__,
+        "sqlalchemy": sqlalchemy.__version__,
+        "load_start": load_start,
+        "load_end": _load(),
+    }
+
+
+def _load() -> str:
+    try:
+        return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+# -- the database under test ---------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def scratch_database(
+    url: str | None, directory: Path, name: str, *, keep: bool
+) -> AsyncIterator[tuple[str, str | None]]:
+    """A migrated, empty database: a SQLite file in `directory`, or a new schema on PostgreSQL."""
+    if url is None or make_url(url).get_backend_name() == "sqlite":
+        path = directory / f"{name}.db" if url is None else Path(bulk.sqlite_path(url))
+        if path.exists():
+            # The loader writes explicit ids into empty tables; it never benchmarks somebody's data.
+            raise SystemExit(f"refusing to load into an existing SQLite file: {path.name}")
+        sqlite_url = f"sqlite+aiosqlite:///{path.as_posix()}"
+        database = Database(sqlite_url)
+        await migrate.upgrade(database)
+        await database.dispose()
+        yield sqlite_url, None
+        return
+    schema = f"newsdesk_{name}_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(bulk.asyncpg_dsn(url))
+    try:
+        await admin.execute(f'CREATE SCHEMA "{schema}"')
+        database = Database(url, schema=schema)
+        await migrate.upgrade(database)
+        await database.dispose()
+        yield url, schema
+    finally:
+        if keep:
+            print(f"keeping the benchmark schema {schema}", file=sys.stderr)
+        else:
+            await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        await admin.close()
+
+
+async def backend_label(url: str, schema: str | None) -> str:
+    if schema is None:
+        import sqlite3
+
+        return f"SQLite {sqlite3.sqlite_version} (WAL, temporary file)"
+    conn = await asyncpg.connect(bulk.asyncpg_dsn(url))
+    try:
+        version = await conn.fetchval("SHOW server_version")
+    finally:
+        await conn.close()
+    return f"PostgreSQL {version.split()[0]} (local server, scratch schema)"
+
+
+# -- phases ------------------------------------------------------------------------------------------
+
+
+async def check_equivalence(url: str | None, directory: Path) -> dict[str, Any]:
+    async with scratch_database(url, directory, "equivalence", keep=False) as (scratch_url, schema):
+        result = await equivalence.check(scratch_url, schema)
+    summary = (
+        f"verified ({result.rows_compared} rows, {result.fields_compared} fields)"
+        if result.ok
+        else f"MISMATCH ({len(result.mismatches)} fields)"
+    )
+    return {"ok": result.ok, "rows": result.rows_compared, "fields": result.fields_compared,
+            "mismatches": result.mismatches[:20], "summary": summary}  # fmt: skip
+
+
+async def long_topic_live(url: str, schema: str | None, dataset: Dataset) -> int:
+    driver = await raw.open_raw(url, schema)
+    try:
+        found = await driver.fetch(raw.LIVE_ENTRIES, (dataset.long_topic.id,))
+        return int(found[0][0])
+    finally:
+        await driver.close()
+
+
+async def run_commands(
+    bot: Any,
+    recorder: gateway.Recorder,
+    driver: raw.RawDriver,
+    commands: list[measure.Command],
+    *,
+    warmup: int,
+    monitor: measure.LoopMonitor,
+    seed: int,
+) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for command in commands:
+        rng = random.Random(f"{seed}:{command.key}")
+        outcome = measure.Outcome()
+        print(f"  {command.label}: {command.iterations} + {warmup} warm-up …", file=sys.stderr, flush=True)
+        with monitor.during(command.key):
+            # Ours and raw alternate target by target, so both meet the same machine conditions.
+            for n in range(command.iterations + warmup):
+                target = command.make(rng)
+                single = await measure.run_ours(bot, recorder, command, [target], warmup=0)
+                outcome.failures += single.failures
+                outcome.first_failure = outcome.first_failure or single.first_failure
+                outcome.empty_answers += single.empty_answers
+                await measure.run_raw(driver, [target], 0, single)
+                if n >= warmup:
+                    outcome.ours += single.ours
+                    outcome.raw += single.raw
+                    outcome.cpu += single.cpu
+        ours, raw_summary = measure.summary(outcome.ours), measure.summary(outcome.raw)
+        results[command.key] = {
+            "label": command.label,
+            "kind": command.kind,
+            "n": len(outcome.ours),
+            "ours": ours,
+            "raw": raw_summary,
+            "ratio_p50": ours["p50"] / raw_summary["p50"] if raw_summary["p50"] else None,
+            # Less sensitive than wall time to other processes competing for the cores.
+            "cpu_ms_mean": sum(outcome.cpu) / len(outcome.cpu) * 1000 if outcome.cpu else None,
+            "failures": outcome.failures,
+            "first_failure": outcome.first_failure,
+            "empty_answers": outcome.empty_answers,
+        }
+    return results
+
+
+async def run_memory(guilds: int) -> dict[str, Any]:
+    """The GUILD_CREATE probe in a fresh interpreter, so its RSS holds nothing of this process."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(CODE_ROOT), env.get("PYTHONPATH", "")) if p)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.memory",
+        str(guilds),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    out, err = await process.communicate()
+    if process.returncode != 0:
+        return {"guilds": guilds, "error": err.decode(errors="replace").strip().splitlines()[-1:]}
+    return json.loads(out.decode().strip().splitlines()[-1])
+
+
+async def run(options: argparse.Namespace) -> dict[str, Any]:
+    profile: Profile = SMALL if options.small else DEFAULT
+    if options.iterations:
+        profile = replace(profile, iterations=options.iterations)
+    if options.digests is not None:
+        profile = replace(profile, digests=options.digests)
+    if options.entries:
+        specials = profile.long_timeline + profile.autocomplete_topics
+        if options.entries < specials + profile.topics:
+            raise SystemExit(f"--entries must be at least {specials + profile.topics:,} for this profile")
+        profile = replace(profile, entries=options.entries)
+    load_start = _load()
+    now = dt.datetime.now(dt.UTC)
+    with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
+        directory = Path(tmp)
+        if options.keep and options.database_url is None:
+            directory = Path(tempfile.mkdtemp(prefix="newsdesk-bench-kept-"))
+            print(f"keeping the benchmark database in {directory}", file=sys.stderr)
+        print("checking the bulk loader against the write path …", file=sys.stderr, flush=True)
+        # On SQLite the check always uses a scratch file of its own, never the file under test.
+        backend_url = options.database_url
+        if backend_url is not None and make_url(backend_url).get_backend_name() == "sqlite":
+            backend_url = None
+        equivalent = await check_equivalence(backend_url, directory)
+        if not equivalent["ok"]:
+            raise SystemExit(f"bulk loader differs from the write path: {equivalent['mismatches']}")
+        async with scratch_database(options.database_url, directory, "bench", keep=options.keep) as (url, schema):
+            label = await backend_label(url, schema)
+            print(f"generating and loading the {profile.name} data set into {label} …", file=sys.stderr, flush=True)
+            content = Content(options.seed, today=now.date())
+            dataset = plan(profile, seed=options.seed, now=now, content=content)
+            sink = await bulk.open_sink(url, schema)
+            try:
+                stats = await bulk.load(dataset, sink)
+            finally:
+                await sink.close()
+            dataset.release_drafts()
+            gc.collect()  # the load's garbage is not the bot's
+            live = await long_topic_live(url, schema, dataset)
+            results: dict[str, Any] = {
+                "profile": profile.name,
+                "backend": "sqlite" if schema is None else "postgresql",
+                "backend_label": label,
+                "started_at": now.isoformat(timespec="seconds"),
+                "equivalence": equivalent,
+                "dataset": {
+                    "newsrooms": len(dataset.newsrooms),
+                    "topics": len(dataset.topics),
+                    "entries": dataset.entry_count,
+                    "audit_records": dataset.audit_count,
+                    "long_timeline_live": live,
+                    "autocomplete_topics": len(dataset.autocomplete_newsroom.topics),
+                    "load_seconds": stats.seconds,
+                    "rows_per_second": sum(stats.rows.values()) / stats.seconds,
+                },
+            }
+            print(f"  loaded {sum(stats.rows.values()):,} rows in {stats.seconds:.1f} s", file=sys.stderr, flush=True)
+            await measure_bot(results, dataset, content, profile, url, schema, seed=options.seed)
+    if not options.skip_memory:
+        print(f"memory probe: {profile.guilds:,} GUILD_CREATE events …", file=sys.stderr, flush=True)
+        results["memory"] = await run_memory(profile.guilds)
+    results["machine"] = machine(load_start)
+    results["targets"] = report.verdicts(results)
+    return results
+
+
+async def measure_bot(
+    results: dict[str, Any],
+    dataset: Dataset,
+    content: Content,
+    profile: Profile,
+    url: str,
+    schema: str | None,
+    *,
+    seed: int,
+) -> None:
+    database = Database(url, schema=schema)
+    driver = await raw.open_raw(url, schema)
+    monitor = measure.LoopMonitor()
+    errors = measure.ErrorLog()
+    logging.getLogger().addHandler(errors)
+    recorder = gateway.Recorder()
+    bot = gateway.make_bot(database)
+    try:
+        with recorder.installed():
+            monitor.start()
+            with monitor.during("start-up"):
+                await gateway.start(bot, dataset.newsrooms)
+            targets = measure.Targets(dataset, content, long_topic_live=results["dataset"]["long_timeline_live"])
+            commands = measure.commands(
+                targets, iterations=profile.iterations, write_iterations=profile.write_iterations
+            )
+            print("measuring commands (ours, then the raw query, target by target) …", file=sys.stderr, flush=True)
+            results["commands"] = await run_commands(
+                bot, recorder, driver, commands, warmup=profile.warmup, monitor=monitor, seed=seed
+            )
+            print(f"sustained writes: {profile.writers} writers for {profile.write_seconds:g} s …", file=sys.stderr)
+            with monitor.during("writes"):
+                write_command = next(c for c in commands if c.key == "log_status")
+                run = await measure.sustained_writes(
+                    bot, recorder, write_command, writers=profile.writers, seconds=profile.write_seconds, errors=errors
+                )
+            results["writes"] = {
+                "writers": run.writers,
+                "seconds": run.seconds,
+                "completed": run.completed,
+                "per_second": run.per_second,
+                "failures": run.failures,
+                "locked_errors": run.locked,
+                "failure_samples": run.failure_texts,
+                "latency": measure.summary(run.latencies),
+            }
+            print(f"digests: {profile.digests:,} due in the same minute …", file=sys.stderr, flush=True)
+            with monitor.during("digest"):
+                try:
+                    if profile.digests <= 0:
+                        raise _Skipped("skipped (--digests 0)")
+                    results["digest"] = await digest.measure(
+                        bot,
+                        recorder,
+                        dataset,
+                        subscriptions=profile.digests,
+                        tick_seconds=bot.settings.digest_tick_seconds,
+                    )
+                except _Skipped as skipped:
+                    results["digest"] = {"measured": False, "reason": str(skipped)}
+                except Exception as exc:  # the newest feature must not take the other results down with it
+                    log.exception("digest measurement failed")
+                    results["digest"] = {"measured": False, "reason": f"failed: {exc!r}"}
+            tracked, kept = gateway.view_store_size(bot)
+            results["view_store"] = {"messages_tracked": tracked, "views_kept": kept}
+            await monitor.stop()
+            results["event_loop"] = {
+                "worst_ms": max(monitor.worst.values(), default=0.0) * 1000,
+                "stalls_over_20ms": sum(monitor.stalls.values()),
+                "by_phase_ms": {k: v * 1000 for k, v in monitor.worst.items()},
+                "gc_worst_ms": {f"gen{g}": v * 1000 for g, v in sorted(monitor.gc_worst.items())},
+                "gc_collections": {f"gen{g}": n for g, n in sorted(monitor.gc_count.items())},
+            }
+            results["errors_logged"] = errors.texts()[:20]
+            await bot.close()
+    finally:
+        logging.getLogger().removeHandler(errors)
+        await monitor.stop()
+        await driver.close()
+        await database.dispose()
+
+
+def main(args: list[str] | None = None) -> int:
+    options = build_parser().parse_args(args)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    started = time.perf_counter()
+    results = asyncio.run(run(options))
+    results["bench_seconds"] = time.perf_counter() - started
+    text = report.markdown(results)
+    print(text)
+    if options.output is not None:
+        json_path, md_path = report.write(results, options.output)
+        print(f"wrote {json_path.name} and {md_path.name} to the output directory", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

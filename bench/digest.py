@@ -1,0 +1,149 @@
+"""Digest throughput: many subscriptions due in the same minute, built and handed to the HTTP layer.
+
+Subscriptions are created through the editor service (``db.digests.add_subscription``), all posting
+at the same UTC minute, then the scheduler's own tick (``DigestService.run_due``) runs back to back
+until every digest is out. The scheduler runs a tick every ``DIGEST_TICK_SECONDS``; rather than
+sleep between ticks the bench moves the bot's clock forward and reports both the time spent
+working and the projected wall time with the real tick spacing. Posts count when discord.py hands
+``POST /channels/{id}/messages`` to its HTTP layer (the recorder in ``bench.gateway``).
+
+The digest feature is newer than the rest of the bot; if its modules are missing or their API has
+moved, the phase reports "not measured" with the reason instead of failing the whole run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bench import gateway
+from bench.dataset import Dataset, NewsroomSpec
+from bot.client import NewsBot
+from db.drafts import Actor
+
+try:  # The feature may not exist yet on the branch under test.
+    from bot.digest.service import DigestService
+    from db import digests
+except ImportError as exc:  # pragma: no cover - depends on the code under test
+    DigestService = None  # type: ignore[assignment,misc]
+    digests = None  # type: ignore[assignment]
+    MISSING = f"digest modules not importable ({exc})"
+else:
+    MISSING = ""
+
+
+@dataclass
+class ShiftedClock:
+    """Real time plus an offset the bench can move, so leases and timestamps stay consistent."""
+
+    offset: dt.timedelta = dt.timedelta(0)
+
+    def __call__(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.offset
+
+
+async def _subscribe(bot: NewsBot, newsroom: NewsroomSpec, local_time: str, now: dt.datetime, settle: Any) -> None:
+    assert digests is not None
+    member = gateway.editor_of(newsroom)
+    await digests.add_subscription(
+        bot.database,
+        guild_id=newsroom.id,
+        guild_name=newsroom.name,
+        actor=Actor(user_id=member.user_id, role_ids=frozenset(member.role_ids), interaction_id=None),
+        channel_id=newsroom.channel_ids[-1],
+        local_time=local_time,
+        timezone="UTC",
+        topic_slugs=None,
+        weekdays=None,
+        mention_role_id=None,
+        post_when_empty=True,
+        missing_permissions=[],
+        channel_label="#digest",
+        now=now,
+        settle=settle,
+    )
+
+
+async def measure(
+    bot: NewsBot, recorder: gateway.Recorder, dataset: Dataset, *, subscriptions: int, tick_seconds: float
+) -> dict[str, Any]:
+    if DigestService is None or digests is None:
+        return {"measured": False, "reason": MISSING}
+    newsrooms = dataset.ordinary_newsrooms
+    per_newsroom = -(-subscriptions // len(newsrooms))
+    if per_newsroom > digests.MAX_SUBSCRIPTIONS:
+        return {
+            "measured": False,
+            "reason": f"{subscriptions} subscriptions exceed {digests.MAX_SUBSCRIPTIONS} per newsroom",
+        }
+    clock = ShiftedClock()
+    saved_clock = bot.clock
+    bot.clock = clock
+    service = DigestService(bot)
+    try:
+        now = clock()
+        # Every digest posts at the same minute, a few minutes from now.
+        due = (now + dt.timedelta(minutes=3)).replace(second=0, microsecond=0)
+        local_time = due.strftime("%H:%M")
+        started = time.perf_counter()
+        pending: list[tuple[NewsroomSpec, int]] = []
+        for n in range(subscriptions):
+            pending.append((newsrooms[n % len(newsrooms)], n))
+        # A few at a time, as editors would create them (SQLite serialises them anyway).
+        gate = asyncio.Semaphore(8)
+
+        async def one(newsroom: NewsroomSpec) -> None:
+            async with gate:
+                await _subscribe(bot, newsroom, local_time, now, service.config.settle)
+
+        await asyncio.gather(*(one(newsroom) for newsroom, _ in pending))
+        setup_seconds = time.perf_counter() - started
+
+        # Jump to the first tick after the digests' moment plus the settle delay.
+        clock.offset = due + service.config.settle + dt.timedelta(seconds=1) - dt.datetime.now(dt.UTC)
+        posts_before = sum(recorder.channel_posts.values())
+        ticks: list[float] = []
+        outcomes: dict[str, int] = {}
+        first_post = last_post = None
+        work_started = time.perf_counter()
+        while len(ticks) < 1000:
+            tick_started = time.perf_counter()
+            report = await service.run_due(clock())
+            ticks.append(time.perf_counter() - tick_started)
+            for result in report.results.values():
+                outcomes[result.outcome.value] = outcomes.get(result.outcome.value, 0) + 1
+            if not report.results:
+                ticks.pop()  # the tick that found nothing left is not part of the work
+                break
+            # The next tick comes tick_seconds after this one started (tasks.loop keeps its cadence).
+            idle = max(tick_seconds - ticks[-1], 0.0)
+            clock.offset += dt.timedelta(seconds=idle)
+        work_seconds = time.perf_counter() - work_started
+        posts = sum(recorder.channel_posts.values()) - posts_before
+        times = recorder.channel_post_times[posts_before:]
+        if times:
+            first_post, last_post = times[0] - work_started, times[-1] - work_started
+        projected = sum(max(t, tick_seconds) for t in ticks[:-1]) + (ticks[-1] if ticks else 0.0)
+        return {
+            "measured": True,
+            "subscriptions": subscriptions,
+            "posted": outcomes.get("sent", 0),
+            "messages": posts,
+            "outcomes": outcomes,
+            "ticks": len(ticks),
+            "work_seconds": work_seconds,
+            "seconds": projected,
+            "first_post_s": first_post,
+            "last_post_s": last_post,
+            "setup_seconds": setup_seconds,
+            "tick_seconds": tick_seconds,
+            "batch": service.config.batch,
+            "max_rounds": service.config.max_rounds,
+            "concurrency": service.config.concurrency,
+            "method": f"DigestService.run_due ticks; seconds = projected with {tick_seconds:g} s tick spacing",
+        }
+    finally:
+        bot.clock = saved_clock
