@@ -40,6 +40,7 @@ async def reply(
         await interaction.followup.send(ephemeral=ephemeral, **kwargs)  # type: ignore[arg-type]
     else:
         await interaction.response.send_message(ephemeral=ephemeral, **kwargs)  # type: ignore[arg-type]
+    _forget(view)
 
 
 async def update(
@@ -56,6 +57,14 @@ async def update(
         view=view,
         allowed_mentions=NO_MENTIONS,
     )
+    _forget(view)
+
+
+def _forget(view: discord.ui.View | None) -> None:
+    """Our buttons are DynamicItems rebuilt from their custom_id on every click, so the view object
+    need not live on: discord.py would otherwise keep every sent view in memory for good."""
+    if view is not None:
+        view.stop()
 
 
 async def error(interaction: discord.Interaction, message: str) -> None:
