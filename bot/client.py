@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import logging
@@ -116,3 +117,7 @@ class NewsBot(commands.AutoShardedBot):
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guilds", self.user, len(self.guilds))
+        # The guild cache built at start-up lives for the whole process; moving it out of the
+        # collector's view keeps full collections from scanning it (hundreds of ms at 10,000 guilds).
+        gc.collect()
+        gc.freeze()
