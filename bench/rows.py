@@ -20,24 +20,9 @@ from db import audit
 from db.drafts import EntryDraft, TopicDraft
 from db.models import midpoint
 from db.topics import build_search_text, normalise_lookup
+from db.writes import DRAFT_FIELDS
 
 Values = dict[str, Any]
-
-# The draft fields add_entry copies onto the entry unchanged (db.writes._apply_draft).
-DRAFT_FIELDS = (
-    "source_name",
-    "source_url",
-    "status",
-    "note",
-    "speaker",
-    "speaker_role",
-    "speaker_org",
-    "statement_kind",
-    "text",
-    "context",
-    "headline",
-    "details",
-)
 
 
 def _jsonable(value: Any) -> Any:

@@ -84,24 +84,18 @@ async def update_topic(
     return topic
 
 
+# The draft fields an entry takes over unchanged (dates and the speaker key are derived).
+DRAFT_FIELDS = (
+    "source_name", "source_url", "status", "note", "speaker", "speaker_role", "speaker_org",
+    "statement_kind", "text", "context", "headline", "details",
+)  # fmt: skip
+
+
 def _apply_draft(entry: Entry, draft: EntryDraft) -> None:
     entry.kind = draft.kind.value
     entry.set_date(draft.date)
     entry.set_end_date(draft.end_date)
-    for name in (
-        "source_name",
-        "source_url",
-        "status",
-        "note",
-        "speaker",
-        "speaker_role",
-        "speaker_org",
-        "statement_kind",
-        "text",
-        "context",
-        "headline",
-        "details",
-    ):
+    for name in DRAFT_FIELDS:
         setattr(entry, name, getattr(draft, name))
     entry.speaker_key = normalise_lookup(draft.speaker) if draft.speaker else None
 
