@@ -370,8 +370,11 @@ async def measure_bot(
             results["view_store"] = {"messages_tracked": tracked, "views_kept": kept}
             await monitor.stop()
             results["event_loop"] = {
-                "worst_ms": max(monitor.worst.values(), default=0.0) * 1000,
-                "stalls_over_20ms": sum(monitor.stalls.values()),
+                # Start-up (READY, 1,000+ GUILD_CREATEs, on_ready) is reported apart: no command is
+                # waiting yet, and a one-off collection there is what keeps later pauses short.
+                "worst_ms": max((v for k, v in monitor.worst.items() if k != "start-up"), default=0.0) * 1000,
+                "startup_worst_ms": monitor.worst.get("start-up", 0.0) * 1000,
+                "stalls_over_20ms": sum(v for k, v in monitor.stalls.items() if k != "start-up"),
                 "by_phase_ms": {k: v * 1000 for k, v in monitor.worst.items()},
                 "gc_worst_ms": {f"gen{g}": v * 1000 for g, v in sorted(monitor.gc_worst.items())},
                 "gc_collections": {f"gen{g}": n for g, n in sorted(monitor.gc_count.items())},

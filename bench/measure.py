@@ -9,7 +9,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -410,9 +410,3 @@ async def sustained_writes(
     logged = errors.texts()[errors_before:]
     run.locked = sum("database is locked" in text for text in logged)
     return run
-
-
-async def timed(awaitable: Awaitable[Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = await awaitable
-    return time.perf_counter() - started, result
