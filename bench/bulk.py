@@ -80,9 +80,32 @@ class Sink(Protocol):
 
     async def write(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None: ...
 
+    async def execute(self, sql: str) -> None: ...
+
     async def finish(self) -> None: ...
 
     async def close(self) -> None: ...
+
+
+# db.writes moves a topic's updated_at forward with every change to one of its entries (creation,
+# correction, retraction), so after a load it is the latest of its own and its entries' updated_at.
+TOPIC_UPDATED_AT = (
+    "UPDATE topic SET updated_at = latest.at "
+    "FROM (SELECT topic_id, max(updated_at) AS at FROM entry GROUP BY topic_id) AS latest "
+    "WHERE latest.topic_id = topic.id AND latest.at > topic.updated_at"
+)
+# Every create_topic bumps its newsroom's label revision once (the bench edits no topic labels).
+NEWSROOM_LABELS_REV = (
+    "UPDATE newsroom SET topic_labels_rev = topics.n "
+    "FROM (SELECT newsroom_id, count(*) AS n FROM topic GROUP BY newsroom_id) AS topics "
+    "WHERE topics.newsroom_id = newsroom.id"
+)
+
+
+async def derive_columns(sink: Sink) -> None:
+    """Columns the write path keeps from other rows, computed once the rows are in."""
+    await sink.execute(TOPIC_UPDATED_AT)
+    await sink.execute(NEWSROOM_LABELS_REV)
 
 
 class SqliteSink:
@@ -117,6 +140,9 @@ class SqliteSink:
 
     async def write(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
         await asyncio.to_thread(self._write, table, rows)
+
+    async def execute(self, sql: str) -> None:
+        await asyncio.to_thread(self.conn.execute, sql)
 
     async def drop_indexes(self) -> list[str]:
         # Explicit indexes only (sql is NULL for the ones behind PRIMARY KEY/UNIQUE constraints).
@@ -175,6 +201,9 @@ class PostgresSink:
             self._txn = self.conn.transaction()
             await self._txn.start()
             self._rows_in_txn = 0
+
+    async def execute(self, sql: str) -> None:
+        await self.conn.execute(sql)
 
     async def drop_indexes(self) -> list[str]:
         # Indexes that no constraint owns (primary keys and UNIQUE constraints stay in place).
@@ -321,6 +350,7 @@ async def load(dataset: Dataset, sink: Sink, *, batch_size: int = 20_000) -> Loa
             if producer.is_alive():
                 producer.terminate()
     await sink.create_indexes(saved)
+    await derive_columns(sink)
     await sink.finish()
     dataset.entry_count = counts.get("entry", 0)
     dataset.audit_count = counts.get("audit_record", 0)

@@ -111,7 +111,7 @@ async def _write_path(database: Database, topic_draft: TopicDraft, entry_drafts:
         )
         entries: list[Entry] = []
         for n, draft in enumerate(entry_drafts):
-            entry, _ = await writes.add_entry(
+            entry = await writes.add_entry(
                 session, topic=topic, draft=draft, actor_id=ACTOR, interaction_id=GUILD + 100 + n
             )
             entries.append(entry)
@@ -227,6 +227,7 @@ async def check(url: str, schema: str | None = None) -> Report:
         for table in ("topic", "entry", "audit_record"):
             codec = sink.codecs[table]
             await sink.write(table, [codec.encode(v) for v in loaded[table]])
+        await bulk.derive_columns(sink)
         await sink.finish()
     finally:
         await sink.close()

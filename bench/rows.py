@@ -82,6 +82,8 @@ def newsroom_values(*, guild_id: int, name: str, at: dt.datetime) -> Values:
         "name": name[:100],
         "timezone": "UTC",
         "editor_role_id": None,
+        # Each create_topic adds one; bulk.derive_columns sets it once the topics are in.
+        "topic_labels_rev": 0,
         "created_at": at,
         "updated_at": at,
     }

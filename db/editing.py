@@ -76,10 +76,10 @@ async def log_entry(
             topic = await resolve_topic(session, newsroom_id=guild_id, query=topic_query)
             if draft.kind is EntryKind.STATEMENT and draft.speaker:
                 await _fill_speaker_details(session, newsroom_id=guild_id, draft=draft)
-            entry, created = await writes.add_entry(
+            entry = await writes.add_entry(
                 session, topic=topic, draft=draft, actor_id=actor.user_id, interaction_id=actor.interaction_id
             )
-            return Logged(entry, topic, created, newsroom.timezone)
+            return Logged(entry, topic, True, newsroom.timezone)
     except IntegrityError:
         # The same interaction raced itself (a retried delivery); the first one stored the entry.
         if actor.interaction_id is None:

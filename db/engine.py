@@ -12,6 +12,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from db.topic_labels import TopicLabelCache
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Integer primary keys (topic, entry, audit) are 32-bit on PostgreSQL; a larger id cannot exist, and
 # PostgreSQL refuses it as a query parameter instead of finding nothing.
@@ -52,6 +54,9 @@ class Database:
         writer_engine = self.engine.execution_options(newsdesk_immediate=True) if self.is_sqlite else self.engine
         self._writer = async_sessionmaker(writer_engine, expire_on_commit=False, autoflush=False)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        # Per-process read cache for autocomplete; its freshness check is a query, so sharing one
+        # database between processes stays correct.
+        self.topic_labels = TopicLabelCache()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -59,9 +60,7 @@ async def latest_statements(
     where = [*_live(topic_id), Entry.kind == EntryKind.STATEMENT.value]
     if speaker:
         where.append(col(Entry.speaker_key).contains(normalise_lookup(speaker), autoescape=True))
-    total = (await session.execute(select(func.count()).select_from(Entry).where(*where))).scalar_one()
-    stmt = select(Entry).where(*where).order_by(*_NEWEST_FIRST).offset(offset).limit(limit)
-    return list((await session.execute(stmt)).scalars()), total
+    return await _page(session, where, _NEWEST_FIRST, offset=offset, limit=limit)
 
 
 async def chronology(
@@ -79,9 +78,23 @@ async def chronology(
         where.append(col(Entry.date_latest) >= since)
     if until is not None:
         where.append(col(Entry.date_earliest) <= until)
+    return await _page(session, where, _OLDEST_FIRST, offset=offset, limit=limit)
+
+
+async def _page(
+    session: AsyncSession, where: list[Any], order: tuple[Any, ...], *, offset: int, limit: int
+) -> tuple[list[Entry], int]:
+    """One page and the total in one statement. The page's ids are found first, from the index alone,
+    and only those rows are read, so a page deep in a long timeline skips index entries, not rows."""
+    count = select(func.count()).select_from(Entry).where(*where).scalar_subquery()
+    ids = select(col(Entry.id).label("page_id")).where(*where).order_by(*order).offset(offset).limit(limit).subquery()
+    stmt = select(Entry, count).join(ids, col(Entry.id) == ids.c.page_id).order_by(*order)
+    rows = (await session.execute(stmt)).all()
+    if rows:
+        return [row[0] for row in rows], int(rows[0][1])
+    # Past the end (or nothing at all): the total still tells the caller which page exists.
     total = (await session.execute(select(func.count()).select_from(Entry).where(*where))).scalar_one()
-    stmt = select(Entry).where(*where).order_by(*_OLDEST_FIRST).offset(offset).limit(limit)
-    return list((await session.execute(stmt)).scalars()), total
+    return [], int(total)
 
 
 @dataclass(slots=True)
@@ -98,13 +111,21 @@ class TopicCard:
 
 async def topic_card(session: AsyncSession, *, topic: Topic) -> TopicCard:
     assert topic.id is not None
-    status = await current_status(session, topic_id=topic.id)
-    statements, _ = await latest_statements(session, topic_id=topic.id, limit=1)
-    latest = statements[0] if statements else None
-    count, last_change = (
-        await session.execute(select(func.count(), func.max(Entry.updated_at)).where(Entry.topic_id == topic.id))
-    ).one()
-    last_updated = max(d for d in (topic.updated_at, _aware(last_change)) if d is not None)
+    # The current status and the latest statement in one statement, with the live count riding along.
+    newest = [
+        select(Entry.id).where(*_live(topic.id), Entry.kind == kind.value).order_by(*_NEWEST_FIRST).limit(1)
+        for kind in (EntryKind.STATUS, EntryKind.STATEMENT)
+    ]
+    count = select(func.count()).select_from(Entry).where(*_live(topic.id)).scalar_subquery()
+    rows = (
+        await session.execute(
+            select(Entry, count).where(or_(*(col(Entry.id) == query.scalar_subquery() for query in newest)))
+        )
+    ).all()
+    entry_count = int(rows[0][1]) if rows else (await session.execute(select(count))).scalar_one()
+    by_kind = {row[0].kind: row[0] for row in rows}
+    status = by_kind.get(EntryKind.STATUS.value)
+    latest = by_kind.get(EntryKind.STATEMENT.value)
     sources: list[tuple[str, str | None]] = []
     for entry in (status, latest):
         if entry is not None and entry.source_name and (entry.source_name, entry.source_url) not in sources:
@@ -113,13 +134,5 @@ async def topic_card(session: AsyncSession, *, topic: Topic) -> TopicCard:
         pair = (str(fact.get("source", "")), fact.get("url"))
         if pair[0] and pair not in sources:
             sources.append(pair)
-    return TopicCard(topic, status, latest, last_updated, int(count), sources)
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    # Aggregates bypass the column type, so SQLite hands back a naive (UTC) value or a string.
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    # Every write to the topic or one of its entries moves topic.updated_at forward.
+    return TopicCard(topic, status, latest, topic.updated_at, entry_count, sources)

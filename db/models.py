@@ -11,7 +11,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from bot.fuzzydate import FuzzyDate
@@ -43,6 +43,10 @@ class Newsroom(SQLModel, table=True):
     name: str = Field(default="", max_length=100)
     timezone: str = Field(default="UTC", max_length=64)
     editor_role_id: int | None = Field(default=None, sa_type=BigInteger)
+    # Bumped in the transaction of every change to a topic's slug, title, aliases or archived flag, so a
+    # process can keep the newsroom's autocomplete labels in memory and know, with one primary-key
+    # read, whether they are still current.
+    topic_labels_rev: int = Field(default=0)
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
@@ -51,6 +55,8 @@ class Topic(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("newsroom_id", "slug", name="uq_topic_newsroom_slug"),
         Index("ix_topic_newsroom_archived_slug", "newsroom_id", "archived", "slug"),
+        # Autocomplete with no text yet: the most recently updated topics first.
+        Index("ix_topic_newsroom_recent", "newsroom_id", "archived", "updated_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -71,8 +77,16 @@ class Topic(SQLModel, table=True):
 
 class Entry(SQLModel, table=True):
     __table_args__ = (
-        # Chronology and "latest" reads: one topic's live entries in date order.
-        Index("ix_entry_topic_date", "topic_id", "date_sort", "id"),
+        # Chronology reads: one topic's live entries in date order. Partial, so retracted entries cost
+        # neither space nor a skipped row, and counting a long timeline reads only this index.
+        Index(
+            "ix_entry_topic_live_date",
+            "topic_id",
+            "date_sort",
+            "id",
+            sqlite_where=text("retracted_at IS NULL"),
+            postgresql_where=text("retracted_at IS NULL"),
+        ),
         Index("ix_entry_topic_kind_date", "topic_id", "kind", "date_sort", "id"),
         # Digest reads: what changed in a newsroom since a point in time.
         Index("ix_entry_newsroom_updated", "newsroom_id", "updated_at"),

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
+from sqlmodel import col, select
+
 from bot.errors import TopicNotFound
 from db import entries as entry_queries
 from db import topics as topic_queries
-from db.engine import Database
+from db.engine import MAX_ROW_ID, Database
 from db.models import Entry, Newsroom, Topic
 from db.newsrooms import get_newsroom
+from db.topic_labels import TopicLabel
 
 
 @dataclass(slots=True)
@@ -78,13 +81,30 @@ async def _topic(session, *, guild_id: int, query: str | None, topic_id: int | N
     return await topic_queries.resolve_topic(session, newsroom_id=guild_id, query=query or "", include_archived=True)
 
 
+async def _topic_and_timezone(  # type: ignore[no-untyped-def]
+    session, *, guild_id: int, query: str | None, topic_id: int | None
+) -> tuple[Topic, str]:
+    """The topic a command names and its newsroom's time zone, in one statement for the common case
+    (an id from a button, or the exact slug autocomplete fills in)."""
+    stmt = select(Topic, Newsroom.timezone).join(Newsroom, col(Newsroom.id) == Topic.newsroom_id)
+    if topic_id is not None:
+        stmt = stmt.where(Topic.id == topic_id, Topic.newsroom_id == guild_id) if 0 < topic_id <= MAX_ROW_ID else None
+    else:
+        key = topic_queries.normalise_lookup(query or "")
+        stmt = stmt.where(Topic.newsroom_id == guild_id, Topic.slug == key) if key else None
+    row = (await session.execute(stmt)).first() if stmt is not None else None
+    if row is not None:
+        return row[0], row[1]
+    topic = await _topic(session, guild_id=guild_id, query=query, topic_id=topic_id)
+    return topic, _timezone(await get_newsroom(session, guild_id=guild_id))
+
+
 async def status(db: Database, *, guild_id: int, query: str, history: bool = False) -> StatusResult:
     async with db.read() as session:
-        newsroom = await get_newsroom(session, guild_id=guild_id)
-        topic = await _topic(session, guild_id=guild_id, query=query, topic_id=None)
+        topic, timezone = await _topic_and_timezone(session, guild_id=guild_id, query=query, topic_id=None)
         card = await entry_queries.topic_card(session, topic=topic)
         past = await entry_queries.status_history(session, topic_id=topic.id) if history and topic.id else None
-    return StatusResult(_timezone(newsroom), card, past)
+    return StatusResult(timezone, card, past)
 
 
 async def latest(
@@ -98,12 +118,11 @@ async def latest(
     per_page: int = 5,
 ) -> EntryListResult:
     async with db.read() as session:
-        newsroom = await get_newsroom(session, guild_id=guild_id)
-        topic = await _topic(session, guild_id=guild_id, query=query, topic_id=topic_id)
+        topic, timezone = await _topic_and_timezone(session, guild_id=guild_id, query=query, topic_id=topic_id)
         assert topic.id is not None
         fetch = partial(entry_queries.latest_statements, session, topic_id=topic.id, speaker=speaker, limit=per_page)
         rows, total, page = await _page_of(fetch, page, per_page)
-    return EntryListResult(_timezone(newsroom), topic, rows, Page(page, per_page, total))
+    return EntryListResult(timezone, topic, rows, Page(page, per_page, total))
 
 
 async def chronology(
@@ -118,12 +137,11 @@ async def chronology(
     per_page: int = 10,
 ) -> EntryListResult:
     async with db.read() as session:
-        newsroom = await get_newsroom(session, guild_id=guild_id)
-        topic = await _topic(session, guild_id=guild_id, query=query, topic_id=topic_id)
+        topic, timezone = await _topic_and_timezone(session, guild_id=guild_id, query=query, topic_id=topic_id)
         assert topic.id is not None
         fetch = partial(entry_queries.chronology, session, topic_id=topic.id, since=since, until=until, limit=per_page)
         rows, total, page = await _page_of(fetch, page, per_page)
-    return EntryListResult(_timezone(newsroom), topic, rows, Page(page, per_page, total))
+    return EntryListResult(timezone, topic, rows, Page(page, per_page, total))
 
 
 async def topic_list(db: Database, *, guild_id: int, page: int = 0, per_page: int = 15) -> TopicListResult:
@@ -135,6 +153,12 @@ async def topic_list(db: Database, *, guild_id: int, page: int = 0, per_page: in
 
 async def topic_choices(db: Database, *, guild_id: int, current: str, limit: int = 25) -> list[tuple[str, str]]:
     """Autocomplete choices as (label, slug)."""
+    key = topic_queries.normalise_lookup(current)[:100]
     async with db.read() as session:
-        topics = await topic_queries.search_topics(session, newsroom_id=guild_id, query=current, limit=limit)
-    return [(f"{t.title} ({t.slug})" if t.title else t.slug, t.slug) for t in topics]
+        labels: Sequence[TopicLabel | Topic] | None = None
+        if key:
+            labels = await db.topic_labels.search(session, newsroom_id=guild_id, key=key, limit=limit)
+        if labels is None:
+            # No text yet (most recently updated first, an indexed read), or a newsroom too large to cache.
+            labels = await topic_queries.search_topics(session, newsroom_id=guild_id, query=key, limit=limit)
+    return [(f"{t.title} ({t.slug})" if t.title else t.slug, t.slug) for t in labels]

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.errors import InvalidInput, UserFacingError
 from db import audit
 from db.drafts import EntryDraft, TopicDraft
 from db.models import Entry, Topic, utcnow
+from db.topic_labels import bump_revision
 from db.topics import build_search_text, normalise_lookup
+
+# What autocomplete shows and searches: a change to any of them invalidates cached labels.
+LABEL_FIELDS = ("slug", "title", "aliases", "archived")
 
 
 class SlugTaken(UserFacingError):
@@ -38,6 +44,7 @@ async def create_topic(
     )
     session.add(topic)
     await session.flush()
+    await bump_revision(session, newsroom_id=newsroom_id)
     await audit.record(
         session,
         newsroom_id=newsroom_id,
@@ -70,6 +77,8 @@ async def update_topic(
     topic.updated_at = utcnow()
     session.add(topic)
     await session.flush()
+    if any(after.get(name) != before.get(name) for name in LABEL_FIELDS):
+        await bump_revision(session, newsroom_id=topic.newsroom_id)
     await audit.record(
         session,
         newsroom_id=topic.newsroom_id,
@@ -113,12 +122,9 @@ async def add_entry(
     actor_id: int,
     interaction_id: int | None,
     seed_key: str | None = None,
-) -> tuple[Entry, bool]:
-    """Store a new entry; returns (entry, created). A retried interaction returns the first one."""
-    if interaction_id is not None:
-        existing = await entry_for_interaction(session, interaction_id=interaction_id)
-        if existing is not None and existing.newsroom_id == topic.newsroom_id:
-            return existing, False
+) -> Entry:
+    """Store a new entry. A retried interaction id violates the unique
+    constraint on entry.interaction_id: the caller rolls back and returns the first one."""
     assert topic.id is not None
     entry = Entry(
         newsroom_id=topic.newsroom_id,
@@ -145,7 +151,7 @@ async def add_entry(
     )
     topic.updated_at = entry.created_at
     session.add(topic)
-    return entry, True
+    return entry
 
 
 async def edit_entry(
@@ -177,6 +183,7 @@ async def edit_entry(
     entry.updated_at = now
     session.add(entry)
     await session.flush()
+    await _touch_topic(session, topic_id=entry.topic_id, at=now)
     await audit.record(
         session,
         newsroom_id=entry.newsroom_id,
@@ -247,6 +254,7 @@ async def _set_retraction(
     entry.updated_at = now
     session.add(entry)
     await session.flush()
+    await _touch_topic(session, topic_id=entry.topic_id, at=now)
     await audit.record(
         session,
         newsroom_id=entry.newsroom_id,
@@ -260,3 +268,10 @@ async def _set_retraction(
         at=now,
     )
     return entry
+
+
+async def _touch_topic(session: AsyncSession, *, topic_id: int, at: dt.datetime) -> None:
+    """A topic's updated_at follows every change to its entries, so "last updated" is one column."""
+    await session.execute(
+        update(Topic).where(col(Topic.id) == topic_id, col(Topic.updated_at) < at).values(updated_at=at)
+    )

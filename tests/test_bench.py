@@ -30,7 +30,8 @@ def test_small_profile_completes_and_writes_every_command(tmp_path: Path) -> Non
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
     env.pop("DATABASE_URL", None)  # the bench picks its own (temporary) database
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--small", "--output", str(out)],
+        # `newsdesk bench --small`, through the bot's own command line as an operator types it.
+        [sys.executable, "-m", "bot", "bench", "--small", "--output", str(out)],
         cwd=tmp_path,  # not the repository: the bench must not rely on the working directory
         env=env,
         capture_output=True,

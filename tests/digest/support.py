@@ -93,7 +93,7 @@ class Writer:
         async with self.db.write() as session:
             topic = await session.get(Topic, self.topics[slug].id)
             assert topic is not None
-            entry, _ = await writes.add_entry(
+            entry = await writes.add_entry(
                 session, topic=topic, draft=draft, actor_id=EDITOR.user_id, interaction_id=None
             )
             assert entry.id is not None

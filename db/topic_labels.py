@@ -1,0 +1,113 @@
+"""Topic autocomplete from memory: each newsroom's labels, kept per process and checked for freshness.
+
+Autocomplete fires on every keystroke and must answer well inside Discord's 3 s, over newsrooms with
+ten thousand topics. A substring LIKE cannot use an index, so instead the labels (slug, title, search
+text) of a newsroom are loaded once and searched in Python. Every change to a label bumps
+`newsroom.topic_labels_rev` in the same transaction, so one primary-key read tells whether the copy
+here is current, whichever process made the change.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from db.models import Newsroom, Topic
+
+# Labels kept across all newsrooms, about 150 bytes each: the cache stays within a few MB however
+# many guilds use autocomplete; the least recently used newsrooms make room.
+DEFAULT_BUDGET = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class TopicLabel:
+    slug: str
+    title: str
+    search_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Labels:
+    revision: int
+    # More labels than the whole budget: not kept, searched in SQL instead.
+    oversize: bool
+    # Ordered by (slug length, slug): a scan meets the best-ranked matches first and can stop early.
+    labels: tuple[TopicLabel, ...]
+
+
+async def bump_revision(session: AsyncSession, *, newsroom_id: int) -> None:
+    """Call in the transaction that changes a topic's slug, title, aliases or archived flag."""
+    await session.execute(
+        update(Newsroom)
+        .where(col(Newsroom.id) == newsroom_id)
+        .values(topic_labels_rev=col(Newsroom.topic_labels_rev) + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+class TopicLabelCache:
+    def __init__(self, budget: int = DEFAULT_BUDGET) -> None:
+        self.budget = budget
+        self._by_newsroom: OrderedDict[int, _Labels] = OrderedDict()
+        self._size = 0
+        self.loads = 0
+
+    async def search(self, session: AsyncSession, *, newsroom_id: int, key: str, limit: int) -> list[TopicLabel] | None:
+        """Active topics whose slug, title or alias contains `key` (already normalised), slug
+        prefix matches first, then shorter slugs, then alphabetical; None when the newsroom has more
+        topics than the cache may hold (the caller searches in SQL)."""
+        labels = await self._labels(session, newsroom_id)
+        if labels is None:
+            return None
+        prefixed: list[TopicLabel] = []
+        others: list[TopicLabel] = []
+        for label in labels:
+            if key in label.search_text:
+                if label.slug.startswith(key):
+                    prefixed.append(label)
+                    if len(prefixed) >= limit:
+                        break
+                elif len(others) < limit:
+                    others.append(label)
+        return (prefixed + others)[:limit]
+
+    async def _labels(self, session: AsyncSession, newsroom_id: int) -> tuple[TopicLabel, ...] | None:
+        revision = (
+            await session.execute(select(Newsroom.topic_labels_rev).where(col(Newsroom.id) == newsroom_id))
+        ).scalar()
+        if revision is None:
+            return ()
+        cached = self._by_newsroom.get(newsroom_id)
+        if cached is not None and cached.revision == revision:
+            self._by_newsroom.move_to_end(newsroom_id)
+            return None if cached.oversize else cached.labels
+        # Read after the revision: a change committed in between makes the copy newer than its
+        # revision, never older, so the next check reloads rather than serving stale labels.
+        rows = await session.execute(
+            select(Topic.slug, Topic.title, Topic.search_text).where(
+                Topic.newsroom_id == newsroom_id, col(Topic.archived).is_(False)
+            )
+        )
+        labels = tuple(sorted((TopicLabel(slug, title, search_text) for slug, title, search_text in rows), key=_rank))
+        self.loads += 1
+        oversize = len(labels) > self.budget
+        self._store(newsroom_id, _Labels(revision, oversize, () if oversize else labels))
+        return None if oversize else labels
+
+    def _store(self, newsroom_id: int, entry: _Labels) -> None:
+        old = self._by_newsroom.pop(newsroom_id, None)
+        if old is not None:
+            self._size -= len(old.labels)
+        self._by_newsroom[newsroom_id] = entry
+        self._size += len(entry.labels)
+        while self._size > self.budget:
+            _, evicted = self._by_newsroom.popitem(last=False)
+            self._size -= len(evicted.labels)
+
+
+def _rank(label: TopicLabel) -> tuple[int, str]:
+    return len(label.slug), label.slug
