@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import datetime as dt
 import gc
+import io
 import json
 import logging
 import os
 import platform
+import pstats
 import random
 import sys
 import tempfile
@@ -72,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--skip-memory", action="store_true", help="Do not run the GUILD_CREATE memory probe (a subprocess)."
     )
     parser.add_argument("--keep", action="store_true", help="Keep the benchmark database (SQLite file or schema).")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="Directory for one cProfile file per command (our side only); the top functions are printed. "
+        "Profiling slows everything: timings of a profiled run are not results.",
+    )
     return parser
 
 
@@ -182,17 +192,23 @@ async def run_commands(
     warmup: int,
     monitor: measure.LoopMonitor,
     seed: int,
+    profile_dir: Path | None = None,
 ) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for command in commands:
         rng = random.Random(f"{seed}:{command.key}")
         outcome = measure.Outcome()
+        profiler = cProfile.Profile() if profile_dir is not None else None
         print(f"  {command.label}: {command.iterations} + {warmup} warm-up …", file=sys.stderr, flush=True)
         with monitor.during(command.key):
             # Ours and raw alternate target by target, so both meet the same machine conditions.
             for n in range(command.iterations + warmup):
                 target = command.make(rng)
+                if profiler is not None and n >= warmup:
+                    profiler.enable()
                 single = await measure.run_ours(bot, recorder, command, [target], warmup=0)
+                if profiler is not None:
+                    profiler.disable()
                 outcome.failures += single.failures
                 outcome.first_failure = outcome.first_failure or single.first_failure
                 outcome.empty_answers += single.empty_answers
@@ -201,6 +217,8 @@ async def run_commands(
                     outcome.ours += single.ours
                     outcome.raw += single.raw
                     outcome.cpu += single.cpu
+        if profiler is not None and profile_dir is not None:
+            _write_profile(profiler, profile_dir, command.key)
         ours, raw_summary = measure.summary(outcome.ours), measure.summary(outcome.raw)
         results[command.key] = {
             "label": command.label,
@@ -216,6 +234,16 @@ async def run_commands(
             "empty_answers": outcome.empty_answers,
         }
     return results
+
+
+def _write_profile(profiler: cProfile.Profile, directory: Path, key: str) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"profile-{key}.pstats"
+    profiler.dump_stats(path)
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
+    print(f"--- {key}: top functions by own time ({path.name}) ---", file=sys.stderr)
+    print(out.getvalue().split("\n\n", 1)[-1].strip(), file=sys.stderr)
 
 
 async def run_memory(guilds: int) -> dict[str, Any]:
@@ -294,7 +322,9 @@ async def run(options: argparse.Namespace) -> dict[str, Any]:
                 },
             }
             print(f"  loaded {sum(stats.rows.values()):,} rows in {stats.seconds:.1f} s", file=sys.stderr, flush=True)
-            await measure_bot(results, dataset, content, profile, url, schema, seed=options.seed)
+            await measure_bot(
+                results, dataset, content, profile, url, schema, seed=options.seed, profile_dir=options.profile
+            )
     if not options.skip_memory:
         print(f"memory probe: {profile.guilds:,} GUILD_CREATE events …", file=sys.stderr, flush=True)
         results["memory"] = await run_memory(profile.guilds)
@@ -312,6 +342,7 @@ async def measure_bot(
     schema: str | None,
     *,
     seed: int,
+    profile_dir: Path | None = None,
 ) -> None:
     database = Database(url, schema=schema)
     driver = await raw.open_raw(url, schema)
@@ -331,7 +362,14 @@ async def measure_bot(
             )
             print("measuring commands (ours, then the raw query, target by target) …", file=sys.stderr, flush=True)
             results["commands"] = await run_commands(
-                bot, recorder, driver, commands, warmup=profile.warmup, monitor=monitor, seed=seed
+                bot,
+                recorder,
+                driver,
+                commands,
+                warmup=profile.warmup,
+                monitor=monitor,
+                seed=seed,
+                profile_dir=profile_dir,
             )
             print(f"sustained writes: {profile.writers} writers for {profile.write_seconds:g} s …", file=sys.stderr)
             with monitor.during("writes"):

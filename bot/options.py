@@ -54,6 +54,25 @@ async def newsroom_today(interaction: discord.Interaction) -> dt.date:
     return today_in(newsroom.timezone if newsroom else "UTC", bot.clock())
 
 
+# Two "todays" far apart: a date that reads the same against both does not depend on today.
+_PROBE_REFERENCES = (dt.date(2001, 3, 1), dt.date(2013, 10, 20))
+# The reference for text that does not depend on it: any day gives the same reading.
+ANY_DAY = _PROBE_REFERENCES[0]
+
+
+def depends_on_today(text: str) -> bool:
+    """Whether a typed date means something different depending on today ("yesterday", "Sept 11"),
+    so the newsroom's time zone must be read before parsing it. Invalid text counts as absolute:
+    parsing it fails the same way whatever today is."""
+    readings = []
+    for reference in _PROBE_REFERENCES:
+        try:
+            readings.append(parse_fuzzy_date(text, reference=reference))
+        except FuzzyDateError:
+            readings.append(None)
+    return readings[0] != readings[1]
+
+
 def parse_date_option(name: str, text: str, *, reference: dt.date) -> FuzzyDate:
     try:
         return parse_fuzzy_date(text, reference=reference)

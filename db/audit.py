@@ -45,7 +45,10 @@ async def record(
     after: dict[str, Any] | None = None,
     reason: str | None = None,
     at: dt.datetime | None = None,
+    flush: bool = True,
 ) -> AuditRecord:
+    """Append the audit record of a change. `flush=False` leaves the insert to the next flush (at
+    the latest the commit), for a caller that needs neither its id nor an error from it right away."""
     audit = AuditRecord(
         newsroom_id=newsroom_id,
         entry_id=entry.id if entry is not None else None,
@@ -60,7 +63,8 @@ async def record(
     if at is not None:
         audit.at = at
     session.add(audit)
-    await session.flush()
+    if flush:
+        await session.flush()
     return audit
 
 

@@ -23,7 +23,7 @@ from db.entries import get_entry
 from db.models import AuditRecord, Entry, EntryKind, Newsroom, Topic
 from db.newsrooms import ensure_newsroom, update_settings
 from db.seeds import SeedResult, apply_seed, available_seeds, load_seed_file_async, topic_exists
-from db.topics import find_topic, normalise_lookup, resolve_topic
+from db.topics import find_topic, normalise_lookup, resolve_topic, topic_and_newsroom
 
 UNDO_WINDOW = dt.timedelta(minutes=10)
 
@@ -72,8 +72,13 @@ async def log_entry(
 ) -> Logged:
     try:
         async with db.write() as session:
-            newsroom = await _editor_newsroom(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
-            topic = await resolve_topic(session, newsroom_id=guild_id, query=topic_query)
+            found = await topic_and_newsroom(session, newsroom_id=guild_id, slug=topic_query)
+            if found is not None:
+                topic, newsroom = found
+                check_editor(newsroom, actor)
+            else:
+                newsroom = await _editor_newsroom(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
+                topic = await resolve_topic(session, newsroom_id=guild_id, query=topic_query)
             if draft.kind is EntryKind.STATEMENT and draft.speaker:
                 await _fill_speaker_details(session, newsroom_id=guild_id, draft=draft)
             entry = await writes.add_entry(

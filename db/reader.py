@@ -86,15 +86,20 @@ async def _topic_and_timezone(  # type: ignore[no-untyped-def]
 ) -> tuple[Topic, str]:
     """The topic a command names and its newsroom's time zone, in one statement for the common case
     (an id from a button, or the exact slug autocomplete fills in)."""
-    stmt = select(Topic, Newsroom.timezone).join(Newsroom, col(Newsroom.id) == Topic.newsroom_id)
+    found = None
     if topic_id is not None:
-        stmt = stmt.where(Topic.id == topic_id, Topic.newsroom_id == guild_id) if 0 < topic_id <= MAX_ROW_ID else None
-    else:
-        key = topic_queries.normalise_lookup(query or "")
-        stmt = stmt.where(Topic.newsroom_id == guild_id, Topic.slug == key) if key else None
-    row = (await session.execute(stmt)).first() if stmt is not None else None
-    if row is not None:
-        return row[0], row[1]
+        if 0 < topic_id <= MAX_ROW_ID:
+            stmt = (
+                select(Topic, Newsroom)
+                .join(Newsroom, col(Newsroom.id) == Topic.newsroom_id)
+                .where(Topic.id == topic_id, Topic.newsroom_id == guild_id)
+            )
+            found = (await session.execute(stmt)).first()
+    elif query:
+        # Archived topics stay readable by exact name: their history is still the record.
+        found = await topic_queries.topic_and_newsroom(session, newsroom_id=guild_id, slug=query, include_archived=True)
+    if found is not None:
+        return found[0], found[1].timezone
     topic = await _topic(session, guild_id=guild_id, query=query, topic_id=topic_id)
     return topic, _timezone(await get_newsroom(session, guild_id=guild_id))
 

@@ -9,6 +9,7 @@ here is current, whichever process made the change.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -37,6 +38,38 @@ class _Labels:
     oversize: bool
     # Ordered by (slug length, slug): a scan meets the best-ranked matches first and can stop early.
     labels: tuple[TopicLabel, ...]
+    # Every search text joined by NUL (which no normalised text or key contains), and where each
+    # starts: str.find runs through all of them at C speed, so a rare key costs one pass over memory.
+    haystack: str
+    starts: list[int]
+
+    @classmethod
+    def build(cls, revision: int, labels: tuple[TopicLabel, ...]) -> _Labels:
+        starts: list[int] = []
+        position = 0
+        for label in labels:
+            starts.append(position)
+            position += len(label.search_text) + 1
+        return cls(revision, False, labels, "\0".join(label.search_text for label in labels), starts)
+
+    def search(self, key: str, limit: int) -> list[TopicLabel]:
+        prefixed: list[TopicLabel] = []
+        others: list[TopicLabel] = []
+        position = self.haystack.find(key)
+        while position >= 0:
+            index = bisect_right(self.starts, position) - 1
+            label = self.labels[index]
+            if label.slug.startswith(key):
+                prefixed.append(label)
+                if len(prefixed) >= limit:
+                    break
+            elif len(others) < limit:
+                others.append(label)
+            # Each label counts once: continue after the one just matched.
+            if index + 1 >= len(self.starts):
+                break
+            position = self.haystack.find(key, self.starts[index + 1])
+        return (prefixed + others)[:limit]
 
 
 async def bump_revision(session: AsyncSession, *, newsroom_id: int) -> None:
@@ -61,30 +94,18 @@ class TopicLabelCache:
         prefix matches first, then shorter slugs, then alphabetical; None when the newsroom has more
         topics than the cache may hold (the caller searches in SQL)."""
         labels = await self._labels(session, newsroom_id)
-        if labels is None:
-            return None
-        prefixed: list[TopicLabel] = []
-        others: list[TopicLabel] = []
-        for label in labels:
-            if key in label.search_text:
-                if label.slug.startswith(key):
-                    prefixed.append(label)
-                    if len(prefixed) >= limit:
-                        break
-                elif len(others) < limit:
-                    others.append(label)
-        return (prefixed + others)[:limit]
+        return None if labels is None else labels.search(key, limit)
 
-    async def _labels(self, session: AsyncSession, newsroom_id: int) -> tuple[TopicLabel, ...] | None:
+    async def _labels(self, session: AsyncSession, newsroom_id: int) -> _Labels | None:
         revision = (
             await session.execute(select(Newsroom.topic_labels_rev).where(col(Newsroom.id) == newsroom_id))
         ).scalar()
         if revision is None:
-            return ()
+            return _Labels.build(0, ())
         cached = self._by_newsroom.get(newsroom_id)
         if cached is not None and cached.revision == revision:
             self._by_newsroom.move_to_end(newsroom_id)
-            return None if cached.oversize else cached.labels
+            return None if cached.oversize else cached
         # Read after the revision: a change committed in between makes the copy newer than its
         # revision, never older, so the next check reloads rather than serving stale labels.
         rows = await session.execute(
@@ -94,9 +115,12 @@ class TopicLabelCache:
         )
         labels = tuple(sorted((TopicLabel(slug, title, search_text) for slug, title, search_text in rows), key=_rank))
         self.loads += 1
-        oversize = len(labels) > self.budget
-        self._store(newsroom_id, _Labels(revision, oversize, () if oversize else labels))
-        return None if oversize else labels
+        if len(labels) > self.budget:
+            self._store(newsroom_id, _Labels(revision, True, (), "", []))
+            return None
+        built = _Labels.build(revision, labels)
+        self._store(newsroom_id, built)
+        return built
 
     def _store(self, newsroom_id: int, entry: _Labels) -> None:
         old = self._by_newsroom.pop(newsroom_id, None)

@@ -148,6 +148,7 @@ async def add_entry(
         interaction_id=interaction_id,
         entry=entry,
         after=audit.snapshot(entry),
+        flush=False,  # flushed with the topic's new updated_at, in one unit of work at commit
     )
     topic.updated_at = entry.created_at
     session.add(topic)

@@ -16,6 +16,7 @@ from bot.fuzzydate import (
     Precision,
     parse_fuzzy_date,
 )
+from bot.options import depends_on_today
 
 REF = date(2023, 9, 20)
 
@@ -567,3 +568,23 @@ def test_random_text_only_raises_fuzzydateerror(text: str, reference: date) -> N
 @given(st.lists(st.sampled_from(_TOKENS), max_size=6), st.sampled_from(["", " "]), st.dates())
 def test_date_like_token_soup_only_raises_fuzzydateerror(tokens: list[str], sep: str, reference: date) -> None:
     _parse_or_error(sep.join(tokens), reference)
+
+
+@pytest.mark.parametrize(
+    ("text", "relative"),
+    [
+        ("today", True),
+        ("yesterday", True),
+        ("Sept 11", True),
+        ("11 September", True),
+        ("2023-09-11", False),
+        ("11 Sep 2023", False),
+        ("autumn 2023", False),
+        ("2023", False),
+        ("Q3 2023", False),
+        ("03/04/2023", False),  # refused whatever today is
+        ("not a date", False),
+    ],
+)
+def test_depends_on_today_tells_which_dates_need_the_newsrooms_today(text: str, relative: bool) -> None:
+    assert depends_on_today(text) is relative
