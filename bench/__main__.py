@@ -416,6 +416,7 @@ async def measure_bot(
                 "by_phase_ms": {k: v * 1000 for k, v in monitor.worst.items()},
                 "gc_worst_ms": {f"gen{g}": v * 1000 for g, v in sorted(monitor.gc_worst.items())},
                 "gc_collections": {f"gen{g}": n for g, n in sorted(monitor.gc_count.items())},
+                "gc_worst_by_phase_ms": {k: v * 1000 for k, v in monitor.gc_worst_by_phase.items()},
             }
             results["errors_logged"] = errors.texts()[:20]
             await bot.close()

@@ -55,6 +55,7 @@ class LoopMonitor:
         # Garbage-collector pauses block the loop too; timing them tells a GC stall from a slow callback.
         self.gc_worst: dict[int, float] = {}
         self.gc_count: dict[int, int] = {}
+        self.gc_worst_by_phase: dict[str, float] = {}
         self._gc_started = 0.0
         self._task: asyncio.Task[None] | None = None
 
@@ -67,6 +68,8 @@ class LoopMonitor:
         self.gc_count[generation] = self.gc_count.get(generation, 0) + 1
         if pause > self.gc_worst.get(generation, 0.0):
             self.gc_worst[generation] = pause
+        if pause > self.gc_worst_by_phase.get(self.phase, 0.0):
+            self.gc_worst_by_phase[self.phase] = pause
 
     async def _run(self) -> None:
         while True:

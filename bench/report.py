@@ -143,10 +143,12 @@ def markdown(results: dict[str, Any]) -> str:
         gc_pauses = ", ".join(
             f"{g} {_ms(v)} ms ×{loop['gc_collections'].get(g, 0)}" for g, v in loop.get("gc_worst_ms", {}).items()
         )
+        gc_phases = ", ".join(f"{k} {_ms(v)}" for k, v in loop.get("gc_worst_by_phase_ms", {}).items())
         lines.append(
             f"Event loop: longest block after start-up **{_ms(loop['worst_ms'])} ms** (5 ms probe; start-up "
             f"{_ms(loop.get('startup_worst_ms'))} ms); blocks over 20 ms: {loop['stalls_over_20ms']}. "
-            f"By phase (ms): {phases}. Longest GC pause by generation: {gc_pauses or '–'}."
+            f"By phase (ms): {phases}. Longest GC pause by generation: {gc_pauses or '–'}; "
+            f"by phase (ms): {gc_phases or '–'}."
         )
     memory = results.get("memory") or {}
     if "rss_mb" in memory:

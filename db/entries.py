@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import Date, Select, bindparam, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from db.engine import MAX_ROW_ID, ROW_LOCK
 from db.models import Entry, EntryKind, Topic
-from db.topics import normalise_lookup
+from db.topics import escape_like, normalise_lookup
 
 # By best-estimate date, then by log order (id grows with log time).
 _NEWEST_FIRST = (col(Entry.date_sort).desc(), col(Entry.id).desc())
@@ -57,10 +58,10 @@ async def status_history(session: AsyncSession, *, topic_id: int, limit: int = 5
 async def latest_statements(
     session: AsyncSession, *, topic_id: int, speaker: str | None = None, offset: int = 0, limit: int = 5
 ) -> tuple[list[Entry], int]:
-    where = [*_live(topic_id), Entry.kind == EntryKind.STATEMENT.value]
+    params: dict[str, Any] = {"topic_id": topic_id}
     if speaker:
-        where.append(col(Entry.speaker_key).contains(normalise_lookup(speaker), autoescape=True))
-    return await _page(session, where, _NEWEST_FIRST, offset=offset, limit=limit)
+        params["speaker"] = f"%{escape_like(normalise_lookup(speaker))}%"
+    return await _page(session, _pages(EntryKind.STATEMENT, frozenset(params)), params, offset=offset, limit=limit)
 
 
 async def chronology(
@@ -73,28 +74,58 @@ async def chronology(
     limit: int = 10,
 ) -> tuple[list[Entry], int]:
     """Live entries oldest first; a fuzzy date is in range when its bounds overlap the range."""
-    where = list(_live(topic_id))
+    params: dict[str, Any] = {"topic_id": topic_id}
     if since is not None:
-        where.append(col(Entry.date_latest) >= since)
+        params["since"] = since
     if until is not None:
-        where.append(col(Entry.date_earliest) <= until)
-    return await _page(session, where, _OLDEST_FIRST, offset=offset, limit=limit)
+        params["until"] = until
+    return await _page(session, _pages(None, frozenset(params)), params, offset=offset, limit=limit)
+
+
+@dataclass(frozen=True, slots=True)
+class _PageQueries:
+    page: Select[Any]
+    count: Select[Any]
+
+
+@cache
+def _pages(kind: EntryKind | None, filters: frozenset[str]) -> _PageQueries:
+    """The statements for one shape of list, built once: building a statement costs more than
+    running it, and a built one also keeps its compiled form cached. Values travel as parameters.
+
+    The page's ids are found first, from the index alone, and only those rows are read, so a page
+    deep in a long timeline skips index entries, not rows. The total rides along."""
+    where: list[Any] = [col(Entry.topic_id) == bindparam("topic_id"), col(Entry.retracted_at).is_(None)]
+    if kind is not None:
+        where.append(Entry.kind == kind.value)
+    if "speaker" in filters:
+        where.append(col(Entry.speaker_key).like(bindparam("speaker"), escape="\\"))
+    if "since" in filters:
+        where.append(col(Entry.date_latest) >= bindparam("since", type_=Date))
+    if "until" in filters:
+        where.append(col(Entry.date_earliest) <= bindparam("until", type_=Date))
+    order = _OLDEST_FIRST if kind is None else _NEWEST_FIRST
+    count = select(func.count()).select_from(Entry).where(*where)
+    ids = (
+        select(col(Entry.id).label("page_id"))
+        .where(*where)
+        .order_by(*order)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+        .subquery()
+    )
+    page = select(Entry, count.scalar_subquery()).join(ids, col(Entry.id) == ids.c.page_id).order_by(*order)
+    return _PageQueries(page, count)
 
 
 async def _page(
-    session: AsyncSession, where: list[Any], order: tuple[Any, ...], *, offset: int, limit: int
+    session: AsyncSession, queries: _PageQueries, params: dict[str, Any], *, offset: int, limit: int
 ) -> tuple[list[Entry], int]:
-    """One page and the total in one statement. The page's ids are found first, from the index alone,
-    and only those rows are read, so a page deep in a long timeline skips index entries, not rows."""
-    count = select(func.count()).select_from(Entry).where(*where).scalar_subquery()
-    ids = select(col(Entry.id).label("page_id")).where(*where).order_by(*order).offset(offset).limit(limit).subquery()
-    stmt = select(Entry, count).join(ids, col(Entry.id) == ids.c.page_id).order_by(*order)
-    rows = (await session.execute(stmt)).all()
+    rows = (await session.execute(queries.page, {**params, "offset": offset, "limit": limit})).all()
     if rows:
         return [row[0] for row in rows], int(rows[0][1])
     # Past the end (or nothing at all): the total still tells the caller which page exists.
-    total = (await session.execute(select(func.count()).select_from(Entry).where(*where))).scalar_one()
-    return [], int(total)
+    return [], int((await session.execute(queries.count, params)).scalar_one())
 
 
 @dataclass(slots=True)
@@ -109,20 +140,23 @@ class TopicCard:
     sources: list[tuple[str, str | None]] = field(default_factory=list)
 
 
+def _newest_id(kind: EntryKind) -> Any:
+    return select(Entry.id).where(*_LIVE, Entry.kind == kind.value).order_by(*_NEWEST_FIRST).limit(1).scalar_subquery()
+
+
+_LIVE = (col(Entry.topic_id) == bindparam("topic_id"), col(Entry.retracted_at).is_(None))
+_LIVE_COUNT = select(func.count()).select_from(Entry).where(*_LIVE)
+# The current status and the latest statement in one statement, with the live count riding along.
+_CARD = select(Entry, _LIVE_COUNT.scalar_subquery()).where(
+    or_(col(Entry.id) == _newest_id(EntryKind.STATUS), col(Entry.id) == _newest_id(EntryKind.STATEMENT))
+)
+
+
 async def topic_card(session: AsyncSession, *, topic: Topic) -> TopicCard:
     assert topic.id is not None
-    # The current status and the latest statement in one statement, with the live count riding along.
-    newest = [
-        select(Entry.id).where(*_live(topic.id), Entry.kind == kind.value).order_by(*_NEWEST_FIRST).limit(1)
-        for kind in (EntryKind.STATUS, EntryKind.STATEMENT)
-    ]
-    count = select(func.count()).select_from(Entry).where(*_live(topic.id)).scalar_subquery()
-    rows = (
-        await session.execute(
-            select(Entry, count).where(or_(*(col(Entry.id) == query.scalar_subquery() for query in newest)))
-        )
-    ).all()
-    entry_count = int(rows[0][1]) if rows else (await session.execute(select(count))).scalar_one()
+    params = {"topic_id": topic.id}
+    rows = (await session.execute(_CARD, params)).all()
+    entry_count = int(rows[0][1]) if rows else (await session.execute(_LIVE_COUNT, params)).scalar_one()
     by_kind = {row[0].kind: row[0] for row in rows}
     status = by_kind.get(EntryKind.STATUS.value)
     latest = by_kind.get(EntryKind.STATEMENT.value)

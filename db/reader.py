@@ -8,12 +8,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
-from sqlmodel import col, select
-
 from bot.errors import TopicNotFound
 from db import entries as entry_queries
 from db import topics as topic_queries
-from db.engine import MAX_ROW_ID, Database
+from db.engine import Database
 from db.models import Entry, Newsroom, Topic
 from db.newsrooms import get_newsroom
 from db.topic_labels import TopicLabel
@@ -86,18 +84,10 @@ async def _topic_and_timezone(  # type: ignore[no-untyped-def]
 ) -> tuple[Topic, str]:
     """The topic a command names and its newsroom's time zone, in one statement for the common case
     (an id from a button, or the exact slug autocomplete fills in)."""
-    found = None
-    if topic_id is not None:
-        if 0 < topic_id <= MAX_ROW_ID:
-            stmt = (
-                select(Topic, Newsroom)
-                .join(Newsroom, col(Newsroom.id) == Topic.newsroom_id)
-                .where(Topic.id == topic_id, Topic.newsroom_id == guild_id)
-            )
-            found = (await session.execute(stmt)).first()
-    elif query:
-        # Archived topics stay readable by exact name: their history is still the record.
-        found = await topic_queries.topic_and_newsroom(session, newsroom_id=guild_id, slug=query, include_archived=True)
+    # Archived topics stay readable by exact name: their history is still the record.
+    found = await topic_queries.topic_and_newsroom(
+        session, newsroom_id=guild_id, slug=query, topic_id=topic_id, include_archived=True
+    )
     if found is not None:
         return found[0], found[1].timezone
     topic = await _topic(session, guild_id=guild_id, query=query, topic_id=topic_id)

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -22,6 +22,7 @@ from db.models import Newsroom, Topic
 # Labels kept across all newsrooms, about 150 bytes each: the cache stays within a few MB however
 # many guilds use autocomplete; the least recently used newsrooms make room.
 DEFAULT_BUDGET = 50_000
+LOAD_BATCH = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,9 @@ async def bump_revision(session: AsyncSession, *, newsroom_id: int) -> None:
     )
 
 
+_REVISION = select(Newsroom.topic_labels_rev).where(col(Newsroom.id) == bindparam("newsroom_id"))
+
+
 class TopicLabelCache:
     def __init__(self, budget: int = DEFAULT_BUDGET) -> None:
         self.budget = budget
@@ -97,9 +101,7 @@ class TopicLabelCache:
         return None if labels is None else labels.search(key, limit)
 
     async def _labels(self, session: AsyncSession, newsroom_id: int) -> _Labels | None:
-        revision = (
-            await session.execute(select(Newsroom.topic_labels_rev).where(col(Newsroom.id) == newsroom_id))
-        ).scalar()
+        revision = (await session.execute(_REVISION, {"newsroom_id": newsroom_id})).scalar()
         if revision is None:
             return _Labels.build(0, ())
         cached = self._by_newsroom.get(newsroom_id)
@@ -108,12 +110,18 @@ class TopicLabelCache:
             return None if cached.oversize else cached
         # Read after the revision: a change committed in between makes the copy newer than its
         # revision, never older, so the next check reloads rather than serving stale labels.
-        rows = await session.execute(
+        # Streamed in batches so a newsroom with ten thousand topics does not hold the event loop
+        # for the whole load: other interactions run between batches.
+        result = await session.stream(
             select(Topic.slug, Topic.title, Topic.search_text).where(
                 Topic.newsroom_id == newsroom_id, col(Topic.archived).is_(False)
             )
         )
-        labels = tuple(sorted((TopicLabel(slug, title, search_text) for slug, title, search_text in rows), key=_rank))
+        loaded: list[TopicLabel] = []
+        async for batch in result.partitions(LOAD_BATCH):
+            loaded.extend(TopicLabel(slug, title, search_text) for slug, title, search_text in batch)
+        loaded.sort(key=_rank)
+        labels = tuple(loaded)
         self.loads += 1
         if len(labels) > self.budget:
             self._store(newsroom_id, _Labels(revision, True, (), "", []))

@@ -6,8 +6,9 @@ import difflib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import Select, bindparam, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -28,7 +29,8 @@ def build_search_text(slug: str, title: str, aliases: Sequence[str]) -> str:
     return "\n".join(normalise_lookup(p) for p in parts if p)[:2000]
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
+    """Text to match literally inside a LIKE pattern written with ESCAPE '\\'."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -42,22 +44,39 @@ async def get_topic(session: AsyncSession, *, newsroom_id: int, topic_id: int) -
     return topic
 
 
+def _topic_and_newsroom(*where: Any) -> Select[Any]:
+    return select(Topic, Newsroom).join(Newsroom, col(Newsroom.id) == Topic.newsroom_id).where(*where)
+
+
+# Built once (see db.entries._pages): by exact slug, archived or not, and by id.
+_BY_SLUG = _topic_and_newsroom(Topic.newsroom_id == bindparam("newsroom_id"), Topic.slug == bindparam("slug"))
+_BY_SLUG_ACTIVE = _BY_SLUG.where(col(Topic.archived).is_(False))
+_BY_ID = _topic_and_newsroom(Topic.newsroom_id == bindparam("newsroom_id"), Topic.id == bindparam("topic_id"))
+
+
 async def topic_and_newsroom(
-    session: AsyncSession, *, newsroom_id: int, slug: str, include_archived: bool = False
+    session: AsyncSession,
+    *,
+    newsroom_id: int,
+    slug: str | None = None,
+    topic_id: int | None = None,
+    include_archived: bool = False,
 ) -> tuple[Topic, Newsroom] | None:
-    """The topic with exactly this slug and its newsroom, in one statement: what a command needs
-    before writing (the newsroom holds the editor role) when autocomplete filled in the slug."""
-    key = normalise_lookup(slug)
-    if not key:
-        return None
-    stmt = (
-        select(Topic, Newsroom)
-        .join(Newsroom, col(Newsroom.id) == Topic.newsroom_id)
-        .where(Topic.newsroom_id == newsroom_id, Topic.slug == key)
-    )
-    if not include_archived:
-        stmt = stmt.where(col(Topic.archived).is_(False))
-    row = (await session.execute(stmt)).first()
+    """The topic with exactly this slug (or id) and its newsroom, in one statement: what a command
+    needs (the newsroom holds the editor role and the time zone) when autocomplete filled in the
+    slug or a button carries the id. None when there is no such topic; the caller falls back to the
+    full lookup (titles, aliases, suggestions)."""
+    if topic_id is not None:
+        if not 0 < topic_id <= MAX_ROW_ID:
+            return None
+        stmt, params = _BY_ID, {"newsroom_id": newsroom_id, "topic_id": topic_id}
+    else:
+        key = normalise_lookup(slug or "")
+        if not key:
+            return None
+        stmt = _BY_SLUG if include_archived else _BY_SLUG_ACTIVE
+        params = {"newsroom_id": newsroom_id, "slug": key}
+    row = (await session.execute(stmt, params)).first()
     return (row[0], row[1]) if row is not None else None
 
 
@@ -75,7 +94,7 @@ async def find_topic(
     if topic is not None:
         return topic
     # Titles and aliases are stored one per line in search_text; match a whole line.
-    escaped = _escape_like(key)
+    escaped = escape_like(key)
     stmt = select(Topic).where(
         Topic.newsroom_id == newsroom_id,
         or_(
@@ -132,7 +151,7 @@ async def search_topics(session: AsyncSession, *, newsroom_id: int, query: str, 
     if not key:
         stmt = base.order_by(col(Topic.updated_at).desc(), Topic.slug).limit(limit)
         return list((await session.execute(stmt)).scalars())
-    escaped = _escape_like(key)
+    escaped = escape_like(key)
     prefix = col(Topic.slug).like(f"{escaped}%", escape="\\")
     stmt = (
         base.where(col(Topic.search_text).like(f"%{escaped}%", escape="\\"))
@@ -148,25 +167,39 @@ class TopicRow:
     status: Entry | None
 
 
+def _topic_page(include_archived: bool) -> tuple[Select[Any], Select[Any]]:
+    where: list[Any] = [Topic.newsroom_id == bindparam("newsroom_id")]
+    if not include_archived:
+        where.append(col(Topic.archived).is_(False))
+    count = select(func.count()).select_from(Topic).where(*where)
+    page = (
+        select(Topic, count.scalar_subquery())
+        .where(*where)
+        .order_by(Topic.slug)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+    return page, count
+
+
+# Built once (see db.entries._pages).
+_TOPIC_PAGES = {archived: _topic_page(archived) for archived in (False, True)}
+
+
 async def list_topics(
     session: AsyncSession, *, newsroom_id: int, offset: int, limit: int, include_archived: bool = False
 ) -> tuple[list[TopicRow], int]:
-    """One page of topics with their current status, and the total count."""
-    where = [Topic.newsroom_id == newsroom_id]
-    if not include_archived:
-        where.append(col(Topic.archived).is_(False))
-    total = (await session.execute(select(func.count()).select_from(Topic).where(*where))).scalar_one()
-    topics = list(
-        (await session.execute(select(Topic).where(*where).order_by(Topic.slug).offset(offset).limit(limit))).scalars()
-    )
+    """One page of topics with their current status, and the total count (riding along)."""
+    page, count = _TOPIC_PAGES[include_archived]
+    rows = (await session.execute(page, {"newsroom_id": newsroom_id, "offset": offset, "limit": limit})).all()
+    if not rows:
+        return [], int((await session.execute(count, {"newsroom_id": newsroom_id})).scalar_one())
+    topics = [row[0] for row in rows]
     statuses = await current_statuses(session, topic_ids=[t.id for t in topics if t.id is not None])
-    return [TopicRow(t, statuses.get(t.id)) for t in topics if t.id is not None], total
+    return [TopicRow(t, statuses.get(t.id)) for t in topics if t.id is not None], int(rows[0][1])
 
 
-async def current_statuses(session: AsyncSession, *, topic_ids: Sequence[int]) -> dict[int, Entry]:
-    """The current status of each topic: its latest live status change by date, then by log time."""
-    if not topic_ids:
-        return {}
+def _current_statuses() -> Select[Any]:
     ranked = (
         select(
             col(Entry.id).label("entry_id"),
@@ -178,11 +211,21 @@ async def current_statuses(session: AsyncSession, *, topic_ids: Sequence[int]) -
             .label("rank"),
         )
         .where(
-            col(Entry.topic_id).in_(topic_ids),
+            col(Entry.topic_id).in_(bindparam("topic_ids", expanding=True)),
             Entry.kind == EntryKind.STATUS.value,
             col(Entry.retracted_at).is_(None),
         )
         .subquery()
     )
-    stmt = select(Entry).join(ranked, col(Entry.id) == ranked.c.entry_id).where(ranked.c.rank == 1)
-    return {e.topic_id: e for e in (await session.execute(stmt)).scalars()}
+    return select(Entry).join(ranked, col(Entry.id) == ranked.c.entry_id).where(ranked.c.rank == 1)
+
+
+_CURRENT_STATUSES = _current_statuses()
+
+
+async def current_statuses(session: AsyncSession, *, topic_ids: Sequence[int]) -> dict[int, Entry]:
+    """The current status of each topic: its latest live status change by date, then by log time."""
+    if not topic_ids:
+        return {}
+    rows = await session.execute(_CURRENT_STATUSES, {"topic_ids": list(topic_ids)})
+    return {e.topic_id: e for e in rows.scalars()}
