@@ -73,6 +73,14 @@ def depends_on_today(text: str) -> bool:
     return readings[0] != readings[1]
 
 
+async def parse_date_options(interaction: discord.Interaction, **texts: str | None) -> dict[str, FuzzyDate | None]:
+    """The date options given, parsed; the newsroom's today (a query) is read only when one of them
+    depends on it."""
+    given = {name: text for name, text in texts.items() if text}
+    reference = await newsroom_today(interaction) if any(map(depends_on_today, given.values())) else ANY_DAY
+    return {name: parse_date_option(name, text, reference=reference) if text else None for name, text in texts.items()}
+
+
 def parse_date_option(name: str, text: str, *, reference: dt.date) -> FuzzyDate:
     try:
         return parse_fuzzy_date(text, reference=reference)

@@ -15,14 +15,11 @@ from bot.client import NewsBot
 from bot.errors import InvalidInput
 from bot.failures import report
 from bot.options import (
-    ANY_DAY,
     actor_of,
     bot_of,
-    depends_on_today,
     guild_id_of,
     guild_name_of,
-    newsroom_today,
-    parse_date_option,
+    parse_date_options,
     speaker_autocomplete,
     topic_autocomplete,
 )
@@ -54,11 +51,9 @@ OptUrl = text_option("url")
 
 
 async def _dates(interaction: discord.Interaction, date: str | None, end: str | None = None) -> tuple[Any, Any]:
-    texts = [date or "today", *([end] if end else [])]
-    # Reading the newsroom's time zone costs a query; absolute dates ("2023-09-11") do not need it.
-    reference = await newsroom_today(interaction) if any(map(depends_on_today, texts)) else ANY_DAY
-    start = parse_date_option("date", texts[0], reference=reference)
-    finish = parse_date_option("end", end, reference=reference) if end else None
+    dates = await parse_date_options(interaction, date=date or "today", end=end)
+    start, finish = dates["date"], dates["end"]
+    assert start is not None
     if finish is not None and finish.latest < start.earliest:
         raise InvalidInput("`end` is before `date`.")
     return start, finish

@@ -13,7 +13,7 @@ from bot import replies
 from bot.client import NewsBot
 from bot.errors import InvalidInput
 from bot.failures import report
-from bot.options import bot_of, guild_id_of, newsroom_today, parse_date_option, topic_autocomplete
+from bot.options import bot_of, guild_id_of, parse_date_options, topic_autocomplete
 from bot.render import custom_ids
 from bot.render import entries as render
 from bot.render.text import EMBED_TOTAL_MAX
@@ -74,9 +74,9 @@ async def send_chronology(
 ) -> None:
     db = bot_of(interaction).database
     guild_id = guild_id_of(interaction)
-    today = await newsroom_today(interaction)
-    since_date = parse_date_option("since", since, reference=today).earliest if since else None
-    until_date = parse_date_option("until", until, reference=today).latest if until else None
+    dates = await parse_date_options(interaction, since=since, until=until)
+    since_date = dates["since"].earliest if dates["since"] else None
+    until_date = dates["until"].latest if dates["until"] else None
     if since_date and until_date and since_date > until_date:
         raise InvalidInput("`since` is after `until`; swap them or widen the range.")
     result = await reader.chronology(
