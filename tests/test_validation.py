@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 
+import discord
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import InvalidInput
+from bot.render.text import defang, inline
 from bot.validation import (
     LIMITS,
     MAX_ALIASES,
@@ -281,3 +283,8 @@ def test_parse_entry_ref_refuses_anything_but_ascii_digits(value: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_entry_ref(value)
     assert refused.value.message == f"`{value[:30]}` is not an entry id. Entry ids look like `#123`."
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab Z9.,'\n@<>_\\~|*`#-[]():/shtp")), max_size=40) | st.text(max_size=40))
+def test_inline_fast_path_escapes_exactly_like_the_full_escape(text: str) -> None:
+    assert inline(text) == discord.utils.escape_markdown(defang(text), as_needed=False)
