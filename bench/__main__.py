@@ -226,7 +226,7 @@ async def run_commands(
             "n": len(outcome.ours),
             "ours": ours,
             "raw": raw_summary,
-            "ratio_p50": ours["p50"] / raw_summary["p50"] if raw_summary["p50"] else None,
+            "ratio_p50": ours["p50"] / raw_summary["p50"] if outcome.raw and raw_summary["p50"] else None,
             # Less sensitive than wall time to other processes competing for the cores.
             "cpu_ms_mean": sum(outcome.cpu) / len(outcome.cpu) * 1000 if outcome.cpu else None,
             "failures": outcome.failures,

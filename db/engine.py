@@ -50,7 +50,17 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
-        self._reader = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # Plain reads run each statement on its own (SQLite: no BEGIN; PostgreSQL: autocommit), which
+        # spares two round trips per command; a read that must see one state across statements asks
+        # for a snapshot (SQLite: a deferred transaction; PostgreSQL: REPEATABLE READ).
+        if self.is_sqlite:
+            plain = self.engine.execution_options(newsdesk_autocommit=True)
+            snapshot = self.engine
+        else:
+            plain = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            snapshot = self.engine.execution_options(isolation_level="REPEATABLE READ")
+        self._reader = async_sessionmaker(plain, expire_on_commit=False, autoflush=False)
+        self._snapshot_reader = async_sessionmaker(snapshot, expire_on_commit=False, autoflush=False)
         writer_engine = self.engine.execution_options(newsdesk_immediate=True) if self.is_sqlite else self.engine
         self._writer = async_sessionmaker(writer_engine, expire_on_commit=False, autoflush=False)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
@@ -59,8 +69,10 @@ class Database:
         self.topic_labels = TopicLabelCache()
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self._reader() as session:
+    async def read(self, *, snapshot: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session for reading. Each statement sees the latest committed data; with `snapshot`, all
+        of them see the same state (an export, a digest built from several tables)."""
+        async with (self._snapshot_reader if snapshot else self._reader)() as session:
             yield session
 
     @asynccontextmanager
@@ -91,5 +103,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get("newsdesk_immediate", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get("newsdesk_autocommit", False):
+            return  # pysqlite's autocommit mode: each statement is its own transaction
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("newsdesk_immediate", False) else "BEGIN")

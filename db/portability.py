@@ -59,7 +59,8 @@ def _load(model: type[SQLModel], data: dict[str, Any]) -> SQLModel:
 
 
 async def export_newsroom(db: Database, *, guild_id: int, now: dt.datetime) -> dict[str, Any]:
-    async with db.read() as session:
+    # One state across the tables: an entry logged mid-export must not appear without its audit record.
+    async with db.read(snapshot=True) as session:
         newsroom = await session.get(Newsroom, guild_id)
         if newsroom is None:
             raise ImportRefused(f"No newsroom for guild {guild_id} in this database.")

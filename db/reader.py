@@ -149,11 +149,11 @@ async def topic_list(db: Database, *, guild_id: int, page: int = 0, per_page: in
 async def topic_choices(db: Database, *, guild_id: int, current: str, limit: int = 25) -> list[tuple[str, str]]:
     """Autocomplete choices as (label, slug)."""
     key = topic_queries.normalise_lookup(current)[:100]
-    async with db.read() as session:
-        labels: Sequence[TopicLabel | Topic] | None = None
-        if key:
-            labels = await db.topic_labels.search(session, newsroom_id=guild_id, key=key, limit=limit)
-        if labels is None:
-            # No text yet (most recently updated first, an indexed read), or a newsroom too large to cache.
+    labels: Sequence[TopicLabel | Topic] | None = None
+    if key:
+        labels = await db.topic_labels.search(db, newsroom_id=guild_id, key=key, limit=limit)
+    if labels is None:
+        # No text yet (most recently updated first, an indexed read), or a newsroom too large to cache.
+        async with db.read() as session:
             labels = await topic_queries.search_topics(session, newsroom_id=guild_id, query=key, limit=limit)
     return [(f"{t.title} ({t.slug})" if t.title else t.slug, t.slug) for t in labels]

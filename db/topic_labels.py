@@ -12,12 +12,16 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from db.models import Newsroom, Topic
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 # Labels kept across all newsrooms, about 150 bytes each: the cache stays within a few MB however
 # many guilds use autocomplete; the least recently used newsrooms make room.
@@ -93,40 +97,41 @@ class TopicLabelCache:
         self._size = 0
         self.loads = 0
 
-    async def search(self, session: AsyncSession, *, newsroom_id: int, key: str, limit: int) -> list[TopicLabel] | None:
+    async def search(self, db: Database, *, newsroom_id: int, key: str, limit: int) -> list[TopicLabel] | None:
         """Active topics whose slug, title or alias contains `key` (already normalised), slug
         prefix matches first, then shorter slugs, then alphabetical; None when the newsroom has more
         topics than the cache may hold (the caller searches in SQL)."""
-        labels = await self._labels(session, newsroom_id)
-        return None if labels is None else labels.search(key, limit)
-
-    async def _labels(self, session: AsyncSession, newsroom_id: int) -> _Labels | None:
-        revision = (await session.execute(_REVISION, {"newsroom_id": newsroom_id})).scalar()
+        async with db.read() as session:
+            revision = (await session.execute(_REVISION, {"newsroom_id": newsroom_id})).scalar()
         if revision is None:
-            return _Labels.build(0, ())
+            return []
         cached = self._by_newsroom.get(newsroom_id)
-        if cached is not None and cached.revision == revision:
+        if cached is None or cached.revision != revision:
+            cached = await self._load(db, newsroom_id)
+        else:
             self._by_newsroom.move_to_end(newsroom_id)
-            return None if cached.oversize else cached
-        # Read after the revision: a change committed in between makes the copy newer than its
-        # revision, never older, so the next check reloads rather than serving stale labels.
-        # Streamed in batches so a newsroom with ten thousand topics does not hold the event loop
-        # for the whole load: other interactions run between batches.
-        result = await session.stream(
-            select(Topic.slug, Topic.title, Topic.search_text).where(
-                Topic.newsroom_id == newsroom_id, col(Topic.archived).is_(False)
+        return None if cached.oversize else cached.search(key, limit)
+
+    async def _load(self, db: Database, newsroom_id: int) -> _Labels:
+        # The revision and the labels from one snapshot, so the copy is exactly that revision's.
+        async with db.read(snapshot=True) as session:
+            revision = (await session.execute(_REVISION, {"newsroom_id": newsroom_id})).scalar() or 0
+            # Streamed in batches so a newsroom with ten thousand topics does not hold the event
+            # loop for the whole load: other interactions run between batches.
+            result = await session.stream(
+                select(Topic.slug, Topic.title, Topic.search_text).where(
+                    Topic.newsroom_id == newsroom_id, col(Topic.archived).is_(False)
+                )
             )
-        )
-        loaded: list[TopicLabel] = []
-        async for batch in result.partitions(LOAD_BATCH):
-            loaded.extend(TopicLabel(slug, title, search_text) for slug, title, search_text in batch)
-        loaded.sort(key=_rank)
-        labels = tuple(loaded)
+            loaded: list[TopicLabel] = []
+            async for batch in result.partitions(LOAD_BATCH):
+                loaded.extend(TopicLabel(slug, title, search_text) for slug, title, search_text in batch)
         self.loads += 1
-        if len(labels) > self.budget:
-            self._store(newsroom_id, _Labels(revision, True, (), "", []))
-            return None
-        built = _Labels.build(revision, labels)
+        if len(loaded) > self.budget:
+            built = _Labels(revision, True, (), "", [])
+        else:
+            loaded.sort(key=_rank)
+            built = _Labels.build(revision, tuple(loaded))
         self._store(newsroom_id, built)
         return built
 

@@ -22,7 +22,17 @@ from db.engine import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("TEST_DATABASE_URL")
-COMMANDS = {"status", "latest", "chronology", "chronology_deep", "topics", "topics_big", "autocomplete", "log_status"}
+COMMANDS = {
+    "status",
+    "latest",
+    "chronology",
+    "chronology_deep",
+    "topics",
+    "topics_big",
+    "autocomplete",
+    "log_status",
+    "floor",
+}
 
 
 def test_small_profile_completes_and_writes_every_command(tmp_path: Path) -> None:

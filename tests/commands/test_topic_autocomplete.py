@@ -91,8 +91,8 @@ async def test_order_matches_the_sql_search(database: Database) -> None:
         await create(database, f"{name.replace(' ', '-')}-{n}"[:32], f"{name.title()} {n}", [rng.choice(words) + "s"])
     cache = TopicLabelCache()
     for key in ["a", "ai", "mi", "missile", "s", "tank-", "1", "atacms", "zzz", "army mis"]:
+        cached = await cache.search(database, newsroom_id=GUILD_A_ID, key=key, limit=25)
         async with database.read() as session:
-            cached = await cache.search(session, newsroom_id=GUILD_A_ID, key=key, limit=25)
             expected = await search_topics(session, newsroom_id=GUILD_A_ID, query=key, limit=25)
         assert cached is not None
         assert [t.slug for t in cached] == [t.slug for t in expected], key
@@ -113,27 +113,21 @@ async def test_the_cache_keeps_to_its_budget(database: Database) -> None:
         draft=TopicDraft(slug="b-story", title="B story"),
     )
     cache = TopicLabelCache(budget=6)
-    async with database.read() as session:
-        # Six labels in guild A (the seeded story and five more): exactly the budget.
-        assert [t.slug for t in await cache.search(session, newsroom_id=GUILD_A_ID, key="story-", limit=3) or []] == [
-            "story-0",
-            "story-1",
-            "story-2",
-        ]
-        # Guild B's label pushes guild A out (least recently used); both still answer.
-        assert [t.slug for t in await cache.search(session, newsroom_id=GUILD_B_ID, key="b", limit=25) or []] == [
-            "b-story"
-        ]
-        assert await cache.search(session, newsroom_id=GUILD_A_ID, key="story", limit=1) is not None
-        assert cache.loads == 3
+    # Six labels in guild A (the seeded story and five more): exactly the budget.
+    found = await cache.search(database, newsroom_id=GUILD_A_ID, key="story-", limit=3)
+    assert [t.slug for t in found or []] == ["story-0", "story-1", "story-2"]
+    # Guild B's label pushes guild A out (least recently used); both still answer.
+    found = await cache.search(database, newsroom_id=GUILD_B_ID, key="b", limit=25)
+    assert [t.slug for t in found or []] == ["b-story"]
+    assert await cache.search(database, newsroom_id=GUILD_A_ID, key="story", limit=1) is not None
+    assert cache.loads == 3
 
     small = TopicLabelCache(budget=2)
-    async with database.read() as session:
-        # More labels than the whole budget: the caller is told to search in SQL, and it is remembered.
-        assert await small.search(session, newsroom_id=GUILD_A_ID, key="story", limit=5) is None
-        assert await small.search(session, newsroom_id=GUILD_A_ID, key="story", limit=5) is None
-        assert small.loads == 1
-        assert await small.search(session, newsroom_id=123, key="x", limit=5) == []
+    # More labels than the whole budget: the caller is told to search in SQL, and it is remembered.
+    assert await small.search(database, newsroom_id=GUILD_A_ID, key="story", limit=5) is None
+    assert await small.search(database, newsroom_id=GUILD_A_ID, key="story", limit=5) is None
+    assert small.loads == 1
+    assert await small.search(database, newsroom_id=123, key="x", limit=5) == []
 
 
 async def test_a_newsroom_too_large_to_cache_still_autocompletes(desk: Desk) -> None:
