@@ -9,16 +9,20 @@ Exactly-once, in database terms:
   the claim over by an UPDATE under the same row lock.
 - Marking sent and advancing the subscription's window happen in one transaction.
 
-Lock order is always subscription, then delivery, so two processes never deadlock.
+Lock order is always subscription, then delivery, so two processes never deadlock; the batch steps
+lock many rows in one statement each, in ascending id order, for the same reason. A batch claim
+skips subscriptions another transaction has locked instead of waiting for them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, false, func
+from sqlalchemy import delete, false, func, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -41,6 +45,11 @@ from db.models import AuditRecord, Entry, EntryKind, Newsroom, Topic
 from db.newsrooms import ensure_newsroom
 from db.topics import normalise_lookup
 
+# Rows the ORM handles between two pauses inside one batch transaction (claims, payloads): its
+# per-row work runs on the event loop, and this many rows take a few milliseconds, so commands keep
+# being answered while a busy minute's digests are claimed. SQLite's writers wait on the lock anyway.
+FLUSH_ROWS = 20
+DECODE_ROWS = 200  # audit rows decoded between two pauses when reading the change feed
 MAX_SUBSCRIPTIONS = 25  # per newsroom: bounds the scheduler's work and the /digest list
 ERROR_MAX = 500
 REASON_MAX = 300
@@ -292,6 +301,16 @@ async def set_paused(
 # -- what a window contains ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Window:
+    """What one digest covers: a newsroom's topics (None = every live topic) over (start, end]."""
+
+    newsroom_id: int
+    topic_ids: tuple[int, ...] | None
+    start: dt.datetime
+    end: dt.datetime
+
+
 @dataclass(slots=True)
 class WindowData:
     topics: list[TopicRef]
@@ -302,58 +321,113 @@ class WindowData:
 async def window_data(
     db: Database, *, newsroom_id: int, topic_ids: list[int] | None, start: dt.datetime, end: dt.datetime
 ) -> WindowData:
+    window = Window(newsroom_id, tuple(topic_ids) if topic_ids is not None else None, start, end)
+    return (await windows_data(db, [window]))[window]
+
+
+_RECORD_COLUMNS = (
+    AuditRecord.id,
+    AuditRecord.entry_id,
+    AuditRecord.topic_id,
+    AuditRecord.action,
+    AuditRecord.at,
+    AuditRecord.before,
+    AuditRecord.after,
+    AuditRecord.reason,
+)
+
+
+async def windows_data(db: Database, windows: Collection[Window]) -> dict[Window, WindowData]:
+    """The change feed for many digests at once, in a handful of queries however many there are:
+    the scheduler builds every digest due in a minute, and most share newsrooms and windows."""
+    wanted = set(windows)
+    if not wanted:
+        return {}
+    newsrooms = sorted({w.newsroom_id for w in wanted})
+    # One audit range per newsroom covering all its windows; newsrooms with the same range share a query.
+    spans: dict[int, tuple[dt.datetime, dt.datetime]] = {}
+    for w in wanted:
+        low, high = spans.get(w.newsroom_id, (w.start, w.end))
+        spans[w.newsroom_id] = (min(low, w.start), max(high, w.end))
+    by_span: dict[tuple[dt.datetime, dt.datetime], list[int]] = {}
+    for newsroom_id, span in spans.items():
+        by_span.setdefault(span, []).append(newsroom_id)
+
     async with db.read() as session:
-        topic_query = select(Topic).where(Topic.newsroom_id == newsroom_id)
-        if topic_ids is not None:
-            topic_query = topic_query.where(col(Topic.id).in_(topic_ids))
-        else:
-            topic_query = topic_query.where(col(Topic.archived).is_(False))
-        topics = [
-            TopicRef(t.id, t.slug, t.title)
-            for t in (await session.execute(topic_query.order_by(Topic.slug))).scalars()
-            if t.id is not None
-        ]
-        ids = [t.id for t in topics]
-        if not ids:
-            return WindowData(topics, [])
-        # ix_audit_newsroom_at serves the range; the window is at most a few days of changes.
-        audit_rows = (
+        topic_rows = (
             await session.execute(
-                select(AuditRecord)
+                select(Topic.id, Topic.newsroom_id, Topic.slug, Topic.title, Topic.archived)
+                .where(col(Topic.newsroom_id).in_(newsrooms))
+                .order_by(col(Topic.slug))
+            )
+        ).all()
+        records: dict[int, list[ChangeRecord]] = {}
+        for (start, end), members in by_span.items():
+            # ix_audit_newsroom_at serves each newsroom's range; a window is at most a few days of changes.
+            result = await session.execute(
+                select(*_RECORD_COLUMNS, AuditRecord.newsroom_id)
                 .where(
-                    AuditRecord.newsroom_id == newsroom_id,
+                    col(AuditRecord.newsroom_id).in_(members),
                     col(AuditRecord.at) > start,
                     col(AuditRecord.at) <= end,
                     col(AuditRecord.action).in_(ENTRY_ACTIONS),
-                    col(AuditRecord.topic_id).in_(ids),
                     col(AuditRecord.entry_id).is_not(None),
                 )
                 .order_by(col(AuditRecord.at), col(AuditRecord.id))
             )
-        ).scalars()
-        records = [_change(r) for r in audit_rows]
-        status_ids = select(Entry.id).where(col(Entry.topic_id).in_(ids), Entry.kind == EntryKind.STATUS.value)
-        history_rows = (
-            await session.execute(
-                select(AuditRecord)
+            # Decoding the snapshots (JSON) is CPU work on the event loop: a slice at a time.
+            for rows in result.partitions(DECODE_ROWS):
+                for row in rows:
+                    records.setdefault(row.newsroom_id, []).append(_change(row))
+                await asyncio.sleep(0)
+        # A topic with no record in a window has the same status at both ends of it (an entry never
+        # changes topic, so every status change of the topic is such a record): only topics with
+        # records need their status history, which is the costly read.
+        active = sorted({r.topic_id for rows in records.values() for r in rows})
+        history: dict[int, list[StatusSnapshot]] = {}
+        if active:
+            latest_end = max(w.end for w in wanted)
+            status_ids = select(Entry.id).where(col(Entry.topic_id).in_(active), Entry.kind == EntryKind.STATUS.value)
+            history_result = await session.execute(
+                select(AuditRecord.id, AuditRecord.entry_id, AuditRecord.topic_id, AuditRecord.at, AuditRecord.after)
                 .where(
                     col(AuditRecord.entry_id).in_(status_ids),
                     col(AuditRecord.action).in_(ENTRY_ACTIONS),
-                    col(AuditRecord.at) <= end,
+                    col(AuditRecord.at) <= latest_end,
                 )
                 .order_by(col(AuditRecord.entry_id), col(AuditRecord.id))
             )
-        ).scalars()
-        history: dict[int, list[StatusSnapshot]] = {}
-        for row in history_rows:
-            if row.after is None or row.entry_id is None or row.id is None:
-                continue
-            topic_id = int(row.after.get("topic_id") or row.topic_id or 0)
-            history.setdefault(topic_id, []).append(StatusSnapshot(row.entry_id, topic_id, row.id, row.at, row.after))
-    return WindowData(topics, records, history)
+            for history_rows in history_result.partitions(DECODE_ROWS):
+                for row in history_rows:
+                    if row.after is None or row.entry_id is None or row.id is None:
+                        continue
+                    topic_id = int(row.after.get("topic_id") or row.topic_id or 0)
+                    # Records later than a window's end are harmless: status_at reads up to a moment.
+                    history.setdefault(topic_id, []).append(
+                        StatusSnapshot(row.entry_id, topic_id, row.id, row.at, row.after)
+                    )
+                await asyncio.sleep(0)
+
+    topics_of: dict[int, list[tuple[TopicRef, bool]]] = {}
+    for topic_id, newsroom_id, slug, title, archived in topic_rows:
+        topics_of.setdefault(newsroom_id, []).append((TopicRef(topic_id, slug, title), bool(archived)))
+    result: dict[Window, WindowData] = {}
+    for w in wanted:
+        chosen = set(w.topic_ids) if w.topic_ids is not None else None
+        topics = [
+            ref
+            for ref, archived in topics_of.get(w.newsroom_id, [])
+            if (ref.id in chosen if chosen is not None else not archived)
+        ]
+        ids = {t.id for t in topics}
+        in_window = (
+            [r for r in records.get(w.newsroom_id, []) if w.start < r.at <= w.end and r.topic_id in ids] if ids else []
+        )
+        result[w] = WindowData(topics, in_window, {t: history[t] for t in ids if t in history})
+    return result
 
 
-def _change(row: AuditRecord) -> ChangeRecord:
+def _change(row: Any) -> ChangeRecord:
     assert row.id is not None and row.entry_id is not None
     return ChangeRecord(
         id=row.id,
@@ -440,24 +514,6 @@ async def due_subscription_ids(db: Database, *, now: dt.datetime, limit: int) ->
         return [int(i) for i in (await session.execute(stmt)).scalars()]
 
 
-async def _pending(session: AsyncSession, subscription_id: int) -> DigestDelivery | None:
-    stmt = (
-        select(DigestDelivery)
-        .where(DigestDelivery.subscription_id == subscription_id, col(DigestDelivery.state).in_(UNSENT_STATES))
-        .order_by(col(DigestDelivery.id))
-        .limit(1)
-        .with_for_update()
-    )
-    return (await session.execute(stmt)).scalars().first()
-
-
-async def _for_period(session: AsyncSession, subscription_id: int, period_key: str) -> DigestDelivery | None:
-    stmt = select(DigestDelivery).where(
-        DigestDelivery.subscription_id == subscription_id, DigestDelivery.period_key == period_key
-    )
-    return (await session.execute(stmt)).scalars().first()
-
-
 def _lease_live(delivery: DigestDelivery, now: dt.datetime) -> bool:
     return (
         delivery.state != DeliveryState.FAILED.value and delivery.lease_until is not None and delivery.lease_until > now
@@ -472,67 +528,188 @@ def _take_over(delivery: DigestDelivery, *, process: str, now: dt.datetime, leas
     delivery.claimed_by, delivery.claimed_at, delivery.lease_until = process, now, now + lease
 
 
-async def claim_due(
-    db: Database, *, subscription_id: int, now: dt.datetime, process: str, settle: dt.timedelta, lease: dt.timedelta
-) -> Claim | None:
-    """Claim the subscription's due period (or take over its unfinished one). None: nothing to do."""
-    async with db.write() as session:
-        sub = await session.get(DigestSubscription, subscription_id, with_for_update=True, populate_existing=True)
-        if sub is None or sub.paused or sub.next_attempt_at > now:
-            return None  # another process got here first, or an editor paused or removed it
-        latest = latest_occurrence(schedule_of(sub), now - settle)
-        pending = await _pending(session, subscription_id)
-        if pending is not None:
-            if _lease_live(pending, now):
-                sub.next_attempt_at = max(sub.next_attempt_at, pending.lease_until or now)
-                session.add(sub)
-                return None
-            if (
-                pending.state in (DeliveryState.CLAIMED.value, DeliveryState.FAILED.value)
-                and not pending.manual
-                and not any(pending.message_ids or [])
-                and latest.at > pending.window_end
-                and await _for_period(session, subscription_id, latest.key) is None
-            ):
-                # Nothing of it was ever posted and more periods have passed (the bot was down):
-                # widen it into one combined digest up to the latest period.
-                assert pending.id is not None
-                pending.period_key, pending.due_at, pending.window_end = latest.key, latest.at, latest.at
-                pending.nonce, pending.payload, pending.message_ids = nonce_for(pending.id, latest.key), None, []
-            _take_over(pending, process=process, now=now, lease=lease)
-            delivery = pending
-        else:
-            if latest.at < sub.next_due_at:
-                sub.next_attempt_at = sub.next_due_at + settle
-                session.add(sub)
-                return None
-            done = await _for_period(session, subscription_id, latest.key)
-            if done is not None:
-                # Already delivered (e.g. by /digest send-now): realign the schedule and move on.
-                _advance(sub, done, settle=settle)
-                session.add(sub)
-                return None
-            delivery = DigestDelivery(
-                subscription_id=subscription_id,
-                period_key=latest.key,
-                due_at=latest.at,
-                window_start=sub.covered_until,
-                window_end=max(latest.at, sub.covered_until),
-                claimed_by=process,
-                claimed_at=now,
-                lease_until=now + lease,
-                created_at=now,
-            )
-            session.add(delivery)
-            await session.flush()
-            assert delivery.id is not None
-            delivery.nonce = nonce_for(delivery.id, latest.key)
-        session.add(delivery)
-        # Other processes skip it while the lease runs; if this one dies they take over after it.
-        sub.next_attempt_at = max(now, delivery.lease_until or now)
-        session.add(sub)
+def _new_delivery(
+    sub: DigestSubscription,
+    *,
+    period: Occurrence,
+    window_end: dt.datetime,
+    process: str,
+    now: dt.datetime,
+    lease: dt.timedelta,
+    manual: bool = False,
+) -> DigestDelivery:
+    """A claimed delivery row for a period; its nonce needs the row id, so `_hold` sets it after a flush."""
+    assert sub.id is not None
+    return DigestDelivery(
+        subscription_id=sub.id,
+        period_key=period.key,
+        due_at=period.at,
+        window_start=sub.covered_until,
+        window_end=window_end,
+        claimed_by=process,
+        claimed_at=now,
+        lease_until=now + lease,
+        manual=manual,
+        # Every field with a default factory is given: pydantic would inspect the factory's
+        # signature per row, the costliest part of building thousands of claims.
+        message_ids=[],
+        created_at=now,
+    )
+
+
+async def _breathe(done: int, total: int) -> None:
+    if done < total:
+        await asyncio.sleep(0)
+
+
+async def _hold(
+    session: AsyncSession,
+    held: list[tuple[DigestSubscription, DigestDelivery]],
+    *,
+    now: dt.datetime,
+    manual: bool = False,
+) -> list[Claim]:
+    """Write the claimed deliveries (new ones get their nonce) and keep their subscriptions out of
+    other processes' due queries while the lease runs; if this process dies they take over after it."""
+    for start in range(0, len(held), FLUSH_ROWS):
+        rows = held[start : start + FLUSH_ROWS]
+        session.add_all(delivery for _, delivery in rows)
         await session.flush()
-        return _claim(sub, delivery)
+        for sub, delivery in rows:
+            assert delivery.id is not None
+            if not delivery.nonce:
+                delivery.nonce = nonce_for(delivery.id, delivery.period_key)
+            lease_until = delivery.lease_until or now
+            # A manual send leaves a later scheduled attempt (a backoff) where it was.
+            sub.next_attempt_at = max(sub.next_attempt_at if manual else now, lease_until)
+        session.add_all(sub for sub, _ in rows)
+        await session.flush()
+        await _breathe(start + FLUSH_ROWS, len(held))
+    return [_claim(sub, delivery) for sub, delivery in held]
+
+
+def _claim_period(
+    sub: DigestSubscription,
+    *,
+    pending: DigestDelivery | None,
+    latest: Occurrence,
+    delivered: dict[tuple[int, str], DigestDelivery],
+    process: str,
+    now: dt.datetime,
+    settle: dt.timedelta,
+    lease: dt.timedelta,
+) -> DigestDelivery | None:
+    """The delivery this process now holds for a due subscription, or None with the subscription's
+    next look-in moved on. The caller holds the subscription's row lock."""
+    assert sub.id is not None
+    if pending is not None:
+        if _lease_live(pending, now):
+            sub.next_attempt_at = max(sub.next_attempt_at, pending.lease_until or now)
+            return None
+        if (
+            pending.state in (DeliveryState.CLAIMED.value, DeliveryState.FAILED.value)
+            and not pending.manual
+            and not any(pending.message_ids or [])
+            and latest.at > pending.window_end
+            and (sub.id, latest.key) not in delivered
+        ):
+            # Nothing of it was ever posted and more periods have passed (the bot was down):
+            # widen it into one combined digest up to the latest period.
+            assert pending.id is not None
+            pending.period_key, pending.due_at, pending.window_end = latest.key, latest.at, latest.at
+            pending.nonce, pending.payload, pending.message_ids = nonce_for(pending.id, latest.key), None, []
+        _take_over(pending, process=process, now=now, lease=lease)
+        return pending
+    if latest.at < sub.next_due_at:
+        sub.next_attempt_at = sub.next_due_at + settle
+        return None
+    done = delivered.get((sub.id, latest.key))
+    if done is not None:
+        # Already delivered (e.g. by /digest send-now): realign the schedule and move on.
+        _advance(sub, done, settle=settle)
+        return None
+    return _new_delivery(
+        sub,
+        period=latest,
+        window_end=max(latest.at, sub.covered_until),
+        process=process,
+        now=now,
+        lease=lease,
+    )
+
+
+async def claim_due_many(
+    db: Database,
+    *,
+    subscription_ids: Collection[int],
+    now: dt.datetime,
+    process: str,
+    settle: dt.timedelta,
+    lease: dt.timedelta,
+) -> list[Claim]:
+    """Claim the due period of each subscription (or take over its unfinished one), all in one
+    transaction. Subscriptions left out have nothing to do for this process: not due any more,
+    paused, or being claimed by another process right now."""
+    if not subscription_ids:
+        return []
+    async with db.write() as session:
+        subs = list(
+            (
+                await session.execute(
+                    select(DigestSubscription)
+                    .where(
+                        col(DigestSubscription.id).in_(sorted(subscription_ids)),
+                        col(DigestSubscription.paused) == false(),
+                        col(DigestSubscription.next_attempt_at) <= now,
+                    )
+                    .order_by(col(DigestSubscription.id))
+                    # A row another transaction holds is being claimed or finished by someone else:
+                    # waiting for it would only make the schedulers take turns; the row's own state
+                    # tells the next tick whether anything is left to do.
+                    .with_for_update(skip_locked=True)
+                )
+            ).scalars()
+        )
+        if not subs:
+            return []
+        ids = [sub.id for sub in subs]
+        latest = {sub.id: latest_occurrence(schedule_of(sub), now - settle) for sub in subs}
+        pending: dict[int, DigestDelivery] = {}
+        unsent = await session.execute(
+            select(DigestDelivery)
+            .where(col(DigestDelivery.subscription_id).in_(ids), col(DigestDelivery.state).in_(UNSENT_STATES))
+            .order_by(col(DigestDelivery.id))
+            .with_for_update()
+        )
+        for delivery in unsent.scalars():
+            pending.setdefault(delivery.subscription_id, delivery)
+        periods = await session.execute(
+            select(DigestDelivery).where(
+                col(DigestDelivery.subscription_id).in_(ids),
+                col(DigestDelivery.period_key).in_(sorted({o.key for o in latest.values()})),
+            )
+        )
+        delivered = {(d.subscription_id, d.period_key): d for d in periods.scalars()}
+        held: list[tuple[DigestSubscription, DigestDelivery]] = []
+        for index, sub in enumerate(subs, 1):
+            assert sub.id is not None
+            if index % FLUSH_ROWS == 0:
+                await asyncio.sleep(0)
+            delivery = _claim_period(
+                sub,
+                pending=pending.get(sub.id),
+                latest=latest[sub.id],
+                delivered=delivered,
+                process=process,
+                now=now,
+                settle=settle,
+                lease=lease,
+            )
+            if delivery is None:
+                session.add(sub)
+            else:
+                held.append((sub, delivery))
+        return await _hold(session, held, now=now) if held else []
 
 
 async def claim_manual(
@@ -553,7 +730,21 @@ async def claim_manual(
         sub = await _owned(session, guild_id=guild_id, subscription_id=subscription_id, lock=True)
         if sub.paused:
             raise InvalidInput(f"Digest `#{sub.id}` is paused; `/digest resume {sub.id}` first.")
-        pending = await _pending(session, subscription_id)
+        pending = (
+            (
+                await session.execute(
+                    select(DigestDelivery)
+                    .where(
+                        DigestDelivery.subscription_id == subscription_id, col(DigestDelivery.state).in_(UNSENT_STATES)
+                    )
+                    .order_by(col(DigestDelivery.id))
+                    .limit(1)
+                    .with_for_update()
+                )
+            )
+            .scalars()
+            .first()
+        )
         if pending is not None:
             if _lease_live(pending, now):
                 raise UserFacingError(f"Digest `#{sub.id}` is being posted right now; check the channel in a minute.")
@@ -562,61 +753,111 @@ async def claim_manual(
             delivery = pending
         else:
             period = latest_occurrence(schedule_of(sub), sub.next_due_at)
-            if await _for_period(session, subscription_id, period.key) is not None:
-                raise UserFacingError(f"Digest `#{sub.id}` was already posted for {period.key}.")
-            delivery = DigestDelivery(
-                subscription_id=subscription_id,
-                period_key=period.key,
-                due_at=sub.next_due_at,
-                window_start=sub.covered_until,
-                window_end=max(sub.covered_until, now - settle),
-                claimed_by=process,
-                claimed_at=now,
-                lease_until=now + lease,
-                manual=True,
-                created_at=now,
+            taken = await session.execute(
+                select(DigestDelivery.id).where(
+                    DigestDelivery.subscription_id == subscription_id, DigestDelivery.period_key == period.key
+                )
             )
-            session.add(delivery)
-            await session.flush()
-            assert delivery.id is not None
-            delivery.nonce = nonce_for(delivery.id, period.key)
-        session.add(delivery)
-        sub.next_attempt_at = max(sub.next_attempt_at, delivery.lease_until or now)
-        session.add(sub)
-        await session.flush()
-        return _claim(sub, delivery)
+            if taken.first() is not None:
+                raise UserFacingError(f"Digest `#{sub.id}` was already posted for {period.key}.")
+            delivery = _new_delivery(
+                sub,
+                period=Occurrence(sub.next_due_at, period.day),
+                window_end=max(sub.covered_until, now - settle),
+                process=process,
+                now=now,
+                lease=lease,
+                manual=True,
+            )
+        [claim] = await _hold(session, [(sub, delivery)], now=now, manual=True)
+        return claim
+
+
+async def _held_many(
+    session: AsyncSession, delivery_ids: Collection[int], process: str
+) -> dict[int, tuple[DigestSubscription | None, DigestDelivery]]:
+    """The deliveries (with their subscriptions, locked in that order) this process still holds;
+    those it lost the claim on are left out."""
+    if not delivery_ids:
+        return {}
+    wanted = sorted(delivery_ids)
+    owners = select(DigestDelivery.subscription_id).where(col(DigestDelivery.id).in_(wanted))
+    # Ascending id order in one statement: two processes locking overlapping sets never deadlock.
+    subs = await session.execute(
+        select(DigestSubscription)
+        .where(col(DigestSubscription.id).in_(owners))
+        .order_by(col(DigestSubscription.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    by_id = {sub.id: sub for sub in subs.scalars()}
+    deliveries = await session.execute(
+        select(DigestDelivery)
+        .where(col(DigestDelivery.id).in_(wanted))
+        .order_by(col(DigestDelivery.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    held: dict[int, tuple[DigestSubscription | None, DigestDelivery]] = {}
+    for delivery in deliveries.scalars():
+        if delivery.claimed_by != process or delivery.state in DONE_STATES:
+            continue
+        if delivery.state == DeliveryState.FAILED.value:
+            continue
+        assert delivery.id is not None
+        held[delivery.id] = (by_id.get(delivery.subscription_id), delivery)
+    return held
 
 
 async def _held(
     session: AsyncSession, delivery_id: int, process: str
 ) -> tuple[DigestSubscription | None, DigestDelivery] | None:
     """The delivery (and its subscription) if this process still holds it; None if it lost the claim."""
-    delivery = await session.get(DigestDelivery, delivery_id)
-    if delivery is None:
-        return None
-    sub = await session.get(DigestSubscription, delivery.subscription_id, with_for_update=True, populate_existing=True)
-    delivery = await session.get(DigestDelivery, delivery_id, with_for_update=True, populate_existing=True)
-    if delivery is None or delivery.claimed_by != process or delivery.state in DONE_STATES:
-        return None
-    if delivery.state == DeliveryState.FAILED.value:
-        return None
-    return sub, delivery
+    return (await _held_many(session, [delivery_id], process)).get(delivery_id)
 
 
-async def store_payload(
-    db: Database, *, delivery_id: int, process: str, parts: list[dict[str, Any]]
-) -> list[dict[str, Any]] | None:
-    """Freeze the rendered parts on first build; a retry gets the stored ones back. None: lost the claim."""
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A delivery's frozen parts and what is known to be posted of them, after `store_payloads`."""
+
+    payload: list[dict[str, Any]]
+    message_ids: list[str | None]
+    sending: bool  # the send was begun in the same transaction
+
+
+async def store_payloads(
+    db: Database,
+    *,
+    process: str,
+    now: dt.datetime,
+    lease: dt.timedelta,
+    parts: Mapping[int, list[dict[str, Any]]],
+    begin: Collection[int] = (),
+) -> dict[int, Stored]:
+    """Freeze rendered parts (by delivery id) on first build, in one transaction; a retry gets the
+    stored ones back. Deliveries in `begin` are marked as sending in the same transaction, as
+    `renew(sending=True)` would: a crash from here on makes the next attempt reconcile first, which
+    is always safe. Deliveries this process lost are left out of the result."""
     async with db.write() as session:
-        held = await _held(session, delivery_id, process)
-        if held is None:
-            return None
-        _, delivery = held
-        if delivery.payload is None:
-            delivery.payload = parts
-            delivery.message_ids = [None] * len(parts)
+        held = await _held_many(session, parts.keys(), process)
+        stored: dict[int, Stored] = {}
+        for index, (delivery_id, (_, delivery)) in enumerate(held.items(), 1):
+            if delivery.payload is None:
+                delivery.payload = parts[delivery_id]
+                delivery.message_ids = [None] * len(parts[delivery_id])
+            sending = delivery_id in begin
+            if sending:
+                delivery.lease_until = now + lease
+                delivery.state = DeliveryState.SENDING.value
+                delivery.attempts += 1
             session.add(delivery)
-        return delivery.payload
+            stored[delivery_id] = Stored(list(delivery.payload), list(delivery.message_ids or []), sending)
+            if index % FLUSH_ROWS == 0:
+                # Encoding the payloads is the heavy part of this transaction: in slices, with a
+                # pause between them for everything else on the event loop.
+                await session.flush()
+                await asyncio.sleep(0)
+        return stored
 
 
 async def renew(
@@ -658,6 +899,61 @@ def _advance(sub: DigestSubscription, delivery: DigestDelivery, *, settle: dt.ti
     sub.next_attempt_at = sub.next_due_at + settle
 
 
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """A delivery to close: every part posted (or nothing to post), with the message ids."""
+
+    delivery_id: int
+    outcome: str  # sent / reconciled / skipped
+    message_ids: list[str | None] | None = None
+
+
+async def mark_done_many(
+    db: Database, *, process: str, now: dt.datetime, settle: dt.timedelta, finished: Sequence[Finished]
+) -> set[int]:
+    """Close deliveries and advance their subscriptions' windows, all in one transaction (each
+    delivery with its window, as exactly-once needs). Returns the ids closed; the others' claims
+    were lost."""
+    if not finished:
+        return set()
+    async with db.write() as session:
+        held = await _held_many(session, [f.delivery_id for f in finished], process)
+        closed: set[int] = set()
+        attempts: list[dict[str, Any]] = []
+        for item in finished:
+            if item.delivery_id not in held:
+                continue
+            sub, delivery = held[item.delivery_id]
+            skipped = item.outcome == "skipped"
+            delivery.state = DeliveryState.SKIPPED.value if skipped else DeliveryState.SENT.value
+            if item.message_ids is not None:
+                delivery.message_ids = list(item.message_ids)
+            delivery.sent_at, delivery.lease_until = now, None
+            session.add(delivery)
+            if sub is not None:
+                _advance(sub, delivery, settle=settle)
+                sub.retry_count = 0
+                if not skipped:
+                    sub.last_sent_at = now
+                session.add(sub)
+            first = next((m for m in delivery.message_ids or [] if m), None)
+            attempts.append(
+                {
+                    "delivery_id": item.delivery_id,
+                    "at": now,
+                    "outcome": item.outcome,
+                    "message_id": int(first) if first else None,
+                    "error": None,
+                    "process": process,
+                }
+            )
+            closed.add(item.delivery_id)
+        if attempts:
+            # A plain multi-row insert: nothing reads these rows back in this transaction.
+            await session.execute(insert(DigestAttempt), attempts)
+        return closed
+
+
 async def mark_done(
     db: Database,
     *,
@@ -669,33 +965,10 @@ async def mark_done(
     message_ids: list[str | None] | None = None,
 ) -> bool:
     """Sent (or skipped as empty): close the delivery and advance the window, in one transaction."""
-    async with db.write() as session:
-        held = await _held(session, delivery_id, process)
-        if held is None:
-            return False
-        sub, delivery = held
-        delivery.state = DeliveryState.SKIPPED.value if outcome == "skipped" else DeliveryState.SENT.value
-        if message_ids is not None:
-            delivery.message_ids = list(message_ids)
-        delivery.sent_at, delivery.lease_until = now, None
-        session.add(delivery)
-        if sub is not None:
-            _advance(sub, delivery, settle=settle)
-            sub.retry_count = 0
-            if outcome != "skipped":
-                sub.last_sent_at = now
-            session.add(sub)
-        first = next((m for m in delivery.message_ids or [] if m), None)
-        session.add(
-            DigestAttempt(
-                delivery_id=delivery_id,
-                at=now,
-                outcome=outcome,
-                message_id=int(first) if first else None,
-                process=process,
-            )
-        )
-        return True
+    closed = await mark_done_many(
+        db, process=process, now=now, settle=settle, finished=[Finished(delivery_id, outcome, message_ids)]
+    )
+    return delivery_id in closed
 
 
 def backoff(retry_count: int, *, base: dt.timedelta, cap: dt.timedelta) -> dt.timedelta:

@@ -44,9 +44,13 @@ Hook = Callable[[str, digests.Claim], Awaitable[None]]
 class DigestConfig:
     settle: dt.timedelta = dt.timedelta(seconds=10)
     lease: dt.timedelta = dt.timedelta(minutes=2)
-    batch: int = 50  # due subscriptions per query
-    max_rounds: int = 20  # queries per tick when batches come back full
-    concurrency: int = 4  # deliveries in flight at once
+    # Due subscriptions per query, and the most claimed and built in one transaction and one read
+    # of the change feed; also how far building may run ahead of the senders.
+    batch: int = 100
+    # A tick drains everything due; this only bounds a tick that keeps finding more (batch x rounds).
+    max_rounds: int = 1000
+    # Sends in flight at once: enough that discord.py's rate limiter, not this, sets the pace.
+    concurrency: int = 32
     retry_base: dt.timedelta = dt.timedelta(seconds=30)
     retry_cap: dt.timedelta = dt.timedelta(minutes=30)
     notice_max_age: dt.timedelta = dt.timedelta(minutes=1)
@@ -102,6 +106,37 @@ def default_process_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
+def _window(claim: digests.Claim) -> digests.Window:
+    topics = tuple(claim.topic_ids) if claim.topic_ids is not None else None
+    return digests.Window(claim.newsroom_id, topics, claim.window_start, claim.window_end)
+
+
+def _content(window: digests.Window, data: digests.WindowData) -> DigestContent:
+    return build_content(
+        topics=data.topics,
+        records=data.records,
+        status_history=data.status_history,
+        window_start=window.start,
+        window_end=window.end,
+    )
+
+
+@dataclass(slots=True)
+class _Ready:
+    """A claimed delivery whose parts are frozen, waiting for a sender."""
+
+    claim: digests.Claim
+    parts: list[DigestPart]
+    message_ids: list[str | None]
+    begun: bool  # marked as sending when its parts were stored; else the sender reconciles and marks it
+
+
+@dataclass(slots=True)
+class _Finish:
+    item: digests.Finished
+    result: asyncio.Future[bool]
+
+
 class DigestService:
     def __init__(
         self,
@@ -132,56 +167,158 @@ class DigestService:
     # -- the tick ----------------------------------------------------------------------------------
 
     async def run_due(self, now: dt.datetime) -> TickReport:
+        """Deliver everything due, however much: a pipeline of claiming and building in batches,
+        `concurrency` senders (discord.py's rate limiter paces their requests) and one writer that
+        closes finished deliveries in batches. The queue between them is bounded, so claims are
+        taken only a little ahead of the senders and their leases do not run out while waiting."""
         report = TickReport()
-        for _ in range(self.config.max_rounds):
-            ids = await digests.due_subscription_ids(self.db, now=now, limit=self.config.batch)
-            report.queries += 1
-            fresh = [i for i in ids if i not in report.results]
-            if not fresh:
-                break
-            report.results.update(await self._process_all(fresh, now))
-            if len(ids) < self.config.batch:
-                break
+        ready: asyncio.Queue[_Ready | None] = asyncio.Queue(maxsize=self.config.batch)
+        finishing: asyncio.Queue[_Finish | None] = asyncio.Queue()
+        async with asyncio.TaskGroup() as group:
+            senders = [
+                group.create_task(self._sender(ready, finishing, report.results))
+                for _ in range(max(self.config.concurrency, 1))
+            ]
+            closer = group.create_task(self._closer(finishing))
+            await self._produce(now, ready, report)
+            for _ in senders:
+                await ready.put(None)
+            await asyncio.wait(senders)
+            await finishing.put(None)
+            await closer
         await self.notices.refresh(self.db, now)
         return report
 
-    async def _process_all(self, ids: list[int], now: dt.datetime) -> dict[int, Result]:
-        gate = asyncio.Semaphore(self.config.concurrency)
-        results: dict[int, Result] = {}
+    async def _produce(self, now: dt.datetime, ready: asyncio.Queue[_Ready | None], report: TickReport) -> None:
+        results = report.results
+        # Claims start small and double up to `batch`: the first digest goes out after one small
+        # claim instead of a whole batch, and when several processes run schedulers each gets a
+        # share of a busy minute instead of the first to ask taking all of it.
+        size = 1
+        for _ in range(self.config.max_rounds):
+            # A tick that drains thousands lasts a while: due checks and leases follow the clock.
+            moment = max(now, self._now())
+            ids = await digests.due_subscription_ids(self.db, now=moment, limit=self.config.batch)
+            report.queries += 1
+            fresh = [i for i in ids if i not in results]
+            if not fresh:
+                break
+            while fresh:
+                chunk, fresh = fresh[:size], fresh[size:]
+                size = min(size * 2, max(self.config.batch, 1))
+                for item in await self._claim_and_prepare(chunk, max(now, self._now()), results):
+                    await ready.put(item)
+            if len(ids) < self.config.batch:
+                break
 
-        async def one(subscription_id: int) -> None:
-            async with gate:
-                try:
-                    results[subscription_id] = await self._process(subscription_id, now)
-                except Exception as exc:
-                    # One newsroom's problem never stops the others.
-                    log.exception("digest subscription %s failed", subscription_id)
-                    results[subscription_id] = Result(Outcome.ERROR, error=repr(exc))
+    async def _claim_and_prepare(
+        self, subscription_ids: list[int], now: dt.datetime, results: dict[int, Result]
+    ) -> list[_Ready]:
+        try:
+            claims = await digests.claim_due_many(
+                self.db,
+                subscription_ids=subscription_ids,
+                now=now,
+                process=self.process,
+                settle=self.config.settle,
+                lease=self.config.lease,
+            )
+        except Exception as exc:
+            # Nothing was claimed (the transaction rolled back): the next tick tries them again.
+            log.exception("claiming digest subscriptions %s failed", subscription_ids)
+            results.update((i, Result(Outcome.ERROR, error=repr(exc))) for i in subscription_ids)
+            return []
+        for subscription_id in subscription_ids:
+            results[subscription_id] = Result(Outcome.IDLE)
+        live: list[digests.Claim] = []
+        for claim in claims:
+            try:
+                await self._at("claimed", claim)
+            except Exception as exc:
+                # The claim stays leased; another attempt takes it over when the lease ends.
+                log.exception("digest subscription %s failed", claim.subscription_id)
+                results[claim.subscription_id] = Result(Outcome.ERROR, error=repr(exc))
+                continue
+            live.append(claim)
+        ready: list[_Ready] = []
+        for claim, outcome in zip(live, await self._prepare_many(live), strict=True):
+            if isinstance(outcome, Result):
+                results[claim.subscription_id] = outcome
+            else:
+                ready.append(outcome)
+        return ready
 
-        async with asyncio.TaskGroup() as group:
-            for subscription_id in ids:
-                group.create_task(one(subscription_id))
-        return results
+    async def _sender(
+        self,
+        ready: asyncio.Queue[_Ready | None],
+        finishing: asyncio.Queue[_Finish | None],
+        results: dict[int, Result],
+    ) -> None:
+        async def finish(item: digests.Finished) -> bool:
+            done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            await finishing.put(_Finish(item, done))
+            return await done
 
-    async def _process(self, subscription_id: int, now: dt.datetime) -> Result:
-        claim = await digests.claim_due(
-            self.db,
-            subscription_id=subscription_id,
-            now=now,
-            process=self.process,
-            settle=self.config.settle,
-            lease=self.config.lease,
-        )
-        if claim is None:
-            return Result(Outcome.IDLE)
-        await self._at("claimed", claim)
-        return await self.deliver(claim)
+        while (item := await ready.get()) is not None:
+            subscription_id = item.claim.subscription_id
+            try:
+                results[subscription_id] = await self._send(item, finish)
+            except Exception as exc:
+                # One newsroom's problem never stops the others.
+                log.exception("digest subscription %s failed", subscription_id)
+                results[subscription_id] = Result(Outcome.ERROR, error=repr(exc))
+
+    async def _closer(self, finishing: asyncio.Queue[_Finish | None]) -> None:
+        """Closes finished deliveries: whatever the senders finished while the last transaction ran
+        goes into the next one, so a busy minute costs a few transactions rather than one each."""
+        stopping = False
+        while not stopping:
+            first = await finishing.get()
+            if first is None:
+                return
+            batch = [first]
+            while not finishing.empty() and len(batch) < self.config.batch:
+                queued = finishing.get_nowait()
+                if queued is None:
+                    stopping = True
+                    break
+                batch.append(queued)
+            try:
+                closed = await digests.mark_done_many(
+                    self.db,
+                    process=self.process,
+                    now=self._now(),
+                    settle=self.config.settle,
+                    finished=[f.item for f in batch],
+                )
+            except Exception as exc:
+                for f in batch:
+                    if not f.result.done():
+                        f.result.set_exception(exc)
+            else:
+                for f in batch:
+                    if not f.result.done():
+                        f.result.set_result(f.item.delivery_id in closed)
 
     # -- one delivery ------------------------------------------------------------------------------
 
     async def deliver(self, claim: digests.Claim) -> Result:
+        """Build, post and close one claimed delivery (/digest send-now)."""
+        [outcome] = await self._prepare_many([claim])
+        if isinstance(outcome, Result):
+            return outcome
+        return await self._send(outcome, self._mark_done)
+
+    async def _mark_done(self, item: digests.Finished) -> bool:
+        closed = await digests.mark_done_many(
+            self.db, process=self.process, now=self._now(), settle=self.config.settle, finished=[item]
+        )
+        return item.delivery_id in closed
+
+    async def _send(self, item: _Ready, finish: Callable[[digests.Finished], Awaitable[bool]]) -> Result:
+        claim = item.claim
         try:
-            return await self._deliver(claim)
+            return await self._post(item, finish)
         except delivery.Refused as exc:
             newsroom = await digests.record_refusal(
                 self.db,
@@ -199,13 +336,16 @@ class DigestService:
             await self._retry_later(claim, str(exc))
             return Result(Outcome.RETRY, error=str(exc))
         except Exception as exc:
-            # A bug or a database hiccup: keep the claim and back off rather than spin on it.
-            log.exception("digest %s delivery %s failed", claim.subscription_id, claim.delivery_id)
-            try:
-                await self._retry_later(claim, f"internal error: {exc!r}")
-            except Exception:
-                log.exception("could not record the failure of digest delivery %s", claim.delivery_id)
-            return Result(Outcome.ERROR, error=repr(exc))
+            return await self._failed(claim, exc)
+
+    async def _failed(self, claim: digests.Claim, exc: Exception) -> Result:
+        # A bug or a database hiccup: keep the claim and back off rather than spin on it.
+        log.exception("digest %s delivery %s failed", claim.subscription_id, claim.delivery_id, exc_info=exc)
+        try:
+            await self._retry_later(claim, f"internal error: {exc!r}")
+        except Exception:
+            log.exception("could not record the failure of digest delivery %s", claim.delivery_id)
+        return Result(Outcome.ERROR, error=repr(exc))
 
     async def _retry_later(self, claim: digests.Claim, error: str) -> None:
         retry_at = await digests.record_retry(
@@ -219,30 +359,18 @@ class DigestService:
         )
         log.warning("digest %s will retry at %s: %s", claim.subscription_id, retry_at, error)
 
-    async def _deliver(self, claim: digests.Claim) -> Result:
-        parts = await self._prepare(claim)
-        if parts is None:
-            return Result(Outcome.LOST)
-        await self._at("prepared", claim)
-        if not parts:
-            done = await digests.mark_done(
-                self.db,
-                delivery_id=claim.delivery_id,
-                process=self.process,
-                now=self._now(),
-                settle=self.config.settle,
-                outcome=Outcome.SKIPPED.value,
-            )
-            return Result(Outcome.SKIPPED if done else Outcome.LOST)
-
-        found: dict[int, str] = {}
-        if claim.needs_reconcile and not all(_padded(claim.message_ids, len(parts))):
-            found = await delivery.find_posted(
-                self.bot, channel_id=claim.channel_id, nonce=claim.nonce, since=claim.created_at
-            )
-        ids = await self._renew(claim, sending=True, found=found)
-        if ids is None:
-            return Result(Outcome.LOST)
+    async def _post(self, item: _Ready, finish: Callable[[digests.Finished], Awaitable[bool]]) -> Result:
+        claim, parts = item.claim, item.parts
+        ids: list[str | None] | None = item.message_ids
+        if not item.begun:
+            found: dict[int, str] = {}
+            if claim.needs_reconcile and not all(_padded(item.message_ids, len(parts))):
+                found = await delivery.find_posted(
+                    self.bot, channel_id=claim.channel_id, nonce=claim.nonce, since=claim.created_at
+                )
+            ids = await self._renew(claim, sending=True, found=found)
+            if ids is None:
+                return Result(Outcome.LOST)
         ids = _padded(ids, len(parts))
         reconciled = all(ids)
         await self._at("sending", claim)
@@ -261,18 +389,12 @@ class DigestService:
             )
             ids[index] = str(message_id)
             await self._at("posted", claim)
-            if await self._renew(claim, found={index: str(message_id)}) is None:
+            # The last part's id is recorded by closing the delivery; a crash before that is
+            # reconciled from the channel like any other.
+            if not all(ids) and await self._renew(claim, found={index: str(message_id)}) is None:
                 return Result(Outcome.LOST)
         outcome = Outcome.RECONCILED if reconciled else Outcome.SENT
-        done = await digests.mark_done(
-            self.db,
-            delivery_id=claim.delivery_id,
-            process=self.process,
-            now=self._now(),
-            settle=self.config.settle,
-            outcome=outcome.value,
-            message_ids=list(ids),
-        )
+        done = await finish(digests.Finished(claim.delivery_id, outcome.value, list(ids)))
         await self._at("marked", claim)
         return Result(outcome if done else Outcome.LOST, [i for i in ids if i])
 
@@ -289,26 +411,106 @@ class DigestService:
             found=found,
         )
 
-    async def _prepare(self, claim: digests.Claim) -> list[DigestPart] | None:
-        """The parts to post: frozen in the delivery row on first build so retries post the same."""
-        if claim.payload is not None:
-            return [DigestPart.from_json(p) for p in claim.payload]
-        content = await self.build(
-            newsroom_id=claim.newsroom_id, topic_ids=claim.topic_ids, start=claim.window_start, end=claim.window_end
-        )
-        if content.is_empty and not claim.post_when_empty:
-            return []
-        parts = render_digest(
-            content,
-            zone=load_zone(claim.timezone),
-            period_day=claim.period_day,
-            mention_role_id=claim.mention_role_id,
-            ref=claim.nonce,
-        )
-        stored = await digests.store_payload(
-            self.db, delivery_id=claim.delivery_id, process=self.process, parts=[p.to_json() for p in parts]
-        )
-        return None if stored is None else [DigestPart.from_json(p) for p in stored]
+    async def _prepare_many(self, claims: list[digests.Claim]) -> list[_Ready | Result]:
+        """Build, render and freeze the parts of many claims at once: one read of the change feed for
+        all, one build per distinct window (digests of one newsroom and minute share it), and one
+        transaction that stores every payload and begins the fresh sends."""
+        outcomes: dict[int, _Ready | Result] = {}
+        rendered: dict[int, list[DigestPart]] = {}
+        to_build: list[digests.Claim] = []
+        for claim in claims:
+            if claim.payload is not None:
+                # Frozen on an earlier attempt: retries post exactly the same parts.
+                rendered[claim.delivery_id] = [DigestPart.from_json(p) for p in claim.payload]
+            else:
+                to_build.append(claim)
+        if to_build:
+            windows = {claim.delivery_id: _window(claim) for claim in to_build}
+            try:
+                data = await digests.windows_data(self.db, set(windows.values()))
+            except Exception as exc:
+                for claim in to_build:
+                    outcomes[claim.delivery_id] = await self._failed(claim, exc)
+                data = {}
+            contents: dict[digests.Window, DigestContent] = {}
+            for claim in to_build:
+                window = windows[claim.delivery_id]
+                if window not in data:
+                    continue
+                try:
+                    content = contents.get(window)
+                    if content is None:
+                        content = contents[window] = _content(window, data[window])
+                    if content.is_empty and not claim.post_when_empty:
+                        rendered[claim.delivery_id] = []
+                        continue
+                    rendered[claim.delivery_id] = render_digest(
+                        content,
+                        zone=load_zone(claim.timezone),
+                        period_day=claim.period_day,
+                        mention_role_id=claim.mention_role_id,
+                        ref=claim.nonce,
+                    )
+                except Exception as exc:
+                    outcomes[claim.delivery_id] = await self._failed(claim, exc)
+                # Building a busy minute's digests is CPU work: let commands in between them.
+                await asyncio.sleep(0)
+
+        by_id = {claim.delivery_id: claim for claim in claims}
+        empty = [i for i, parts in rendered.items() if not parts]
+        to_store = {i: [p.to_json() for p in parts] for i, parts in rendered.items() if parts}
+        # A send that may have begun before must be reconciled first, by the sender.
+        begin = [i for i in to_store if not by_id[i].needs_reconcile]
+        stored: dict[int, digests.Stored] = {}
+        if to_store:
+            try:
+                stored = await digests.store_payloads(
+                    self.db,
+                    process=self.process,
+                    now=self._now(),
+                    lease=self.config.lease,
+                    parts=to_store,
+                    begin=begin,
+                )
+            except Exception as exc:
+                for delivery_id in to_store:
+                    outcomes[delivery_id] = await self._failed(by_id[delivery_id], exc)
+        for delivery_id in to_store:
+            if delivery_id in outcomes:
+                continue
+            claim = by_id[delivery_id]
+            held = stored.get(delivery_id)
+            if held is None:
+                outcomes[delivery_id] = Result(Outcome.LOST)
+                continue
+            try:
+                await self._at("prepared", claim)
+            except Exception as exc:
+                outcomes[delivery_id] = await self._failed(claim, exc)
+                continue
+            parts = [DigestPart.from_json(p) for p in held.payload]
+            outcomes[delivery_id] = _Ready(claim, parts, held.message_ids, held.sending)
+
+        if empty:
+            skipped: list[digests.Finished] = []
+            for delivery_id in empty:
+                try:
+                    await self._at("prepared", by_id[delivery_id])
+                except Exception as exc:
+                    outcomes[delivery_id] = await self._failed(by_id[delivery_id], exc)
+                    continue
+                skipped.append(digests.Finished(delivery_id, Outcome.SKIPPED.value))
+            try:
+                closed = await digests.mark_done_many(
+                    self.db, process=self.process, now=self._now(), settle=self.config.settle, finished=skipped
+                )
+            except Exception as exc:
+                for item in skipped:
+                    outcomes[item.delivery_id] = await self._failed(by_id[item.delivery_id], exc)
+            else:
+                for item in skipped:
+                    outcomes[item.delivery_id] = Result(Outcome.SKIPPED if item.delivery_id in closed else Outcome.LOST)
+        return [outcomes[claim.delivery_id] for claim in claims]
 
     async def build(
         self, *, newsroom_id: int, topic_ids: list[int] | None, start: dt.datetime, end: dt.datetime

@@ -84,6 +84,8 @@ class Writer:
         return topic
 
     async def _stamp(self, session: Any, entry_id: int, at: dt.datetime) -> None:
+        # The write services leave the audit record to be flushed at commit: flush it to stamp it.
+        await session.flush()
         last = (
             await session.execute(select(func.max(AuditRecord.id)).where(AuditRecord.entry_id == entry_id))
         ).scalar()
