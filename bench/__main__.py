@@ -360,6 +360,10 @@ async def measure_bot(
             commands = measure.commands(
                 targets, iterations=profile.iterations, write_iterations=profile.write_iterations
             )
+            # The bench's own data (the plan of a million rows, the targets) lives in this process but
+            # is not the bot's: out of the collector's view, as the bot's start-up heap is after READY.
+            gc.collect()
+            gc.freeze()
             print("measuring commands (ours, then the raw query, target by target) …", file=sys.stderr, flush=True)
             results["commands"] = await run_commands(
                 bot,
@@ -398,6 +402,7 @@ async def measure_bot(
                         dataset,
                         subscriptions=profile.digests,
                         tick_seconds=bot.settings.digest_tick_seconds,
+                        monitor=monitor,
                     )
                 except _Skipped as skipped:
                     results["digest"] = {"measured": False, "reason": str(skipped)}

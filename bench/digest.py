@@ -14,6 +14,7 @@ moved, the phase reports "not measured" with the reason instead of failing the w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import time
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 
 from bench import gateway
 from bench.dataset import Dataset, NewsroomSpec
+from bench.measure import LoopMonitor
 from bot.client import NewsBot
 from db.drafts import Actor
 
@@ -68,7 +70,13 @@ async def _subscribe(bot: NewsBot, newsroom: NewsroomSpec, local_time: str, now:
 
 
 async def measure(
-    bot: NewsBot, recorder: gateway.Recorder, dataset: Dataset, *, subscriptions: int, tick_seconds: float
+    bot: NewsBot,
+    recorder: gateway.Recorder,
+    dataset: Dataset,
+    *,
+    subscriptions: int,
+    tick_seconds: float,
+    monitor: LoopMonitor | None = None,
 ) -> dict[str, Any]:
     if DigestService is None or digests is None:
         return {"measured": False, "reason": MISSING}
@@ -101,7 +109,9 @@ async def measure(
             for newsroom, _ in queue:
                 await _subscribe(bot, newsroom, local_time, now, service.config.settle)
 
-        await asyncio.gather(*(worker() for _ in range(8)))
+        # Creating the subscriptions is editors' work, not the digest run: the loop is watched apart.
+        with monitor.during("digest setup") if monitor is not None else contextlib.nullcontext():
+            await asyncio.gather(*(worker() for _ in range(8)))
         setup_seconds = time.perf_counter() - started
 
         # Jump to the first tick after the digests' moment plus the settle delay.

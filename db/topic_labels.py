@@ -42,20 +42,22 @@ class _Labels:
     # More labels than the whole budget: not kept, searched in SQL instead.
     oversize: bool
     # Ordered by (slug length, slug): a scan meets the best-ranked matches first and can stop early.
-    labels: tuple[TopicLabel, ...]
+    # Plain (slug, title, search text) tuples: the collector stops tracking a tuple of strings, so
+    # ten thousand labels add nothing to the cost of a full garbage collection.
+    labels: tuple[tuple[str, str, str], ...]
     # Every search text joined by NUL (which no normalised text or key contains), and where each
     # starts: str.find runs through all of them at C speed, so a rare key costs one pass over memory.
     haystack: str
     starts: list[int]
 
     @classmethod
-    def build(cls, revision: int, labels: tuple[TopicLabel, ...]) -> _Labels:
+    def build(cls, revision: int, labels: tuple[tuple[str, str, str], ...]) -> _Labels:
         starts: list[int] = []
         position = 0
-        for label in labels:
+        for _slug, _title, search_text in labels:
             starts.append(position)
-            position += len(label.search_text) + 1
-        return cls(revision, False, labels, "\0".join(label.search_text for label in labels), starts)
+            position += len(search_text) + 1
+        return cls(revision, False, labels, "\0".join(label[2] for label in labels), starts)
 
     def search(self, key: str, limit: int) -> list[TopicLabel]:
         prefixed: list[TopicLabel] = []
@@ -64,12 +66,12 @@ class _Labels:
         while position >= 0:
             index = bisect_right(self.starts, position) - 1
             label = self.labels[index]
-            if label.slug.startswith(key):
-                prefixed.append(label)
+            if label[0].startswith(key):
+                prefixed.append(TopicLabel(*label))
                 if len(prefixed) >= limit:
                     break
             elif len(others) < limit:
-                others.append(label)
+                others.append(TopicLabel(*label))
             # Each label counts once: continue after the one just matched.
             if index + 1 >= len(self.starts):
                 break
@@ -123,9 +125,9 @@ class TopicLabelCache:
                     Topic.newsroom_id == newsroom_id, col(Topic.archived).is_(False)
                 )
             )
-            loaded: list[TopicLabel] = []
+            loaded: list[tuple[str, str, str]] = []
             async for batch in result.partitions(LOAD_BATCH):
-                loaded.extend(TopicLabel(slug, title, search_text) for slug, title, search_text in batch)
+                loaded.extend((slug, title, search_text) for slug, title, search_text in batch)
         self.loads += 1
         if len(loaded) > self.budget:
             built = _Labels(revision, True, (), "", [])
@@ -146,5 +148,5 @@ class TopicLabelCache:
             self._size -= len(evicted.labels)
 
 
-def _rank(label: TopicLabel) -> tuple[int, str]:
-    return len(label.slug), label.slug
+def _rank(label: tuple[str, str, str]) -> tuple[int, str]:
+    return len(label[0]), label[0]
