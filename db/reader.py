@@ -149,11 +149,16 @@ async def topic_list(db: Database, *, guild_id: int, page: int = 0, per_page: in
 async def topic_choices(db: Database, *, guild_id: int, current: str, limit: int = 25) -> list[tuple[str, str]]:
     """Autocomplete choices as (label, slug)."""
     key = topic_queries.normalise_lookup(current)[:100]
-    labels: Sequence[TopicLabel | Topic] | None = None
-    if key:
-        labels = await db.topic_labels.search(db, newsroom_id=guild_id, key=key, limit=limit)
+    if not key:
+        # Nothing typed yet: the most recently updated topics, one indexed read of two columns.
+        async with db.read() as session:
+            recent = await topic_queries.recent_topic_labels(session, newsroom_id=guild_id, limit=limit)
+        return [(f"{title} ({slug})" if title else slug, slug) for slug, title in recent]
+    labels: Sequence[TopicLabel | Topic] | None = await db.topic_labels.search(
+        db, newsroom_id=guild_id, key=key, limit=limit
+    )
     if labels is None:
-        # No text yet (most recently updated first, an indexed read), or a newsroom too large to cache.
+        # A newsroom with more topics than the cache may hold: searched in SQL.
         async with db.read() as session:
             labels = await topic_queries.search_topics(session, newsroom_id=guild_id, query=key, limit=limit)
     return [(f"{t.title} ({t.slug})" if t.title else t.slug, t.slug) for t in labels]

@@ -9,7 +9,8 @@ here is current, whichever process made the change.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+import heapq
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -49,6 +50,10 @@ class _Labels:
     # starts: str.find runs through all of them at C speed, so a rare key costs one pass over memory.
     haystack: str
     starts: list[int]
+    # The slugs in alphabetical order, each with its label's position in `labels`: the slugs that
+    # start with a key are one contiguous run, found by bisection.
+    slugs: list[str]
+    slug_positions: list[int]
 
     @classmethod
     def build(cls, revision: int, labels: tuple[tuple[str, str, str], ...]) -> _Labels:
@@ -57,26 +62,41 @@ class _Labels:
         for _slug, _title, search_text in labels:
             starts.append(position)
             position += len(search_text) + 1
-        return cls(revision, False, labels, "\0".join(label[2] for label in labels), starts)
+        alphabetical = sorted(range(len(labels)), key=lambda i: labels[i][0])
+        return cls(
+            revision,
+            False,
+            labels,
+            "\0".join(label[2] for label in labels),
+            starts,
+            [labels[i][0] for i in alphabetical],
+            alphabetical,
+        )
+
+    @classmethod
+    def too_many(cls, revision: int) -> _Labels:
+        return cls(revision, True, (), "", [], [], [])
 
     def search(self, key: str, limit: int) -> list[TopicLabel]:
-        prefixed: list[TopicLabel] = []
-        others: list[TopicLabel] = []
-        position = self.haystack.find(key)
+        # Slug prefix matches first: the run of slugs starting with the key, best ranked first.
+        low = bisect_left(self.slugs, key)
+        high = bisect_left(self.slugs, key + "\U0010ffff", low)
+        found = heapq.nsmallest(limit, self.slug_positions[low:high])
+        # Then other labels containing the key, in rank order, until the list is full.
+        wanted = limit - len(found)
+        position = self.haystack.find(key) if wanted > 0 else -1
         while position >= 0:
             index = bisect_right(self.starts, position) - 1
-            label = self.labels[index]
-            if label[0].startswith(key):
-                prefixed.append(TopicLabel(*label))
-                if len(prefixed) >= limit:
+            if not self.labels[index][0].startswith(key):
+                found.append(index)
+                wanted -= 1
+                if wanted == 0:
                     break
-            elif len(others) < limit:
-                others.append(TopicLabel(*label))
             # Each label counts once: continue after the one just matched.
             if index + 1 >= len(self.starts):
                 break
             position = self.haystack.find(key, self.starts[index + 1])
-        return (prefixed + others)[:limit]
+        return [TopicLabel(*self.labels[index]) for index in found]
 
 
 async def bump_revision(session: AsyncSession, *, newsroom_id: int) -> None:
@@ -130,7 +150,7 @@ class TopicLabelCache:
                 loaded.extend((slug, title, search_text) for slug, title, search_text in batch)
         self.loads += 1
         if len(loaded) > self.budget:
-            built = _Labels(revision, True, (), "", [])
+            built = _Labels.too_many(revision)
         else:
             loaded.sort(key=_rank)
             built = _Labels.build(revision, tuple(loaded))

@@ -144,6 +144,20 @@ async def suggest_topics(session: AsyncSession, *, newsroom_id: int, query: str,
     return seen[:limit]
 
 
+_RECENT_LABELS = (
+    select(Topic.slug, Topic.title)
+    .where(Topic.newsroom_id == bindparam("newsroom_id"), col(Topic.archived).is_(False))
+    .order_by(col(Topic.updated_at).desc(), Topic.slug)
+    .limit(bindparam("limit"))
+)
+
+
+async def recent_topic_labels(session: AsyncSession, *, newsroom_id: int, limit: int = 25) -> list[tuple[str, str]]:
+    """(slug, title) of the most recently updated active topics: autocomplete before anything is typed."""
+    rows = await session.execute(_RECENT_LABELS, {"newsroom_id": newsroom_id, "limit": limit})
+    return [(slug, title) for slug, title in rows]
+
+
 async def search_topics(session: AsyncSession, *, newsroom_id: int, query: str, limit: int = 25) -> list[Topic]:
     """Autocomplete: active topics whose slug, title or alias contains the text, prefix matches first."""
     key = normalise_lookup(query)[:100]

@@ -90,7 +90,12 @@ async def test_order_matches_the_sql_search(database: Database) -> None:
         name = " ".join(rng.sample(words, 2))
         await create(database, f"{name.replace(' ', '-')}-{n}"[:32], f"{name.title()} {n}", [rng.choice(words) + "s"])
     cache = TopicLabelCache()
-    for key in ["a", "ai", "mi", "missile", "s", "tank-", "1", "atacms", "zzz", "army mis"]:
+    keys = ["a", "ai", "mi", "missile", "s", "tank-", "1", "atacms", "zzz", "army mis", "-", "s-1", "ks"]
+    text = " ".join(words) + " " + "-".join(f"{n}" for n in range(0, 120, 7))
+    for _ in range(40):
+        start = rng.randrange(len(text) - 4)
+        keys.append(text[start : start + rng.randint(1, 4)].strip() or "a")
+    for key in keys:
         cached = await cache.search(database, newsroom_id=GUILD_A_ID, key=key, limit=25)
         async with database.read() as session:
             expected = await search_topics(session, newsroom_id=GUILD_A_ID, query=key, limit=25)
@@ -133,3 +138,14 @@ async def test_the_cache_keeps_to_its_budget(database: Database) -> None:
 async def test_a_newsroom_too_large_to_cache_still_autocompletes(desk: Desk) -> None:
     desk.database.topic_labels.budget = 0
     assert await slugs(desk, "tactical") == ["atacms"]
+
+
+async def test_nothing_typed_yet_offers_the_most_recently_updated_topics(desk: Desk) -> None:
+    h = desk.harness
+    await create(desk.database, "abrams", "Abrams tanks")
+    await create(desk.database, "f16-jets", "F-16 jets")
+    # A new entry moves ATACMS back to the top.
+    await h.slash("log status", {"topic": "atacms", "status": "approved", "note": "Approved"}, user=h.editor)
+    choices = await h.autocomplete("status", "topic", "", user=h.reader)
+    assert [c["value"] for c in choices] == ["atacms", "f16-jets", "abrams"]
+    assert choices[1]["name"] == "F-16 jets (f16-jets)"
