@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -21,6 +22,8 @@ from cogs.settings import clean_timezone, timezone_autocomplete
 from db import digests
 
 log = logging.getLogger(__name__)
+# How long shutdown waits for a digest tick in progress before cutting it off.
+SHUTDOWN_GRACE_SECONDS = 5.0
 
 DigestId = app_commands.Range[int, 1, 2**31 - 1]  # the id column is a 32-bit integer
 _ID_HELP = "The digest's number, as shown by /digest list"
@@ -37,6 +40,8 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
         self.bot = bot
         self.service = DigestService(bot)
         self.loop: tasks.Loop | None = None  # type: ignore[type-arg]
+        self._idle = asyncio.Event()  # set while no tick is running
+        self._idle.set()
         super().__init__()
 
     # -- the scheduler -----------------------------------------------------------------------------
@@ -48,18 +53,29 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
             self.loop.start()
 
     async def cog_unload(self) -> None:
-        if self.loop is not None:
-            self.loop.cancel()
+        if self.loop is None:
+            return
+        # On shutdown a tick in progress finishes its current work first (bounded): cut off inside a
+        # transaction it would leave its claims to expire and the driver to log the interruption.
+        if not self._idle.is_set():
+            try:
+                await asyncio.wait_for(self._idle.wait(), timeout=SHUTDOWN_GRACE_SECONDS)
+            except TimeoutError:
+                log.warning("digest tick still running after %.0f s; stopping it", SHUTDOWN_GRACE_SECONDS)
+        self.loop.cancel()
 
     async def _wait_until_ready(self) -> None:
         await self.bot.wait_until_ready()
 
     async def tick(self) -> None:
         # Never let an exception out: discord.ext.tasks would stop the loop for every newsroom.
+        self._idle.clear()
         try:
             await self.service.run_due(self.bot.clock())
         except Exception:
             log.exception("digest scheduler tick failed; trying again next tick")
+        finally:
+            self._idle.set()
 
     # -- the notice after a failure ----------------------------------------------------------------
 

@@ -252,3 +252,31 @@ async def test_the_scheduler_loop_starts_with_the_bot_and_survives_a_failing_tic
     # Closing the bot unloads the cog, which cancels the loop.
     await _yield_until(lambda: not cog.loop.is_running())
     assert not cog.loop.is_running()
+
+
+async def test_closing_the_bot_lets_a_tick_in_progress_finish(
+    database: Database, room: Writer, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    release = asyncio.Event()
+
+    async def run_due(self: DigestService, now: dt.datetime) -> None:
+        events.append("started")
+        await release.wait()  # a tick in the middle of its work
+        events.append("finished")
+
+    monkeypatch.setattr(DigestService, "run_due", run_due)
+    bot = make_bot(database, clock)
+    bot.start_scheduler = True
+    bot.settings.digest_tick_seconds = 3600
+    async with DiscordHarness(bot):
+        cog = bot.get_cog("DigestCog")
+        assert cog is not None and cog.loop is not None
+        await _yield_until(lambda: events == ["started"])
+        closing = asyncio.create_task(bot.close())
+        await _yield_until(lambda: False)  # shutdown has begun and is waiting for the tick
+        assert not closing.done() and events == ["started"]
+        release.set()
+        await asyncio.wait_for(closing, timeout=10)
+    assert events == ["started", "finished"]
+    assert not cog.loop.is_running()
