@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from bot.errors import TopicNotFound
@@ -214,24 +215,23 @@ async def list_topics(
 
 
 def _current_statuses() -> Select[Any]:
-    ranked = (
-        select(
-            col(Entry.id).label("entry_id"),
-            func.row_number()
-            .over(
-                partition_by=Entry.topic_id,
-                order_by=(col(Entry.date_sort).desc(), col(Entry.id).desc()),
-            )
-            .label("rank"),
-        )
+    # Per topic, one backward seek in ix_entry_topic_kind_date for its newest live status change,
+    # rather than ranking every status change of every topic on the page.
+    topic = aliased(Topic)
+    newest = (
+        select(Entry.id)
         .where(
-            col(Entry.topic_id).in_(bindparam("topic_ids", expanding=True)),
+            Entry.topic_id == topic.id,
             Entry.kind == EntryKind.STATUS.value,
             col(Entry.retracted_at).is_(None),
         )
-        .subquery()
+        .order_by(col(Entry.date_sort).desc(), col(Entry.id).desc())
+        .limit(1)
+        .correlate(topic)
+        .scalar_subquery()
     )
-    return select(Entry).join(ranked, col(Entry.id) == ranked.c.entry_id).where(ranked.c.rank == 1)
+    ids = select(newest).select_from(topic).where(topic.id.in_(bindparam("topic_ids", expanding=True)))
+    return select(Entry).where(col(Entry.id).in_(ids))
 
 
 _CURRENT_STATUSES = _current_statuses()
