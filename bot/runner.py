@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from pathlib import Path
@@ -15,6 +16,8 @@ from db.newsrooms import ensure_newsroom
 from db.seeds import SeedError, apply_seed, available_seeds, load_seed_file_async
 
 log = logging.getLogger(__name__)
+# How long shutdown waits for work in flight once the bot has closed.
+SHUTDOWN_GRACE_SECONDS = 5.0
 
 
 def apply_api_base(settings: Settings) -> None:
@@ -43,8 +46,20 @@ async def run_bot(settings: Settings) -> int:
         print("Discord rejected DISCORD_TOKEN: check the token in the developer portal.", file=sys.stderr)
         return 2
     finally:
+        await _let_tasks_finish()
         await database.dispose()
     return 0
+
+
+async def _let_tasks_finish() -> None:
+    """After the bot closed, give work still in flight (an event handler, a digest step) a moment to
+    end before the database goes away: on Ctrl-C asyncio would otherwise cancel it mid-transaction."""
+    current = asyncio.current_task()
+    pending = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    if pending:
+        _, still = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS)
+        if still:
+            log.warning("stopping with %d tasks still running: %s", len(still), sorted(t.get_name() for t in still))
 
 
 async def db_command(settings: Settings, command: str) -> int:
