@@ -71,7 +71,7 @@ class Database:
     @asynccontextmanager
     async def read(self, *, snapshot: bool = False) -> AsyncIterator[AsyncSession]:
         """A session for reading. Each statement sees the latest committed data; with `snapshot`, all
-        of them see the same state (an export, a digest built from several tables)."""
+        of them see the same state (an export, a newsroom's autocomplete labels with their revision)."""
         async with (self._snapshot_reader if snapshot else self._reader)() as session:
             yield session
 

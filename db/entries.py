@@ -20,8 +20,8 @@ _NEWEST_FIRST = (col(Entry.date_sort).desc(), col(Entry.id).desc())
 _OLDEST_FIRST = (col(Entry.date_sort).asc(), col(Entry.id).asc())
 
 
-def _live(topic_id: int):  # type: ignore[no-untyped-def]
-    return (Entry.topic_id == topic_id, col(Entry.retracted_at).is_(None))
+# One topic's live entries; the topic travels as a bound parameter (statements here are built once).
+_LIVE = (col(Entry.topic_id) == bindparam("topic_id"), col(Entry.retracted_at).is_(None))
 
 
 async def get_entry(
@@ -37,11 +37,6 @@ async def get_entry(
     if entry is None or entry.newsroom_id != newsroom_id:
         return None
     return entry
-
-
-async def current_status(session: AsyncSession, *, topic_id: int) -> Entry | None:
-    stmt = select(Entry).where(*_live(topic_id), Entry.kind == EntryKind.STATUS.value).order_by(*_NEWEST_FIRST).limit(1)
-    return (await session.execute(stmt)).scalars().first()
 
 
 async def status_history(session: AsyncSession, *, topic_id: int, limit: int = 50) -> list[Entry]:
@@ -95,7 +90,7 @@ def _pages(kind: EntryKind | None, filters: frozenset[str]) -> _PageQueries:
 
     The page's ids are found first, from the index alone, and only those rows are read, so a page
     deep in a long timeline skips index entries, not rows. The total rides along."""
-    where: list[Any] = [col(Entry.topic_id) == bindparam("topic_id"), col(Entry.retracted_at).is_(None)]
+    where: list[Any] = list(_LIVE)
     if kind is not None:
         where.append(Entry.kind == kind.value)
     if "speaker" in filters:
@@ -144,7 +139,6 @@ def _newest_id(kind: EntryKind) -> Any:
     return select(Entry.id).where(*_LIVE, Entry.kind == kind.value).order_by(*_NEWEST_FIRST).limit(1).scalar_subquery()
 
 
-_LIVE = (col(Entry.topic_id) == bindparam("topic_id"), col(Entry.retracted_at).is_(None))
 _LIVE_COUNT = select(func.count()).select_from(Entry).where(*_LIVE)
 # The current status and the latest statement in one statement, with the live count riding along.
 _CARD = select(Entry, _LIVE_COUNT.scalar_subquery()).where(

@@ -153,7 +153,7 @@ async def topic_choices(db: Database, *, guild_id: int, current: str, limit: int
         # Nothing typed yet: the most recently updated topics, one indexed read of two columns.
         async with db.read() as session:
             recent = await topic_queries.recent_topic_labels(session, newsroom_id=guild_id, limit=limit)
-        return [(f"{title} ({slug})" if title else slug, slug) for slug, title in recent]
+        return [_choice(slug, title) for slug, title in recent]
     labels: Sequence[TopicLabel | Topic] | None = await db.topic_labels.search(
         db, newsroom_id=guild_id, key=key, limit=limit
     )
@@ -161,4 +161,8 @@ async def topic_choices(db: Database, *, guild_id: int, current: str, limit: int
         # A newsroom with more topics than the cache may hold: searched in SQL.
         async with db.read() as session:
             labels = await topic_queries.search_topics(session, newsroom_id=guild_id, query=key, limit=limit)
-    return [(f"{t.title} ({t.slug})" if t.title else t.slug, t.slug) for t in labels]
+    return [_choice(t.slug, t.title) for t in labels]
+
+
+def _choice(slug: str, title: str) -> tuple[str, str]:
+    return (f"{title} ({slug})" if title else slug), slug
