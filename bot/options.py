@@ -73,11 +73,17 @@ def depends_on_today(text: str) -> bool:
     return readings[0] != readings[1]
 
 
+async def reference_for(interaction: discord.Interaction, *texts: str | None) -> dt.date:
+    """What to read these typed dates against: the newsroom's today (a query) only when one of them
+    depends on it, else any day."""
+    if any(depends_on_today(text) for text in texts if text):
+        return await newsroom_today(interaction)
+    return ANY_DAY
+
+
 async def parse_date_options(interaction: discord.Interaction, **texts: str | None) -> dict[str, FuzzyDate | None]:
-    """The date options given, parsed; the newsroom's today (a query) is read only when one of them
-    depends on it."""
-    given = {name: text for name, text in texts.items() if text}
-    reference = await newsroom_today(interaction) if any(map(depends_on_today, given.values())) else ANY_DAY
+    """The date options given, parsed against the newsroom's today where it matters."""
+    reference = await reference_for(interaction, *texts.values())
     return {name: parse_date_option(name, text, reference=reference) if text else None for name, text in texts.items()}
 
 

@@ -11,16 +11,7 @@ from discord.ext import commands
 from bot import replies
 from bot.client import NewsBot
 from bot.errors import InvalidInput
-from bot.options import (
-    ANY_DAY,
-    actor_of,
-    bot_of,
-    depends_on_today,
-    guild_id_of,
-    guild_name_of,
-    newsroom_today,
-    parse_date_option,
-)
+from bot.options import actor_of, bot_of, guild_id_of, guild_name_of, parse_date_option, reference_for
 from bot.render import editor as render
 from bot.validation import clean_text, clean_url, parse_entry_ref, require_text, text_option
 from db import editing
@@ -110,8 +101,7 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
     ) -> None:
         entry_id = parse_entry_ref(id)
         column, kinds = EDITABLE[field.value]
-        # Only a date relative to today needs the newsroom's today (a query).
-        reference = await newsroom_today(interaction) if depends_on_today(value) else ANY_DAY
+        reference = await reference_for(interaction, value)
         new_value = parse_field_value(field.value, value, reference=reference)
         changed = await editing.edit_entry(
             bot_of(interaction).database,
