@@ -148,10 +148,9 @@ async def add_entry(
         interaction_id=interaction_id,
         entry=entry,
         after=audit.snapshot(entry),
-        flush=False,  # flushed with the topic's new updated_at, in one unit of work at commit
+        flush=False,  # flushed at commit: nothing here needs its id
     )
-    topic.updated_at = entry.created_at
-    session.add(topic)
+    await _touch_topic(session, topic_id=topic.id, at=entry.created_at)
     return entry
 
 
