@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from db import sqlite_driver
 from db.topic_labels import TopicLabelCache
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -36,6 +37,9 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10, schema: str | None = None) -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        engine_url = self.url
+        if self.is_sqlite and self.url.get_driver_name() == "aiosqlite":
+            engine_url = self.url.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             database = self.url.database
@@ -47,7 +51,7 @@ class Database:
             if schema:
                 # Lets tests (and side-by-side deployments) keep separate schemas in one database.
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
-        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        self.engine: AsyncEngine = create_async_engine(engine_url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         # Plain reads run each statement on its own (SQLite: no BEGIN; PostgreSQL: autocommit), which
@@ -106,4 +110,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         options = connection.get_execution_options()
         if options.get("newsdesk_autocommit", False):
             return  # pysqlite's autocommit mode: each statement is its own transaction
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("newsdesk_immediate", False) else "BEGIN")
+        begin = "BEGIN IMMEDIATE" if options.get("newsdesk_immediate", False) else "BEGIN"
+        dbapi_connection = connection.connection.dbapi_connection
+        if isinstance(dbapi_connection, sqlite_driver.OneTripConnection):
+            dbapi_connection.begin_with_next_statement(begin)
+        else:
+            connection.exec_driver_sql(begin)

@@ -1,0 +1,154 @@
+"""SQLAlchemy's aiosqlite dialect, with one trip to the connection's thread per statement.
+
+aiosqlite runs every call on the connection's own thread and wakes the event loop with its result.
+Through SQLAlchemy's adapter one statement is three or four such trips (make a cursor, execute,
+fetch, close), and returning a connection to the pool is one more (a ROLLBACK even when no
+transaction is open). Each trip wakes the loop; on the /log path they cost more than SQLite's own
+work (profiled). Here a statement is one trip: the worker makes the cursor, executes, fetches every
+row and closes it in one call. Commit and rollback skip the trip when no transaction is open,
+which is what sqlite3 itself does with them, and a transaction's BEGIN travels with its first
+statement.
+
+Server-side cursors (streamed results) keep SQLAlchemy's own adapter: they fetch in batches by
+design. The adapter relies on aiosqlite's `_execute` and `_conn`, as SQLAlchemy's own does on
+its internals; the versions are pinned in pyproject.toml and the tests cover both paths.
+"""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+from typing import Any
+
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+    SQLiteDialect_aiosqlite,
+)
+from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
+
+DRIVER = "aiosqlite_onetrip"
+
+_Outcome = tuple[Any, int, int | None, list[Any] | None]
+
+
+def _run(connection: sqlite3.Connection, begin: str | None, operation: str, parameters: Any, many: bool) -> _Outcome:
+    """On the connection's thread: the whole statement, result rows included (after the BEGIN of
+    its transaction, when it is the first statement in one)."""
+    cursor = connection.cursor()
+    try:
+        if begin is not None:
+            cursor.execute(begin)
+        if many:
+            cursor.executemany(operation, parameters)
+        else:
+            cursor.execute(operation, () if parameters is None else parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else None
+        return description, cursor.rowcount, cursor.lastrowid, rows
+    finally:
+        cursor.close()
+
+
+class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    """A buffered cursor that holds no sqlite3 cursor between calls, only the last statement's result."""
+
+    __slots__ = ("_description", "_lastrowid", "_rowcount")
+
+    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
+        # Deliberately not the parent's __init__: that opens a cursor on the worker thread (a trip).
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows: collections.deque[Any] = collections.deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> int:
+        return self._lastrowid  # type: ignore[return-value]
+
+    async def _async_soft_close(self) -> None:
+        return  # nothing is held on the worker thread
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        return await self._run(operation, parameters, many=False)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        return await self._run(operation, seq_of_parameters, many=True)
+
+    async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
+        adapt = self._adapt_connection
+        async with adapt._execute_mutex:
+            begin, adapt._pending_begin = adapt._pending_begin, None
+            connection = self._connection
+            outcome: _Outcome = await connection._execute(_run, connection._conn, begin, operation, parameters, many)
+        self._description, self._rowcount, self._lastrowid, rows = outcome
+        self._rows = collections.deque(rows) if rows is not None else collections.deque()
+
+
+class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ("_pending_begin",)
+
+    _cursor_cls = OneTripCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._pending_begin: str | None = None
+
+    def begin_with_next_statement(self, begin: str) -> None:
+        """Open the transaction in the same trip as its first statement instead of a trip of its own.
+        SQLite takes no lock at a deferred BEGIN; at BEGIN IMMEDIATE it takes the write lock, which
+        the caller is about to need anyway."""
+        self._pending_begin = begin
+
+    def _in_transaction(self) -> bool:
+        # Reading sqlite3's autocommit flag is safe from any thread (the connection is opened with
+        # check_same_thread=False); no statement runs on it while its one user awaits this call.
+        connection = self._connection._connection
+        return connection is not None and connection.in_transaction
+
+    def rollback(self) -> None:
+        self._pending_begin = None
+        if self._in_transaction():
+            super().rollback()
+
+    def commit(self) -> None:
+        self._pending_begin = None
+        if self._in_transaction():
+            super().commit()
+
+
+class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        kw["check_same_thread"] = False
+        connection = self.aiosqlite.connect(*arg, **kw)
+        connection._thread.daemon = True  # as SQLAlchemy's own adapter: never keep the process alive
+        return OneTripConnection(self, await_(connection))
+
+
+class OneTripDialect(SQLiteDialect_aiosqlite):
+    driver = DRIVER
+    supports_statement_cache = True
+
+    @classmethod
+    def import_dbapi(cls) -> OneTripDBAPI:  # type: ignore[override]
+        return OneTripDBAPI(__import__("aiosqlite"), __import__("sqlite3"))
+
+
+registry.register(f"sqlite.{DRIVER}", __name__, "OneTripDialect")
