@@ -71,16 +71,26 @@ async def log_entry(
     db: Any, *, guild_id: int, guild_name: str, actor: Actor, topic_query: str, draft: EntryDraft
 ) -> Logged:
     try:
-        async with db.write() as session:
+        # The usual case (autocomplete filled in an existing slug) reads and checks everything before
+        # the write transaction, which then holds SQLite's write lock for its three statements only.
+        # A topic archived or a role removed in between is a race the editor could as well have won.
+        async with db.read() as session:
             found = await topic_and_newsroom(session, newsroom_id=guild_id, slug=topic_query)
             if found is not None:
-                topic, newsroom = found
-                check_editor(newsroom, actor)
-            else:
-                newsroom = await _editor_newsroom(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
-                topic = await resolve_topic(session, newsroom_id=guild_id, query=topic_query)
-            if draft.kind is EntryKind.STATEMENT and draft.speaker:
+                check_editor(found[1], actor)
                 await _fill_speaker_details(session, newsroom_id=guild_id, draft=draft)
+        if found is not None:
+            topic, newsroom = found
+            entry = writes.new_entry(
+                topic=topic, draft=draft, actor_id=actor.user_id, interaction_id=actor.interaction_id
+            )
+            async with db.write() as session:
+                await writes.store_entry(session, entry, topic=topic)
+            return Logged(entry, topic, True, newsroom.timezone)
+        async with db.write() as session:
+            newsroom = await _editor_newsroom(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
+            topic = await resolve_topic(session, newsroom_id=guild_id, query=topic_query)
+            await _fill_speaker_details(session, newsroom_id=guild_id, draft=draft)
             entry = await writes.add_entry(
                 session, topic=topic, draft=draft, actor_id=actor.user_id, interaction_id=actor.interaction_id
             )
@@ -101,7 +111,7 @@ async def log_entry(
 
 async def _fill_speaker_details(session: AsyncSession, *, newsroom_id: int, draft: EntryDraft) -> None:
     """Role and organisation left empty take the speaker's most recently logged ones."""
-    if draft.speaker_role and draft.speaker_org:
+    if draft.kind is not EntryKind.STATEMENT or not draft.speaker or (draft.speaker_role and draft.speaker_org):
         return
     stmt = (
         select(Entry.speaker_role, Entry.speaker_org)
