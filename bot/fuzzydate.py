@@ -472,8 +472,12 @@ def _parse_calendar(s: str, reference: datetime.date) -> FuzzyDate | None:
     return FuzzyDate.exact(datetime.date(year, month, day))
 
 
+@functools.lru_cache(maxsize=1024)
 def _dateutil_fields(s: str) -> tuple[int | None, int | None, int | None]:
-    """(year, month, day) as given by the text itself, None where dateutil fell back to the default."""
+    """(year, month, day) as given by the text itself, None where dateutil fell back to the default.
+
+    Remembered per text (it depends on nothing else): one command reads a date up to three times
+    (see bot.options.depends_on_today), and dateutil's two parses cost more than everything else."""
     try:
         a = dateutil_parser.parse(s, default=_DEFAULT_A)
         b = dateutil_parser.parse(s, default=_DEFAULT_B)

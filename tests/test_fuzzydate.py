@@ -1,5 +1,6 @@
 """Tests for bot.fuzzydate: the FuzzyDate type and the user-facing parser."""
 
+import functools
 import pickle
 import types
 from datetime import UTC, date, datetime
@@ -263,6 +264,10 @@ def test_non_string_input_is_a_type_error() -> None:
 
 def _fake_dateutil(monkeypatch: pytest.MonkeyPatch, parse: object) -> None:
     monkeypatch.setattr(fuzzydate, "dateutil_parser", types.SimpleNamespace(parse=parse))
+    # The cross-check is remembered per text: the fake gets an empty memory of its own, and the real
+    # one (restored after the test) never holds a fake answer.
+    fresh = functools.lru_cache(maxsize=None)(fuzzydate._dateutil_fields.__wrapped__)
+    monkeypatch.setattr(fuzzydate, "_dateutil_fields", fresh)
 
 
 @pytest.mark.parametrize("exc", [OverflowError("too big"), ValueError("nope")])
