@@ -25,6 +25,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
+    AsyncAdapt_aiosqlite_ss_cursor,
     SQLiteDialect_aiosqlite,
 )
 from sqlalchemy.util import EMPTY_DICT
@@ -102,10 +103,26 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows = collections.deque(rows) if rows is not None else collections.deque()
 
 
+class StreamingCursor(AsyncAdapt_aiosqlite_ss_cursor):
+    """SQLAlchemy's server-side cursor, which also opens a pending transaction first (a snapshot read
+    may begin with a streamed statement)."""
+
+    __slots__ = ()
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        adapt = self._adapt_connection
+        begin = adapt._pending_begin  # type: ignore[attr-defined]
+        if begin is not None:
+            adapt._pending_begin = None  # type: ignore[attr-defined]
+            await self._connection.execute(begin)
+        return await super()._execute_async(operation, parameters)
+
+
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ("_pending_begin",)
 
     _cursor_cls = OneTripCursor
+    _ss_cursor_cls = StreamingCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)

@@ -168,3 +168,17 @@ async def test_a_transaction_without_statements_leaves_nothing_pending(sqlite_db
     # user's first statement (a plain read must not open a transaction).
     assert adapter._pending_begin is None
     assert not adapter._connection._conn.in_transaction
+
+
+async def test_a_snapshot_that_starts_with_a_streamed_statement_is_still_one_state(sqlite_db: Database) -> None:
+    async with sqlite_db.write() as session:
+        for n in range(30):
+            session.add(Topic(newsroom_id=GUILD_A_ID, slug=f"s-{n:02}", title="s", search_text="s"))
+    async with sqlite_db.read(snapshot=True) as session:
+        result = await session.stream(select(Topic.slug).where(Topic.newsroom_id == GUILD_A_ID))
+        first = [slug async for slug in result.scalars()]
+        async with sqlite_db.write() as other:
+            other.add(Topic(newsroom_id=GUILD_A_ID, slug="late", title="late", search_text="late"))
+        again = (await session.execute(select(func.count()).select_from(Topic))).scalar_one()
+    assert len(first) == 31
+    assert again == 31  # the topic committed meanwhile is not in this snapshot
