@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col, select
 
 from db.models import AuditRecord, Entry, Topic, utcnow
@@ -39,7 +39,7 @@ _INSERT = insert(AuditRecord.__table__)  # type: ignore[arg-type]
 
 
 async def record(
-    session: AsyncSession,
+    session: AsyncSession | AsyncConnection,
     *,
     newsroom_id: int,
     action: str,
@@ -52,8 +52,8 @@ async def record(
     reason: str | None = None,
     at: dt.datetime | None = None,
 ) -> None:
-    """Append the audit record of a change, in the session's transaction. The entry or topic it
-    names must already be stored (flushed): the insert runs now, not at the next flush."""
+    """Append the audit record of a change, in the session's (or connection's) transaction. The entry
+    or topic it names must already be stored (flushed): the insert runs now, not at the next flush."""
     await session.execute(
         _INSERT,
         {

@@ -84,8 +84,8 @@ async def log_entry(
             entry = writes.new_entry(
                 topic=topic, draft=draft, actor_id=actor.user_id, interaction_id=actor.interaction_id
             )
-            async with db.write() as session:
-                await writes.store_entry(session, entry, topic=topic)
+            async with db.write_connection() as connection:
+                await writes.store_entry(connection, entry, topic=topic)
             return Logged(entry, topic, True, newsroom.timezone)
         async with db.write() as session:
             newsroom = await _editor_newsroom(session, guild_id=guild_id, guild_name=guild_name, actor=actor)

@@ -10,7 +10,13 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from db import sqlite_driver
 from db.topic_labels import TopicLabelCache
@@ -67,6 +73,7 @@ class Database:
         self._snapshot_reader = async_sessionmaker(snapshot, expire_on_commit=False, autoflush=False)
         writer_engine = self.engine.execution_options(newsdesk_immediate=True) if self.is_sqlite else self.engine
         self._writer = async_sessionmaker(writer_engine, expire_on_commit=False, autoflush=False)
+        self._writer_engine = writer_engine
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         # Per-process read cache for autocomplete; its freshness check is a query, so sharing one
         # database between processes stays correct.
@@ -88,6 +95,17 @@ class Database:
             return
         async with self._write_lock, self._writer() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def write_connection(self) -> AsyncIterator[AsyncConnection]:
+        """Like write(), for a write made of Core statements only: a bare connection inside one
+        transaction, without the ORM session's bookkeeping (a measurable share of a /log)."""
+        if self._write_lock is None:
+            async with self._writer_engine.begin() as connection:
+                yield connection
+            return
+        async with self._write_lock, self._writer_engine.begin() as connection:
+            yield connection
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import bindparam, insert, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -149,14 +149,17 @@ def new_entry(
     return entry
 
 
-async def store_entry(session: AsyncSession, entry: Entry, *, topic: Topic | None = None) -> Entry:
-    """Insert a new entry with its audit record, and move its topic's updated_at. A retried
-    interaction id violates the unique constraint on entry.interaction_id: the caller rolls back
-    and returns the first one. The entry comes back persistent in `session`."""
+async def store_entry(session: AsyncSession | AsyncConnection, entry: Entry, *, topic: Topic | None = None) -> Entry:
+    """Insert a new entry with its audit record, and move its topic's updated_at: Core statements
+    only, so a caller without other work for the ORM can pass a bare connection (Database.
+    write_connection). A retried interaction id violates the unique constraint on
+    entry.interaction_id: the caller rolls back and returns the first one. Given a session, the
+    entry comes back persistent in it."""
     result = await session.execute(_INSERT_ENTRY, {name: getattr(entry, name) for name in _ENTRY_COLUMNS})
     entry.id = result.inserted_primary_key[0]  # type: ignore[index]
-    make_transient_to_detached(entry)
-    session.add(entry)
+    if isinstance(session, AsyncSession):
+        make_transient_to_detached(entry)
+        session.add(entry)
     await audit.record(
         session,
         newsroom_id=entry.newsroom_id,
@@ -300,10 +303,13 @@ async def _set_retraction(
     return entry
 
 
-async def _touch_topic(session: AsyncSession, *, topic_id: int, at: dt.datetime, topic: Topic | None = None) -> None:
+async def _touch_topic(
+    session: AsyncSession | AsyncConnection, *, topic_id: int, at: dt.datetime, topic: Topic | None = None
+) -> None:
     """A topic's updated_at follows every change to its entries, so "last updated" is one column. The
     copy in memory (the caller's, or the session's) follows too, as the row it mirrors did."""
     await session.execute(_TOUCH_TOPIC, {"topic_id": topic_id, "at": at})
-    for held in (topic, session.identity_map.get(identity_key(Topic, topic_id))):
+    in_session = isinstance(session, AsyncSession)
+    for held in (topic, session.identity_map.get(identity_key(Topic, topic_id)) if in_session else None):
         if held is not None and held.updated_at < at:
             set_committed_value(held, "updated_at", at)
