@@ -174,11 +174,12 @@ async def check_equivalence(url: str | None, directory: Path) -> dict[str, Any]:
             "mismatches": result.mismatches[:20], "summary": summary}  # fmt: skip
 
 
-async def long_topic_live(url: str, schema: str | None, dataset: Dataset) -> int:
+async def long_timeline(url: str, schema: str | None, dataset: Dataset) -> list[tuple[Any, int]]:
+    """The long timeline's live entries in order, (date_sort as the driver returns it, id): where
+    each of its pages starts, for the deep-page Next button."""
     driver = await raw.open_raw(url, schema)
     try:
-        found = await driver.fetch(raw.LIVE_ENTRIES, (dataset.long_topic.id,))
-        return int(found[0][0])
+        return [(row[0], int(row[1])) for row in await driver.fetch(raw.TIMELINE_POSITIONS, (dataset.long_topic.id,))]
     finally:
         await driver.close()
 
@@ -303,7 +304,8 @@ async def run(options: argparse.Namespace) -> dict[str, Any]:
                 await sink.close()
             dataset.release_drafts()
             gc.collect()  # the load's garbage is not the bot's
-            live = await long_topic_live(url, schema, dataset)
+            positions = await long_timeline(url, schema, dataset)
+            live = len(positions)
             results: dict[str, Any] = {
                 "profile": profile.name,
                 "backend": "sqlite" if schema is None else "postgresql",
@@ -323,7 +325,15 @@ async def run(options: argparse.Namespace) -> dict[str, Any]:
             }
             print(f"  loaded {sum(stats.rows.values()):,} rows in {stats.seconds:.1f} s", file=sys.stderr, flush=True)
             await measure_bot(
-                results, dataset, content, profile, url, schema, seed=options.seed, profile_dir=options.profile
+                results,
+                dataset,
+                content,
+                profile,
+                url,
+                schema,
+                positions=positions,
+                seed=options.seed,
+                profile_dir=options.profile,
             )
     if not options.skip_memory:
         print(f"memory probe: {profile.guilds:,} GUILD_CREATE events …", file=sys.stderr, flush=True)
@@ -341,6 +351,7 @@ async def measure_bot(
     url: str,
     schema: str | None,
     *,
+    positions: list[tuple[Any, int]],
     seed: int,
     profile_dir: Path | None = None,
 ) -> None:
@@ -356,7 +367,7 @@ async def measure_bot(
             monitor.start()
             with monitor.during("start-up"):
                 await gateway.start(bot, dataset.newsrooms)
-            targets = measure.Targets(dataset, content, long_topic_live=results["dataset"]["long_timeline_live"])
+            targets = measure.Targets(dataset, content, long_timeline=positions)
             commands = measure.commands(
                 targets, iterations=profile.iterations, write_iterations=profile.write_iterations
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import gc
 import logging
 import math
@@ -17,6 +18,7 @@ from bench import gateway, raw, rows
 from bench.dataset import Dataset, NewsroomSpec, TopicSpec, snowflake
 from bench.synth import WORDS, Content
 from bot.client import NewsBot
+from bot.render import custom_ids
 from db.models import EntryKind
 
 JSON = dict[str, Any]
@@ -232,12 +234,13 @@ async def run_raw(driver: raw.RawDriver, targets: list[Target], warmup: int, out
 class Targets:
     """Builds each command's targets from the data set; one seeded generator, so runs repeat."""
 
-    def __init__(self, dataset: Dataset, content: Content, *, long_topic_live: int) -> None:
+    def __init__(self, dataset: Dataset, content: Content, *, long_timeline: list[tuple[Any, int]]) -> None:
         self.dataset = dataset
         self.content = content
         self.ordinary = dataset.ordinary_newsrooms
         self.topics = [t for n in self.ordinary for t in n.topics]
-        self.long_topic_live = long_topic_live
+        self.long_timeline = long_timeline
+        self.long_topic_live = len(long_timeline)
         self.autocomplete_slugs = [t.slug for t in dataset.autocomplete_newsroom.topics]
         self.logged = 0
 
@@ -265,14 +268,17 @@ class Targets:
         return pages // 2
 
     def chronology_deep(self, rng: random.Random) -> Target:
-        """The Next button of a page in the middle of the long timeline, clicked directly."""
+        """The Next button of a page in the middle of the long timeline, clicked directly: its id
+        carries the position after the previous page's last entry, as the bot draws it."""
         topic = self.dataset.long_topic
         newsroom = self.dataset.newsroom(topic.newsroom_id)
         middle = self.deep_page()
         page = max(middle + rng.randint(-25, 25), 1)
-        custom_id = f"nd1:chron:{topic.id}:{page}::"
+        day, entry_id = self.long_timeline[page * CHRONOLOGY_PER_PAGE - 1]
+        position = day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
+        custom_id = custom_ids.chronology_id(topic.id, page, seek=custom_ids.Seek(True, position, entry_id))
         payload = gateway.click(custom_id, newsroom, gateway.reader_of(newsroom))
-        return Target(payload, raw.CHRONOLOGY_BY_ID, (newsroom.id, topic.id, page * CHRONOLOGY_PER_PAGE))
+        return Target(payload, raw.CHRONOLOGY_AFTER, (newsroom.id, topic.id, day, entry_id))
 
     def topics_list(self, rng: random.Random) -> Target:
         newsroom = self.ordinary[int(rng.random() * len(self.ordinary))]

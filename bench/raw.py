@@ -50,21 +50,6 @@ LEFT JOIN (SELECT * FROM entry WHERE topic_id = (SELECT id FROM t) AND retracted
            ORDER BY date_sort, id LIMIT 10 OFFSET $3) e ON TRUE
 """
 
-# A button carries the topic id, so the hand-written query uses it directly, and finds the page's ids
-# before reading rows (a "deferred join"): the best single query for a deep page on both databases.
-CHRONOLOGY_BY_ID = """
-SELECT t.*, n.timezone AS newsroom_timezone,
-       (SELECT count(*) FROM entry WHERE topic_id = $2 AND retracted_at IS NULL) AS total, e.*
-FROM topic t JOIN newsroom n ON n.id = t.newsroom_id
-LEFT JOIN (
-    SELECT entry.* FROM entry
-    JOIN (SELECT id FROM entry WHERE topic_id = $2 AND retracted_at IS NULL
-          ORDER BY date_sort, id LIMIT 10 OFFSET $3) page ON page.id = entry.id
-) e ON TRUE
-WHERE t.newsroom_id = $1 AND t.id = $2
-ORDER BY e.date_sort, e.id
-"""
-
 TOPICS = """
 SELECT t.*, s.*, (SELECT count(*) FROM topic WHERE newsroom_id = $1 AND archived = FALSE) AS total
 FROM (SELECT * FROM topic WHERE newsroom_id = $1 AND archived = FALSE ORDER BY slug LIMIT 15 OFFSET $2) t
@@ -84,7 +69,26 @@ AUTOCOMPLETE_EMPTY = """
 SELECT slug, title FROM topic WHERE newsroom_id = $1 AND archived = FALSE ORDER BY updated_at DESC, slug LIMIT 25
 """
 
-LIVE_ENTRIES = "SELECT count(*) FROM entry WHERE topic_id = $1 AND retracted_at IS NULL"
+# A Previous/Next button carries the topic id and where its page starts (see bot.render.custom_ids):
+# the page just after that position, its ids found from the index before its rows are read.
+CHRONOLOGY_AFTER = """
+SELECT t.*, n.timezone AS newsroom_timezone,
+       (SELECT count(*) FROM entry WHERE topic_id = $2 AND retracted_at IS NULL) AS total, e.*
+FROM topic t JOIN newsroom n ON n.id = t.newsroom_id
+LEFT JOIN (
+    SELECT entry.* FROM entry
+    JOIN (SELECT id FROM entry WHERE topic_id = $2 AND retracted_at IS NULL
+          AND date_sort >= $3 AND (date_sort > $3 OR id > $4)
+          ORDER BY date_sort, id LIMIT 10) page ON page.id = entry.id
+) e ON TRUE
+WHERE t.newsroom_id = $1 AND t.id = $2
+ORDER BY e.date_sort, e.id
+"""
+
+# Every live entry's place in a timeline, in order: where each page of it starts.
+TIMELINE_POSITIONS = (
+    "SELECT date_sort, id FROM entry WHERE topic_id = $1 AND retracted_at IS NULL ORDER BY date_sort, id"
+)
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 

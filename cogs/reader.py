@@ -18,6 +18,7 @@ from bot.render import custom_ids
 from bot.render import entries as render
 from bot.render.text import EMBED_TOTAL_MAX
 from db import reader
+from db.entries import Position
 
 LATEST_DEFAULT = 5
 CHRONOLOGY_PER_PAGE = 10
@@ -71,6 +72,7 @@ async def send_chronology(
     until: str | None = None,
     page: int = 0,
     private: bool = False,
+    seek: custom_ids.Seek | None = None,
 ) -> None:
     db = bot_of(interaction).database
     guild_id = guild_id_of(interaction)
@@ -88,6 +90,8 @@ async def send_chronology(
         until=until_date,
         page=page,
         per_page=CHRONOLOGY_PER_PAGE,
+        after=Position(seek.day, seek.entry_id) if seek is not None and seek.after else None,
+        before=Position(seek.day, seek.entry_id) if seek is not None and not seek.after else None,
     )
     embed, view = render.chronology_page(
         result.topic,
@@ -186,6 +190,7 @@ class ChronologyPageButton(
             page=int(groups["page"]),
             since=groups["since"] or None,
             until=groups["until"] or None,
+            seek=custom_ids.Seek.parse(groups.get("seek"), groups.get("day"), groups.get("entry")),
         )
 
 

@@ -59,6 +59,14 @@ async def latest_statements(
     return await _page(session, _pages(EntryKind.STATEMENT, frozenset(params)), params, offset=offset, limit=limit)
 
 
+@dataclass(frozen=True, slots=True)
+class Position:
+    """An entry's place in a timeline: its sort day, then its id."""
+
+    day: dt.date
+    entry_id: int
+
+
 async def chronology(
     session: AsyncSession,
     *,
@@ -67,13 +75,27 @@ async def chronology(
     until: dt.date | None = None,
     offset: int = 0,
     limit: int = 10,
+    after: Position | None = None,
+    before: Position | None = None,
 ) -> tuple[list[Entry], int]:
-    """Live entries oldest first; a fuzzy date is in range when its bounds overlap the range."""
+    """Live entries oldest first; a fuzzy date is in range when its bounds overlap the range.
+
+    With `after` (or `before`) the page is the `limit` entries just after (before) that position,
+    read from the index from there on (a keyset page); `offset` is then not used."""
     params: dict[str, Any] = {"topic_id": topic_id}
     if since is not None:
         params["since"] = since
     if until is not None:
         params["until"] = until
+    seek = after or before
+    if seek is not None:
+        # An id past any that can exist compares the same as the largest (and PostgreSQL refuses it).
+        params.update(seek_day=seek.day, seek_id=min(seek.entry_id, MAX_ROW_ID))
+        queries = _pages(None, frozenset(params), backwards=before is not None and after is None)
+        rows, total = await _page(session, queries, params, offset=0, limit=limit)
+        if after is None:
+            rows.reverse()  # read newest first from the position back; shown oldest first
+        return rows, total
     return await _page(session, _pages(None, frozenset(params)), params, offset=offset, limit=limit)
 
 
@@ -84,7 +106,7 @@ class _PageQueries:
 
 
 @cache
-def _pages(kind: EntryKind | None, filters: frozenset[str]) -> _PageQueries:
+def _pages(kind: EntryKind | None, filters: frozenset[str], *, backwards: bool = False) -> _PageQueries:
     """The statements for one shape of list, built once: building a statement costs more than
     running it, and a built one also keeps its compiled form cached. Values travel as parameters.
 
@@ -101,9 +123,20 @@ def _pages(kind: EntryKind | None, filters: frozenset[str]) -> _PageQueries:
         where.append(col(Entry.date_earliest) <= bindparam("until", type_=Date))
     order = _OLDEST_FIRST if kind is None else _NEWEST_FIRST
     count = select(func.count()).select_from(Entry).where(*where)
+    seek: list[Any] = []
+    if "seek_day" in filters:
+        # The first condition is the index range; the second drops the entries on the boundary day
+        # up to the position itself. (Row-value comparison would say it in one, but not every
+        # SQLite version uses an index for it.)
+        day, entry_id = bindparam("seek_day", type_=Date), bindparam("seek_id")
+        if backwards:
+            seek = [col(Entry.date_sort) <= day, or_(col(Entry.date_sort) < day, col(Entry.id) < entry_id)]
+            order = _NEWEST_FIRST
+        else:
+            seek = [col(Entry.date_sort) >= day, or_(col(Entry.date_sort) > day, col(Entry.id) > entry_id)]
     ids = (
         select(col(Entry.id).label("page_id"))
-        .where(*where)
+        .where(*where, *seek)
         .order_by(*order)
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))

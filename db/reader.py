@@ -130,11 +130,22 @@ async def chronology(
     until: dt.date | None = None,
     page: int = 0,
     per_page: int = 10,
+    after: entry_queries.Position | None = None,
+    before: entry_queries.Position | None = None,
 ) -> EntryListResult:
+    """A page of the timeline: by number, or (from a Previous/Next button) the page just after or
+    before a position, which reads only that page's index entries however deep it is."""
     async with db.read() as session:
         topic, timezone = await _topic_and_timezone(session, guild_id=guild_id, query=query, topic_id=topic_id)
         assert topic.id is not None
         fetch = partial(entry_queries.chronology, session, topic_id=topic.id, since=since, until=until, limit=per_page)
+        if after is not None or before is not None:
+            rows, total = await fetch(after=after, before=before)
+            last_page = max((total - 1) // per_page, 0)
+            # A full page where the button said: the list may have changed since, so the page number
+            # is the button's, kept within the pages that now exist.
+            if len(rows) == per_page or (after is not None and rows and max(page, 0) >= last_page):
+                return EntryListResult(timezone, topic, rows, Page(min(max(page, 0), last_page), per_page, total))
         rows, total, page = await _page_of(fetch, page, per_page)
     return EntryListResult(timezone, topic, rows, Page(page, per_page, total))
 

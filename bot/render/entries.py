@@ -282,8 +282,17 @@ def chronology_page(
     embed.set_footer(text=f"{topic.slug} · page {page + 1} of {pages} · {total} entries · oldest first{span}")
     assert topic.id is not None
     topic_id = topic.id
-    view = _pager(page, pages, lambda p: custom_ids.chronology_id(topic_id, p, since, until)) if pages > 1 else None
-    return embed, view
+
+    def page_id(target: int) -> str:
+        # Previous and Next say where their page starts (see custom_ids.CHRONOLOGY_TEMPLATE).
+        seek = None
+        if entries and target == page + 1 and entries[-1].id is not None:
+            seek = custom_ids.Seek(True, entries[-1].date_sort, entries[-1].id)
+        elif entries and target == page - 1 and entries[0].id is not None:
+            seek = custom_ids.Seek(False, entries[0].date_sort, entries[0].id)
+        return custom_ids.chronology_id(topic_id, target, since, until, seek)
+
+    return embed, (_pager(page, pages, page_id) if pages > 1 else None)
 
 
 def topics_page(
