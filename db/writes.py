@@ -150,11 +150,10 @@ def new_entry(
 
 
 async def store_entry(session: AsyncSession | AsyncConnection, entry: Entry, *, topic: Topic | None = None) -> Entry:
-    """Insert a new entry with its audit record, and move its topic's updated_at: Core statements
-    only, so a caller without other work for the ORM can pass a bare connection (Database.
-    write_connection). A retried interaction id violates the unique constraint on
-    entry.interaction_id: the caller rolls back and returns the first one. Given a session, the
-    entry comes back persistent in it."""
+    """Insert a new entry with its audit record, and move its topic's updated_at. Core statements
+    only, so a caller with no other ORM work can pass a bare connection (`Database.write_connection`);
+    given a session, the entry comes back persistent in it. A retried interaction id violates the
+    unique constraint on entry.interaction_id: the caller rolls back and returns the first one."""
     result = await session.execute(_INSERT_ENTRY, {name: getattr(entry, name) for name in _ENTRY_COLUMNS})
     entry.id = result.inserted_primary_key[0]  # type: ignore[index]
     if isinstance(session, AsyncSession):
