@@ -9,9 +9,10 @@ row and closes it in one call. Commit and rollback skip the trip when no transac
 which is what sqlite3 itself does with them, and a transaction's BEGIN travels with its first
 statement.
 
-Server-side cursors (streamed results) keep SQLAlchemy's own adapter: they fetch in batches by
-design. The adapter relies on aiosqlite's `_execute` and `_conn`, as SQLAlchemy's own does on
-its internals; the versions are pinned in pyproject.toml and the tests cover both paths.
+Server-side cursors (streamed results) keep SQLAlchemy's own adapter, since they fetch in batches by
+design; they only open a pending transaction first. The adapter relies on aiosqlite's `_execute`
+and `_conn`, as SQLAlchemy's own does on its internals; the versions are pinned in pyproject.toml
+and the tests cover both paths.
 """
 
 from __future__ import annotations
