@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,8 @@ class Database:
         writer_engine = self.engine.execution_options(newsdesk_immediate=True) if self.is_sqlite else self.engine
         self._writer = async_sessionmaker(writer_engine, expire_on_commit=False, autoflush=False)
         self._writer_engine = writer_engine
-        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        # SQLite: writers in this process queue here; PostgreSQL lets them run side by side.
+        self._write_turn: AbstractAsyncContextManager[Any] = asyncio.Lock() if self.is_sqlite else nullcontext()
         # Per-process read cache for autocomplete; its freshness check is a query, so sharing one
         # database between processes stays correct.
         self.topic_labels = TopicLabelCache()
@@ -89,22 +90,14 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on any error."""
-        if self._write_lock is None:
-            async with self._writer() as session, session.begin():
-                yield session
-            return
-        async with self._write_lock, self._writer() as session, session.begin():
+        async with self._write_turn, self._writer() as session, session.begin():
             yield session
 
     @asynccontextmanager
     async def write_connection(self) -> AsyncIterator[AsyncConnection]:
         """Like write(), for a write made of Core statements only: a bare connection inside one
         transaction, without the ORM session's bookkeeping (a measurable share of a /log)."""
-        if self._write_lock is None:
-            async with self._writer_engine.begin() as connection:
-                yield connection
-            return
-        async with self._write_lock, self._writer_engine.begin() as connection:
+        async with self._write_turn, self._writer_engine.begin() as connection:
             yield connection
 
     async def dispose(self) -> None:

@@ -91,9 +91,10 @@ async def chronology(
     if seek is not None:
         # An id past any that can exist compares the same as the largest (and PostgreSQL refuses it).
         params.update(seek_day=seek.day, seek_id=min(seek.entry_id, MAX_ROW_ID))
-        queries = _pages(None, frozenset(params), backwards=before is not None and after is None)
+        backwards = after is None
+        queries = _pages(None, frozenset(params), backwards=backwards)
         rows, total = await _page(session, queries, params, offset=0, limit=limit)
-        if after is None:
+        if backwards:
             rows.reverse()  # read newest first from the position back; shown oldest first
         return rows, total
     return await _page(session, _pages(None, frozenset(params)), params, offset=offset, limit=limit)

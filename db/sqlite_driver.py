@@ -97,7 +97,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
         adapt = self._adapt_connection
         async with adapt._execute_mutex:
-            begin, adapt._pending_begin = adapt._pending_begin, None
+            begin = adapt.take_pending_begin()  # type: ignore[attr-defined]
             connection = self._connection
             outcome: _Outcome = await connection._execute(_run, connection._conn, begin, operation, parameters, many)
         self._description, self._rowcount, self._lastrowid, rows = outcome
@@ -111,10 +111,8 @@ class StreamingCursor(AsyncAdapt_aiosqlite_ss_cursor):
     __slots__ = ()
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
-        adapt = self._adapt_connection
-        begin = adapt._pending_begin  # type: ignore[attr-defined]
+        begin = self._adapt_connection.take_pending_begin()  # type: ignore[attr-defined]
         if begin is not None:
-            adapt._pending_begin = None  # type: ignore[attr-defined]
             await self._connection.execute(begin)
         return await super()._execute_async(operation, parameters)
 
@@ -134,6 +132,11 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         SQLite takes no lock at a deferred BEGIN; at BEGIN IMMEDIATE it takes the write lock, which
         the caller is about to need anyway."""
         self._pending_begin = begin
+
+    def take_pending_begin(self) -> str | None:
+        """The BEGIN the next statement must run first, if any (it runs once)."""
+        begin, self._pending_begin = self._pending_begin, None
+        return begin
 
     def _in_transaction(self) -> bool:
         # Reading sqlite3's autocommit flag is safe from any thread (the connection is opened with
