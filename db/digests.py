@@ -20,7 +20,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, false, func, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -776,6 +776,22 @@ async def claim_manual(
         return claim
 
 
+T = TypeVar("T", DigestSubscription, DigestDelivery)
+
+
+async def _locked_by_id(session: AsyncSession, model: type[T], ids: Any) -> list[T]:
+    """Rows of `model` whose id is in `ids` (values or a subquery), locked and re-read fresh. Ascending
+    id order in one statement: two processes locking overlapping sets never deadlock."""
+    result = await session.execute(
+        select(model)
+        .where(col(model.id).in_(ids))  # type: ignore[attr-defined]
+        .order_by(col(model.id))  # type: ignore[attr-defined]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(result.scalars())
+
+
 async def _held_many(
     session: AsyncSession, delivery_ids: Collection[int], process: str
 ) -> dict[int, tuple[DigestSubscription | None, DigestDelivery]]:
@@ -785,24 +801,9 @@ async def _held_many(
         return {}
     wanted = sorted(delivery_ids)
     owners = select(DigestDelivery.subscription_id).where(col(DigestDelivery.id).in_(wanted))
-    # Ascending id order in one statement: two processes locking overlapping sets never deadlock.
-    subs = await session.execute(
-        select(DigestSubscription)
-        .where(col(DigestSubscription.id).in_(owners))
-        .order_by(col(DigestSubscription.id))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    by_id = {sub.id: sub for sub in subs.scalars()}
-    deliveries = await session.execute(
-        select(DigestDelivery)
-        .where(col(DigestDelivery.id).in_(wanted))
-        .order_by(col(DigestDelivery.id))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    by_id = {sub.id: sub for sub in await _locked_by_id(session, DigestSubscription, owners)}
     held: dict[int, tuple[DigestSubscription | None, DigestDelivery]] = {}
-    for delivery in deliveries.scalars():
+    for delivery in await _locked_by_id(session, DigestDelivery, wanted):
         if delivery.claimed_by != process or delivery.state in DONE_STATES:
             continue
         if delivery.state == DeliveryState.FAILED.value:
