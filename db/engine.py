@@ -69,6 +69,7 @@ class Database:
         else:
             plain = self.engine.execution_options(isolation_level="AUTOCOMMIT")
             snapshot = self.engine.execution_options(isolation_level="REPEATABLE READ")
+        self._plain = plain
         self._reader = async_sessionmaker(plain, expire_on_commit=False, autoflush=False)
         self._snapshot_reader = async_sessionmaker(snapshot, expire_on_commit=False, autoflush=False)
         writer_engine = self.engine.execution_options(newsdesk_immediate=True) if self.is_sqlite else self.engine
@@ -86,6 +87,13 @@ class Database:
         of them see the same state (an export, a newsroom's autocomplete labels with their revision)."""
         async with (self._snapshot_reader if snapshot else self._reader)() as session:
             yield session
+
+    @asynccontextmanager
+    async def read_connection(self) -> AsyncIterator[AsyncConnection]:
+        """A bare connection for reading with Core statements, each seeing the latest committed data:
+        the reader commands' path, without an ORM session's bookkeeping."""
+        async with self._plain.connect() as connection:
+            yield connection
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

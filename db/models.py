@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -35,6 +35,31 @@ class StatementKind(enum.StrEnum):
     QUOTE = "quote"
     PARAPHRASE = "paraphrase"
     SUMMARY = "summary"
+
+
+class EntryDates:
+    """An entry's fuzzy dates from its stored columns: shared by the table model and the read-only
+    record (db.records), which hold the same columns."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # declared by the subclasses; annotated here only for the type checker
+        date_precision: str
+        date_earliest: dt.date
+        date_latest: dt.date
+        end_precision: str | None
+        end_earliest: dt.date | None
+        end_latest: dt.date | None
+
+    @property
+    def date(self) -> FuzzyDate:
+        return FuzzyDate.from_storage(self.date_precision, self.date_earliest, self.date_latest)
+
+    @property
+    def end_date(self) -> FuzzyDate | None:
+        if self.end_precision is None or self.end_earliest is None or self.end_latest is None:
+            return None
+        return FuzzyDate.from_storage(self.end_precision, self.end_earliest, self.end_latest)
 
 
 class Newsroom(SQLModel, table=True):
@@ -75,7 +100,7 @@ class Topic(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
 
-class Entry(SQLModel, table=True):
+class Entry(EntryDates, SQLModel, table=True):
     __table_args__ = (
         # Chronology reads: one topic's live entries in date order. Partial, so retracted entries cost
         # neither space nor a skipped row, and counting a long timeline reads only this index.
@@ -136,16 +161,6 @@ class Entry(SQLModel, table=True):
     # The interaction that created it: a retried delivery of the same interaction cannot store twice.
     interaction_id: int | None = Field(default=None, sa_type=BigInteger, unique=True)
     seed_key: str | None = Field(default=None, max_length=100)
-
-    @property
-    def date(self) -> FuzzyDate:
-        return FuzzyDate.from_storage(self.date_precision, self.date_earliest, self.date_latest)
-
-    @property
-    def end_date(self) -> FuzzyDate | None:
-        if self.end_precision is None or self.end_earliest is None or self.end_latest is None:
-            return None
-        return FuzzyDate.from_storage(self.end_precision, self.end_earliest, self.end_latest)
 
     def set_date(self, value: FuzzyDate) -> None:
         self.date_precision = value.precision.value

@@ -1,20 +1,40 @@
-"""Read services used by the reader commands: one call per command, one short read session each."""
+"""Read services used by the reader commands: one call per command, one statement in the common case.
+
+A command names its topic by the exact slug autocomplete fills in, or by the id a button carries; its
+page, total and the newsroom's time zone then come back in one statement (db.reader_statements).
+Anything else typed (a title, an alias, a near miss) is resolved first, by the fuller lookup that
+also suggests topics when nothing matches.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.engine import Row
 
 from bot.errors import TopicNotFound
-from db import entries as entry_queries
+from db import reader_statements as statements
 from db import topics as topic_queries
-from db.engine import Database
-from db.models import Entry, Newsroom, Topic
-from db.newsrooms import get_newsroom
+from db.engine import MAX_ROW_ID, Database
+from db.entries import Position
+from db.models import EntryKind, Topic
+from db.records import (
+    ENTRY_WIDTH,
+    TOPIC_WIDTH,
+    EntryRecord,
+    TopicCard,
+    TopicRecord,
+    TopicRow,
+    entry_at,
+    topic_at,
+)
 from db.topic_labels import TopicLabel
+from db.topics import escape_like, normalise_lookup
 
 
 @dataclass(slots=True)
@@ -31,75 +51,141 @@ class Page:
 @dataclass(slots=True)
 class StatusResult:
     timezone: str
-    card: entry_queries.TopicCard
-    history: list[Entry] | None
+    card: TopicCard
+    history: list[EntryRecord] | None
 
 
 @dataclass(slots=True)
 class EntryListResult:
     timezone: str
-    topic: Topic
-    entries: list[Entry]
+    topic: TopicRecord
+    entries: list[EntryRecord]
     page: Page
 
 
 @dataclass(slots=True)
 class TopicListResult:
-    rows: list[topic_queries.TopicRow]
+    rows: list[TopicRow]
     page: Page
 
 
-def _timezone(newsroom: Newsroom | None) -> str:
-    return newsroom.timezone if newsroom is not None else "UTC"
+# Where the extra columns and the entries start in a row of each statement (see db.reader_statements).
+_PAGE_ENTRY = TOPIC_WIDTH + len(statements.PAGE_EXTRAS)
+_CARD_STATUS = TOPIC_WIDTH + len(statements.CARD_EXTRAS)
+_CARD_STATEMENT = _CARD_STATUS + ENTRY_WIDTH
+_LIST_STATUS = TOPIC_WIDTH + len(statements.LIST_EXTRAS)
 
 
-T = TypeVar("T")
+# A reader statement for a topic found by slug or by id (db.reader_statements).
+_Statement = Callable[[statements.TopicKey], Select[Any]]
 
 
-async def _page_of(
-    fetch: Callable[..., Awaitable[tuple[list[T], int]]], page: int, per_page: int
-) -> tuple[list[T], int, int]:
-    """Rows of a page and the total; a page past the end (the list shrank since a button was
-    drawn) falls back to the last page that exists."""
+@dataclass(frozen=True, slots=True)
+class _Named:
+    """The topic a command names: inside this guild, by what was typed or by a button's id."""
+
+    guild_id: int
+    query: str | None = None
+    topic_id: int | None = None
+
+    def key(self) -> tuple[statements.TopicKey, dict[str, Any]] | None:
+        """How the one-statement path finds the topic, or None when it cannot (nothing usable given)."""
+        if self.topic_id is not None:
+            return ("id", {"topic_id": self.topic_id}) if 0 < self.topic_id <= MAX_ROW_ID else None
+        slug = normalise_lookup(self.query or "")
+        return ("slug", {"slug": slug}) if slug else None
+
+
+async def _resolve(db: Database, named: _Named) -> int:
+    """The id of a topic named by something other than its exact slug (a title or an alias), or
+    TopicNotFound with suggestions."""
+    if named.topic_id is not None:
+        raise TopicNotFound(f"#{named.topic_id}")
+    async with db.read() as session:
+        # Archived topics stay readable by exact name: their history is still the record.
+        topic: Topic = await topic_queries.resolve_topic(
+            session, newsroom_id=named.guild_id, query=named.query or "", include_archived=True
+        )
+    assert topic.id is not None
+    return topic.id
+
+
+async def _topic_rows(db: Database, statement: _Statement, named: _Named, params: dict[str, Any]) -> Sequence[Row[Any]]:
+    """Rows of `statement(key)` for the named topic: one statement when it is named exactly."""
+    key = named.key()
+    if key is not None:
+        async with db.read_connection() as connection:
+            values = {"newsroom_id": named.guild_id, **key[1], **params}
+            rows = (await connection.execute(statement(key[0]), values)).all()
+        if rows:
+            return rows
+        if named.topic_id is not None:
+            raise TopicNotFound(f"#{named.topic_id}")
+    found = await _resolve(db, named)
+    async with db.read_connection() as connection:
+        values = {"newsroom_id": named.guild_id, "topic_id": found, **params}
+        rows = (await connection.execute(statement("id"), values)).all()
+    if not rows:
+        raise TopicNotFound(named.query or "")  # removed in the moment between the two reads
+    return rows
+
+
+@dataclass(slots=True)
+class _Entries:
+    topic: TopicRecord
+    timezone: str
+    total: int
+    entries: list[EntryRecord]
+
+
+async def _entries(db: Database, statement: _Statement, named: _Named, params: dict[str, Any]) -> _Entries:
+    rows = await _topic_rows(db, statement, named, params)
+    first = rows[0]
+    entries = [entry for row in rows if (entry := entry_at(row, _PAGE_ENTRY)) is not None]
+    return _Entries(topic_at(first, 0), first[TOPIC_WIDTH], int(first[TOPIC_WIDTH + 1]), entries)
+
+
+async def _entry_page(
+    db: Database, statement: _Statement, named: _Named, params: dict[str, Any], *, page: int, per_page: int
+) -> tuple[_Entries, int]:
+    """A numbered page; one past the end (the list shrank since a button was drawn) falls back to
+    the last page that exists."""
     page = max(page, 0)
-    rows, total = await fetch(offset=page * per_page)
-    if not rows and total and page > 0:
-        page = max((total - 1) // per_page, 0)
-        rows, total = await fetch(offset=page * per_page)
-    return rows, total, page
-
-
-async def _topic(session, *, guild_id: int, query: str | None, topic_id: int | None) -> Topic:  # type: ignore[no-untyped-def]
-    if topic_id is not None:
-        topic = await topic_queries.get_topic(session, newsroom_id=guild_id, topic_id=topic_id)
-        if topic is None:
-            raise TopicNotFound(f"#{topic_id}")
-        return topic
-    # Archived topics stay readable by exact name: their history is still the record.
-    return await topic_queries.resolve_topic(session, newsroom_id=guild_id, query=query or "", include_archived=True)
-
-
-async def _topic_and_timezone(  # type: ignore[no-untyped-def]
-    session, *, guild_id: int, query: str | None, topic_id: int | None
-) -> tuple[Topic, str]:
-    """The topic a command names and its newsroom's time zone, in one statement for the common case
-    (an id from a button, or the exact slug autocomplete fills in)."""
-    # Archived topics stay readable by exact name: their history is still the record.
-    found = await topic_queries.topic_and_newsroom(
-        session, newsroom_id=guild_id, slug=query, topic_id=topic_id, include_archived=True
-    )
-    if found is not None:
-        return found[0], found[1].timezone
-    topic = await _topic(session, guild_id=guild_id, query=query, topic_id=topic_id)
-    return topic, _timezone(await get_newsroom(session, guild_id=guild_id))
+    found = await _entries(db, statement, named, {**params, "offset": page * per_page, "limit": per_page})
+    if not found.entries and found.total and page > 0:
+        page = max((found.total - 1) // per_page, 0)
+        by_id = _Named(named.guild_id, topic_id=found.topic.id)
+        found = await _entries(db, statement, by_id, {**params, "offset": page * per_page, "limit": per_page})
+    return found, page
 
 
 async def status(db: Database, *, guild_id: int, query: str, history: bool = False) -> StatusResult:
-    async with db.read() as session:
-        topic, timezone = await _topic_and_timezone(session, guild_id=guild_id, query=query, topic_id=None)
-        card = await entry_queries.topic_card(session, topic=topic)
-        past = await entry_queries.status_history(session, topic_id=topic.id) if history and topic.id else None
-    return StatusResult(timezone, card, past)
+    rows = await _topic_rows(db, statements.topic_card, _Named(guild_id, query), {})
+    row = rows[0]
+    topic = topic_at(row, 0)
+    current, latest = entry_at(row, _CARD_STATUS), entry_at(row, _CARD_STATEMENT)
+    past: list[EntryRecord] | None = None
+    if history:
+        async with db.read_connection() as connection:
+            result = await connection.execute(statements.STATUS_HISTORY, {"topic_id": topic.id, "limit": 50})
+            past = [EntryRecord(*history_row) for history_row in result]
+    # Every write to the topic or one of its entries moves topic.updated_at forward.
+    live_count = int(row[TOPIC_WIDTH + 1])
+    card = TopicCard(topic, current, latest, topic.updated_at, live_count, _sources(topic, current, latest))
+    return StatusResult(row[TOPIC_WIDTH], card, past)
+
+
+def _sources(topic: TopicRecord, *entries: EntryRecord | None) -> list[tuple[str, str | None]]:
+    """The card's citations: its entries' sources, then the background facts', each once."""
+    sources: list[tuple[str, str | None]] = []
+    for entry in entries:
+        if entry is not None and entry.source_name and (entry.source_name, entry.source_url) not in sources:
+            sources.append((entry.source_name, entry.source_url))
+    for fact in topic.background:
+        pair = (str(fact.get("source", "")), fact.get("url"))
+        if pair[0] and pair not in sources:
+            sources.append(pair)
+    return sources
 
 
 async def latest(
@@ -112,12 +198,13 @@ async def latest(
     page: int = 0,
     per_page: int = 5,
 ) -> EntryListResult:
-    async with db.read() as session:
-        topic, timezone = await _topic_and_timezone(session, guild_id=guild_id, query=query, topic_id=topic_id)
-        assert topic.id is not None
-        fetch = partial(entry_queries.latest_statements, session, topic_id=topic.id, speaker=speaker, limit=per_page)
-        rows, total, page = await _page_of(fetch, page, per_page)
-    return EntryListResult(timezone, topic, rows, Page(page, per_page, total))
+    params: dict[str, Any] = {}
+    if speaker:
+        params["speaker"] = f"%{escape_like(normalise_lookup(speaker))}%"
+    statement = partial(statements.entry_page, kind=EntryKind.STATEMENT, filters=frozenset(params))
+    named = _Named(guild_id, query, topic_id)
+    found, page = await _entry_page(db, statement, named, params, page=page, per_page=per_page)
+    return EntryListResult(found.timezone, found.topic, found.entries, Page(page, per_page, found.total))
 
 
 async def chronology(
@@ -130,31 +217,56 @@ async def chronology(
     until: dt.date | None = None,
     page: int = 0,
     per_page: int = 10,
-    after: entry_queries.Position | None = None,
-    before: entry_queries.Position | None = None,
+    after: Position | None = None,
+    before: Position | None = None,
 ) -> EntryListResult:
-    """A page of the timeline: by number, or (from a Previous/Next button) the page just after or
-    before a position, which reads only that page's index entries however deep it is."""
-    async with db.read() as session:
-        topic, timezone = await _topic_and_timezone(session, guild_id=guild_id, query=query, topic_id=topic_id)
-        assert topic.id is not None
-        fetch = partial(entry_queries.chronology, session, topic_id=topic.id, since=since, until=until, limit=per_page)
-        if after is not None or before is not None:
-            rows, total = await fetch(after=after, before=before)
-            last_page = max((total - 1) // per_page, 0)
-            # A full page where the button said: the list may have changed since, so the page number
-            # is the button's, kept within the pages that now exist.
-            if len(rows) == per_page or (after is not None and rows and max(page, 0) >= last_page):
-                return EntryListResult(timezone, topic, rows, Page(min(max(page, 0), last_page), per_page, total))
-        rows, total, page = await _page_of(fetch, page, per_page)
-    return EntryListResult(timezone, topic, rows, Page(page, per_page, total))
+    """A page of the timeline (live entries oldest first; a fuzzy date is in range when its bounds
+    overlap the range): by number, or (from a Previous/Next button) the page just after or before a
+    position, which reads only that page's index entries however deep it is."""
+    params: dict[str, Any] = {}
+    if since is not None:
+        params["since"] = since
+    if until is not None:
+        params["until"] = until
+    named = _Named(guild_id, query, topic_id)
+    seek = after or before
+    if seek is not None:
+        backwards = after is None
+        # An id past any that can exist compares the same as the largest (and PostgreSQL refuses it).
+        seek_params = {**params, "seek_day": seek.day, "seek_id": min(seek.entry_id, MAX_ROW_ID)}
+        keyset = partial(statements.entry_page, kind=None, filters=frozenset(seek_params), backwards=backwards)
+        found = await _entries(db, keyset, named, {**seek_params, "offset": 0, "limit": per_page})
+        if backwards:
+            found.entries.reverse()  # read newest first from the position back; shown oldest first
+        last_page = max((found.total - 1) // per_page, 0)
+        # A full page where the button said: the list may have changed since, so the page number
+        # is the button's, kept within the pages that now exist.
+        if len(found.entries) == per_page or (after is not None and found.entries and max(page, 0) >= last_page):
+            number = min(max(page, 0), last_page)
+            return EntryListResult(found.timezone, found.topic, found.entries, Page(number, per_page, found.total))
+    statement = partial(statements.entry_page, kind=None, filters=frozenset(params))
+    found, page = await _entry_page(db, statement, named, params, page=page, per_page=per_page)
+    return EntryListResult(found.timezone, found.topic, found.entries, Page(page, per_page, found.total))
 
 
-async def topic_list(db: Database, *, guild_id: int, page: int = 0, per_page: int = 15) -> TopicListResult:
-    async with db.read() as session:
-        fetch = partial(topic_queries.list_topics, session, newsroom_id=guild_id, limit=per_page)
-        rows, total, page = await _page_of(fetch, page, per_page)
-    return TopicListResult(rows, Page(page, per_page, total))
+async def topic_list(
+    db: Database, *, guild_id: int, page: int = 0, per_page: int = 15, include_archived: bool = False
+) -> TopicListResult:
+    """A page of topics with their current status; past the end, the last page that exists."""
+    page = max(page, 0)
+    async with db.read_connection() as connection:
+        for _attempt in range(2):
+            params = {"newsroom_id": guild_id, "offset": page * per_page, "limit": per_page}
+            rows = (await connection.execute(statements.topic_list(include_archived), params)).all()
+            if rows:
+                listed = [TopicRow(topic_at(row, 0), entry_at(row, _LIST_STATUS)) for row in rows]
+                return TopicListResult(listed, Page(page, per_page, int(rows[0][TOPIC_WIDTH])))
+            count = statements.topic_count(include_archived)
+            total = int((await connection.execute(count, {"newsroom_id": guild_id})).scalar_one())
+            if not total or page == 0:
+                break
+            page = max((total - 1) // per_page, 0)
+    return TopicListResult([], Page(page, per_page, total))
 
 
 async def topic_choices(db: Database, *, guild_id: int, current: str, limit: int = 25) -> list[tuple[str, str]]:

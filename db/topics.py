@@ -5,17 +5,15 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from bot.errors import TopicNotFound
 from db.engine import MAX_ROW_ID
-from db.models import Entry, EntryKind, Newsroom, Topic
+from db.models import Newsroom, Topic
 
 
 def normalise_lookup(text: str) -> str:
@@ -49,7 +47,7 @@ def _topic_and_newsroom(*where: Any) -> Select[Any]:
     return select(Topic, Newsroom).join(Newsroom, col(Newsroom.id) == Topic.newsroom_id).where(*where)
 
 
-# Built once (see db.entries._pages): by exact slug, archived or not, and by id.
+# Built once (see db.reader_statements): by exact slug, archived or not, and by id.
 _BY_SLUG = _topic_and_newsroom(Topic.newsroom_id == bindparam("newsroom_id"), Topic.slug == bindparam("slug"))
 _BY_SLUG_ACTIVE = _BY_SLUG.where(col(Topic.archived).is_(False))
 _BY_ID = _topic_and_newsroom(Topic.newsroom_id == bindparam("newsroom_id"), Topic.id == bindparam("topic_id"))
@@ -174,72 +172,3 @@ async def search_topics(session: AsyncSession, *, newsroom_id: int, query: str, 
         .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())
-
-
-@dataclass(frozen=True, slots=True)
-class TopicRow:
-    topic: Topic
-    status: Entry | None
-
-
-def _topic_page(include_archived: bool) -> tuple[Select[Any], Select[Any]]:
-    where: list[Any] = [Topic.newsroom_id == bindparam("newsroom_id")]
-    if not include_archived:
-        where.append(col(Topic.archived).is_(False))
-    count = select(func.count()).select_from(Topic).where(*where)
-    page = (
-        select(Topic, count.scalar_subquery())
-        .where(*where)
-        .order_by(Topic.slug)
-        .offset(bindparam("offset"))
-        .limit(bindparam("limit"))
-    )
-    return page, count
-
-
-# Built once (see db.entries._pages).
-_TOPIC_PAGES = {archived: _topic_page(archived) for archived in (False, True)}
-
-
-async def list_topics(
-    session: AsyncSession, *, newsroom_id: int, offset: int, limit: int, include_archived: bool = False
-) -> tuple[list[TopicRow], int]:
-    """One page of topics with their current status, and the total count (riding along)."""
-    page, count = _TOPIC_PAGES[include_archived]
-    rows = (await session.execute(page, {"newsroom_id": newsroom_id, "offset": offset, "limit": limit})).all()
-    if not rows:
-        return [], int((await session.execute(count, {"newsroom_id": newsroom_id})).scalar_one())
-    topics = [row[0] for row in rows]
-    statuses = await current_statuses(session, topic_ids=[t.id for t in topics if t.id is not None])
-    return [TopicRow(t, statuses.get(t.id)) for t in topics if t.id is not None], int(rows[0][1])
-
-
-def _current_statuses() -> Select[Any]:
-    # Per topic, one backward seek in ix_entry_topic_kind_date for its newest live status change,
-    # rather than ranking every status change of every topic on the page.
-    topic = aliased(Topic)
-    newest = (
-        select(Entry.id)
-        .where(
-            Entry.topic_id == topic.id,
-            Entry.kind == EntryKind.STATUS.value,
-            col(Entry.retracted_at).is_(None),
-        )
-        .order_by(col(Entry.date_sort).desc(), col(Entry.id).desc())
-        .limit(1)
-        .correlate(topic)
-        .scalar_subquery()
-    )
-    ids = select(newest).select_from(topic).where(topic.id.in_(bindparam("topic_ids", expanding=True)))
-    return select(Entry).where(col(Entry.id).in_(ids))
-
-
-_CURRENT_STATUSES = _current_statuses()
-
-
-async def current_statuses(session: AsyncSession, *, topic_ids: Sequence[int]) -> dict[int, Entry]:
-    """The current status of each topic: its latest live status change by date, then by log time."""
-    if not topic_ids:
-        return {}
-    rows = await session.execute(_CURRENT_STATUSES, {"topic_ids": list(topic_ids)})
-    return {e.topic_id: e for e in rows.scalars()}

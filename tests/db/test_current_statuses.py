@@ -1,16 +1,15 @@
-"""The current status of each topic: its latest live status change by date, then by log order."""
+"""The current status of each topic (topic list and status card): its latest live status change by
+date, then by log order."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import select
-
 from bot.fuzzydate import FuzzyDate
+from db import reader
 from db.drafts import EntryDraft, TopicDraft
 from db.engine import Database
-from db.models import EntryKind, Topic
-from db.topics import current_statuses
+from db.models import EntryKind
 from db.writes import add_entry, create_topic, retract_entry
 from tests.harness import GUILD_A_ID
 from tests.newsroom import prepare_newsrooms
@@ -52,7 +51,10 @@ async def test_newest_by_date_wins_retractions_are_skipped_and_topics_stay_apart
             session, topic=two, draft=status(dt.date(2024, 9, 1), "approved"), actor_id=1, interaction_id=None
         )
         await retract_entry(session, entry=retracted, actor_id=1, interaction_id=None, reason="Wrong story")
-    async with database.read() as session:
-        ids = [t.id for t in (await session.execute(select(Topic).order_by(Topic.slug))).scalars() if t.id]
-        current = await current_statuses(session, topic_ids=ids)
-    assert {topic_id: entry.id for topic_id, entry in current.items()} == {one.id: newest.id, two.id: later.id}
+    listed = await reader.topic_list(database, guild_id=GUILD_A_ID)
+    current = {row.topic.id: row.status.id if row.status else None for row in listed.rows}
+    assert current == {one.id: newest.id, two.id: later.id, _three.id: None}
+    # /status reads the same current status through its own statement.
+    for topic, expected in ((one, newest), (two, later)):
+        card = (await reader.status(database, guild_id=GUILD_A_ID, query=topic.slug)).card
+        assert card.status is not None and card.status.id == expected.id

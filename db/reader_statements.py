@@ -1,0 +1,180 @@
+"""The statements behind the reader commands: each command is one statement returning plain rows.
+
+A statement finds the topic (by exact slug or by id, always inside the newsroom), its newsroom's
+time zone, the page of entries and the total the pager shows, so a command costs one trip to the
+database and no ORM work. Statements are built once per shape and cached (building one costs more
+than running it, and a built one keeps its compiled form); values travel as bound parameters.
+
+Row layout: the topic's columns (db.records.topic_columns), then the extra columns each builder
+names, then one or two entries' columns. Where an entry is absent (an empty page, a topic with no
+status) an outer join leaves its columns NULL.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, Literal
+
+from sqlalchemy import Date, Select, Table, bindparam, func, or_, select, true
+
+from db.models import Entry, EntryKind, Newsroom, Topic
+from db.records import entry_columns, topic_columns
+
+TopicKey = Literal["slug", "id"]
+
+_ENTRY: Table = Entry.__table__  # type: ignore[attr-defined]
+_TOPIC: Table = Topic.__table__  # type: ignore[attr-defined]
+_NEWSROOM: Table = Newsroom.__table__  # type: ignore[attr-defined]
+
+# By best-estimate date, then by log order (id grows with log time).
+_NEWEST_FIRST = (_ENTRY.c.date_sort.desc(), _ENTRY.c.id.desc())
+_OLDEST_FIRST = (_ENTRY.c.date_sort.asc(), _ENTRY.c.id.asc())
+
+# Columns between the topic's and the entries' in a page row.
+PAGE_EXTRAS = ("timezone", "total")
+CARD_EXTRAS = ("timezone", "live_count")
+LIST_EXTRAS = ("total",)
+
+
+def _topic_match(by: TopicKey) -> list[Any]:
+    """The named topic, only ever inside the asking newsroom (archived topics stay readable)."""
+    key = _TOPIC.c.slug == bindparam("slug") if by == "slug" else _TOPIC.c.id == bindparam("topic_id")
+    return [_TOPIC.c.newsroom_id == bindparam("newsroom_id"), key]
+
+
+def _named_topic(*columns: Any) -> Select[Any]:
+    return select(*topic_columns(_TOPIC), _NEWSROOM.c.timezone, *columns)
+
+
+@cache
+def entry_page(
+    by: TopicKey, kind: EntryKind | None, filters: frozenset[str], *, backwards: bool = False
+) -> Select[Any]:
+    """A page of one topic's live entries: statements newest first (`kind`), or the whole
+    timeline oldest first; `filters` names the optional parameters used (speaker, since, until,
+    seek_day with seek_id for a keyset page after a position, or before it when `backwards`).
+
+    The page's ids are found from the index alone before its rows are read, so a page deep in a
+    long timeline skips index entries, not rows."""
+    # Uncorrelated, so it is evaluated once rather than per row of the outer statement.
+    topic_id = select(_TOPIC.c.id).where(*_topic_match(by)).correlate(None).scalar_subquery()
+    where: list[Any] = [_ENTRY.c.topic_id == topic_id, _ENTRY.c.retracted_at.is_(None)]
+    if kind is not None:
+        where.append(_ENTRY.c.kind == kind.value)
+    if "speaker" in filters:
+        where.append(_ENTRY.c.speaker_key.like(bindparam("speaker"), escape="\\"))
+    if "since" in filters:
+        where.append(_ENTRY.c.date_latest >= bindparam("since", type_=Date))
+    if "until" in filters:
+        where.append(_ENTRY.c.date_earliest <= bindparam("until", type_=Date))
+    newest_first = kind is not None
+    seek: list[Any] = []
+    if "seek_day" in filters:
+        # The first condition is the index range; the second drops the entries on the boundary day
+        # up to the position itself. (Row-value comparison would say it in one, but not every
+        # SQLite version uses an index for it.)
+        day, entry_id = bindparam("seek_day", type_=Date), bindparam("seek_id")
+        if backwards:
+            seek = [_ENTRY.c.date_sort <= day, or_(_ENTRY.c.date_sort < day, _ENTRY.c.id < entry_id)]
+            newest_first = True
+        else:
+            seek = [_ENTRY.c.date_sort >= day, or_(_ENTRY.c.date_sort > day, _ENTRY.c.id > entry_id)]
+    order = _NEWEST_FIRST if newest_first else _OLDEST_FIRST
+    total = select(func.count()).select_from(_ENTRY).where(*where).scalar_subquery()
+    ids = (
+        select(_ENTRY.c.id.label("page_id"))
+        .where(*where, *seek)
+        .order_by(*order)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+        .subquery("page_ids")
+    )
+    page = select(*entry_columns(_ENTRY)).select_from(_ENTRY.join(ids, _ENTRY.c.id == ids.c.page_id)).subquery("page")
+    page_order = (page.c.date_sort.desc(), page.c.id.desc()) if newest_first else (page.c.date_sort, page.c.id)
+    return (
+        _named_topic(total.label("total"), *entry_columns(page))
+        .select_from(
+            _TOPIC.join(_NEWSROOM, _NEWSROOM.c.id == _TOPIC.c.newsroom_id).outerjoin(page, true()),
+        )
+        .where(*_topic_match(by))
+        .order_by(*page_order)
+    )
+
+
+def _newest_live(kind: EntryKind, topic_id: Any, outer: Any) -> Any:
+    """The id of a topic's newest live entry of a kind: one backward seek in ix_entry_topic_kind_date."""
+    return (
+        select(_ENTRY.c.id)
+        .where(_ENTRY.c.topic_id == topic_id, _ENTRY.c.kind == kind.value, _ENTRY.c.retracted_at.is_(None))
+        .order_by(*_NEWEST_FIRST)
+        .limit(1)
+        .correlate(outer)
+        .scalar_subquery()
+    )
+
+
+@cache
+def topic_card(by: TopicKey) -> Select[Any]:
+    """The topic, its current status and latest statement (each its newest live one), and how many
+    live entries it has: everything /status shows."""
+    status = _ENTRY.alias("current_status")
+    statement = _ENTRY.alias("latest_statement")
+    live_count = (
+        select(func.count())
+        .select_from(_ENTRY)
+        .where(_ENTRY.c.topic_id == _TOPIC.c.id, _ENTRY.c.retracted_at.is_(None))
+        .correlate(_TOPIC)
+        .scalar_subquery()
+    )
+    return (
+        _named_topic(live_count.label("live_count"), *entry_columns(status), *entry_columns(statement))
+        .select_from(
+            _TOPIC.join(_NEWSROOM, _NEWSROOM.c.id == _TOPIC.c.newsroom_id)
+            .outerjoin(status, status.c.id == _newest_live(EntryKind.STATUS, _TOPIC.c.id, _TOPIC))
+            .outerjoin(statement, statement.c.id == _newest_live(EntryKind.STATEMENT, _TOPIC.c.id, _TOPIC))
+        )
+        .where(*_topic_match(by))
+    )
+
+
+# Every status change of a topic, newest first, retracted ones included (they are part of the record).
+STATUS_HISTORY = (
+    select(*entry_columns(_ENTRY))
+    .where(_ENTRY.c.topic_id == bindparam("topic_id"), _ENTRY.c.kind == EntryKind.STATUS.value)
+    .order_by(*_NEWEST_FIRST)
+    .limit(bindparam("limit"))
+)
+
+
+def _listed(include_archived: bool) -> list[Any]:
+    where: list[Any] = [_TOPIC.c.newsroom_id == bindparam("newsroom_id")]
+    if not include_archived:
+        where.append(_TOPIC.c.archived.is_(False))
+    return where
+
+
+@cache
+def topic_list(include_archived: bool) -> Select[Any]:
+    """A page of a newsroom's topics by slug, each with its current status, and the total."""
+    where = _listed(include_archived)
+    total = select(func.count()).select_from(_TOPIC).where(*where).scalar_subquery()
+    page = (
+        select(*topic_columns(_TOPIC))
+        .where(*where)
+        .order_by(_TOPIC.c.slug)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+        .subquery("page")
+    )
+    status = _ENTRY.alias("current_status")
+    return (
+        select(*topic_columns(page), total.label("total"), *entry_columns(status))
+        .select_from(page.outerjoin(status, status.c.id == _newest_live(EntryKind.STATUS, page.c.id, page)))
+        .order_by(page.c.slug)
+    )
+
+
+@cache
+def topic_count(include_archived: bool) -> Select[Any]:
+    """The total alone, for a page past the end of the list (no row carries it)."""
+    return select(func.count()).select_from(_TOPIC).where(*_listed(include_archived))
