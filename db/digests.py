@@ -26,7 +26,7 @@ from sqlalchemy import delete, false, func, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from bot.digest.content import ENTRY_ACTIONS, ChangeRecord, StatusSnapshot, TopicRef
+from bot.digest.content import ENTRY_ACTIONS, ChangeRecord, Standing, StatusFinder, TopicRef
 from bot.digest.schedule import Occurrence, Schedule, ScheduleError, latest_occurrence, next_occurrence
 from bot.errors import InvalidInput, NotFoundError, UserFacingError
 from db import audit
@@ -315,7 +315,8 @@ class Window:
 class WindowData:
     topics: list[TopicRef]
     records: list[ChangeRecord]
-    status_history: dict[int, list[StatusSnapshot]] = field(default_factory=dict)
+    # By topic (those with records in the window), its status at the window's start and end.
+    statuses: dict[int, dict[dt.datetime, Standing]] = field(default_factory=dict)
 
 
 async def window_data(
@@ -385,9 +386,9 @@ async def windows_data(db: Database, windows: Collection[Window]) -> dict[Window
                 await asyncio.sleep(0)
         # A topic with no record in a window has the same status at both ends of it (an entry never
         # changes topic, so every status change of the topic is such a record): only topics with
-        # records need their status history, which is the costly read.
+        # records need their status at the windows' ends, which is the costly read.
         active = sorted({r.topic_id for rows in records.values() for r in rows})
-        history: dict[int, list[StatusSnapshot]] = {}
+        finder = StatusFinder(_moments_of(active, topic_rows, wanted))
         if active:
             latest_end = max(w.end for w in wanted)
             status_ids = select(Entry.id).where(col(Entry.topic_id).in_(active), Entry.kind == EntryKind.STATUS.value)
@@ -400,16 +401,23 @@ async def windows_data(db: Database, windows: Collection[Window]) -> dict[Window
                 )
                 .order_by(col(AuditRecord.entry_id), col(AuditRecord.id))
             )
+            # Ordered by entry: each entry's records arrive together and go to the finder as a group.
+            entry: tuple[int, int] | None = None
+            entry_records: list[tuple[int, dt.datetime, Mapping[str, Any]]] = []
             async for history_rows in history_result.partitions(DECODE_ROWS):
                 for row in history_rows:
                     if row.after is None or row.entry_id is None or row.id is None:
                         continue
-                    topic_id = int(row.after.get("topic_id") or row.topic_id or 0)
-                    # Records later than a window's end are harmless: status_at reads up to a moment.
-                    history.setdefault(topic_id, []).append(
-                        StatusSnapshot(row.entry_id, topic_id, row.id, row.at, row.after)
-                    )
+                    if entry is None or row.entry_id != entry[0]:
+                        if entry is not None:
+                            finder.add_entry(*entry, entry_records)
+                        entry = (row.entry_id, int(row.after.get("topic_id") or row.topic_id or 0))
+                        entry_records = []
+                    entry_records.append((row.id, row.at, row.after))
                 await asyncio.sleep(0)
+            if entry is not None:
+                finder.add_entry(*entry, entry_records)
+        statuses = finder.standings()
 
     topics_of: dict[int, list[tuple[TopicRef, bool]]] = {}
     for topic_id, newsroom_id, slug, title, archived in topic_rows:
@@ -426,8 +434,19 @@ async def windows_data(db: Database, windows: Collection[Window]) -> dict[Window
         in_window = (
             [r for r in records.get(w.newsroom_id, []) if w.start < r.at <= w.end and r.topic_id in ids] if ids else []
         )
-        result[w] = WindowData(topics, in_window, {t: history[t] for t in ids if t in history})
+        result[w] = WindowData(topics, in_window, {t: statuses[t] for t in ids if t in statuses})
     return result
+
+
+def _moments_of(
+    topic_ids: Collection[int], topic_rows: Sequence[Any], windows: Collection[Window]
+) -> dict[int, set[dt.datetime]]:
+    """The moments each topic's status is compared at: the starts and ends of its newsroom's windows."""
+    by_newsroom: dict[int, set[dt.datetime]] = {}
+    for w in windows:
+        by_newsroom.setdefault(w.newsroom_id, set()).update((w.start, w.end))
+    wanted = set(topic_ids)
+    return {row[0]: by_newsroom.get(row[1], set()) for row in topic_rows if row[0] in wanted}
 
 
 def _change(row: Any) -> ChangeRecord:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,36 +114,48 @@ def status_rank(entry_id: int, state: Snapshot) -> tuple[dt.date, int]:
     return earliest + (latest - earliest) / 2, entry_id
 
 
-@dataclass(frozen=True, slots=True)
-class StatusSnapshot:
-    """One audit record of a status entry: its state from `at` on."""
-
-    entry_id: int
-    topic_id: int
-    record_id: int
-    at: dt.datetime
-    state: Snapshot
+# Where a topic's status stood at one moment: its current status entry's id and state then.
+Standing = tuple[int, Snapshot]
 
 
-def status_at(history: Iterable[StatusSnapshot], moment: dt.datetime) -> tuple[int, Snapshot] | None:
-    """The topic's current status entry as it stood at `moment`, rebuilt from the audit log."""
-    latest: dict[int, StatusSnapshot] = {}
-    for snap in history:
-        if snap.at <= moment:
-            known = latest.get(snap.entry_id)
-            if known is None or (snap.at, snap.record_id) > (known.at, known.record_id):
-                latest[snap.entry_id] = snap
-    live = [(s.entry_id, s.state) for s in latest.values() if _is_live(s.state) and s.state.get("kind") == "status"]
-    if not live:
-        return None
-    return max(live, key=lambda pair: status_rank(*pair))
+class StatusFinder:
+    """Each topic's current status at the moments its digests compare (window starts and ends),
+    rebuilt from the audit records of its status entries.
+
+    Records are fed one entry at a time, and only the best candidate per topic and moment is kept:
+    a busy minute's digests used to hold every status record of every changed topic (tens of
+    thousands), and building, scanning and freeing them held up the event loop."""
+
+    def __init__(self, moments: Mapping[int, Collection[dt.datetime]]) -> None:
+        self._moments = moments  # by topic id
+        self._best: dict[int, dict[dt.datetime, tuple[tuple[dt.date, int], Snapshot]]] = {}
+
+    def add_entry(self, entry_id: int, topic_id: int, records: Sequence[tuple[int, dt.datetime, Snapshot]]) -> None:
+        """Every audit record of one status entry, as (record id, at, state after it)."""
+        for moment in self._moments.get(topic_id, ()):
+            # The entry as it stood at the moment: its latest record by then.
+            latest = max((r for r in records if r[1] <= moment), key=lambda r: (r[1], r[0]), default=None)
+            if latest is None or not _is_live(latest[2]) or latest[2].get("kind") != "status":
+                continue
+            rank = status_rank(entry_id, latest[2])
+            best = self._best.setdefault(topic_id, {})
+            known = best.get(moment)
+            if known is None or rank > known[0]:
+                best[moment] = (rank, latest[2])
+
+    def standings(self) -> dict[int, dict[dt.datetime, Standing]]:
+        """By topic, by moment: the status entry that was current then (absent: none was)."""
+        return {
+            topic_id: {moment: (rank[1], state) for moment, (rank, state) in by_moment.items()}
+            for topic_id, by_moment in self._best.items()
+        }
 
 
 def build_content(
     *,
     topics: Sequence[TopicRef],
     records: Iterable[ChangeRecord],
-    status_history: Mapping[int, Sequence[StatusSnapshot]],
+    statuses: Mapping[int, Mapping[dt.datetime, Standing]],
     window_start: dt.datetime,
     window_end: dt.datetime,
 ) -> DigestContent:
@@ -161,9 +173,7 @@ def build_content(
     changed: list[TopicChanges] = []
     unchanged: list[TopicRef] = []
     for topic in topics:
-        items = _with_status(
-            items_by_topic.get(topic.id, []), status_history.get(topic.id, ()), window_start, window_end
-        )
+        items = _with_status(items_by_topic.get(topic.id, []), statuses.get(topic.id, {}), window_start, window_end)
         if items:
             items.sort(key=lambda i: (_KIND_ORDER[i.kind], i.at, i.entry_id))
             changed.append(TopicChanges(topic, items))
@@ -204,11 +214,12 @@ def _net_change(records: Sequence[ChangeRecord]) -> Item | None:
 
 
 def _with_status(
-    items: list[Item], history: Sequence[StatusSnapshot], window_start: dt.datetime, window_end: dt.datetime
+    items: list[Item], standings: Mapping[dt.datetime, Standing], window_start: dt.datetime, window_end: dt.datetime
 ) -> list[Item]:
-    """Give status items their old -> new, and report a status that moved only through a correction."""
-    before = status_at(history, window_start)
-    after = status_at(history, window_end)
+    """Give status items their old -> new, and report a status that moved only through a correction.
+    `standings` holds the topic's status at the window's start and end (see StatusFinder)."""
+    before = standings.get(window_start)
+    after = standings.get(window_end)
     old_status = str(before[1].get("status")) if before else None
     new_entry = after[0] if after else None
     result: list[Item] = []

@@ -70,7 +70,9 @@ class Outcome(enum.StrEnum):
 @dataclass(slots=True)
 class Result:
     outcome: Outcome
-    message_ids: list[str] = field(default_factory=list)
+    # A tuple, not a list: a tick keeps a result per subscription, and each list would be one more
+    # object for every full garbage collection to visit.
+    message_ids: tuple[str, ...] = ()
     error: str | None = None
 
 
@@ -98,6 +100,13 @@ class NoticeBoard:
             await self.refresh(db, now)
 
 
+async def _next_turn() -> None:
+    """Let the event loop run once before waking the next sender. Waking many at once (a batch
+    closed, a batch built) runs all their next steps in one turn of the loop, and a turn that long
+    is a stall for every command waiting behind it (measured: 20-30 ms with 32 senders)."""
+    await asyncio.sleep(0)
+
+
 def _padded(ids: list[str | None], count: int) -> list[str | None]:
     return (list(ids) + [None] * count)[:count]
 
@@ -115,7 +124,7 @@ def _content(window: digests.Window, data: digests.WindowData) -> DigestContent:
     return build_content(
         topics=data.topics,
         records=data.records,
-        status_history=data.status_history,
+        statuses=data.statuses,
         window_start=window.start,
         window_end=window.end,
     )
@@ -208,6 +217,7 @@ class DigestService:
                 size = min(size * 2, max(self.config.batch, 1))
                 for item in await self._claim_and_prepare(chunk, max(now, self._now()), results):
                     await ready.put(item)
+                    await _next_turn()
             if len(ids) < self.config.batch:
                 break
 
@@ -295,10 +305,12 @@ class DigestService:
                 for f in batch:
                     if not f.result.done():
                         f.result.set_exception(exc)
+                    await _next_turn()
             else:
                 for f in batch:
                     if not f.result.done():
                         f.result.set_result(f.item.delivery_id in closed)
+                    await _next_turn()
 
     # -- one delivery ------------------------------------------------------------------------------
 
@@ -396,7 +408,7 @@ class DigestService:
         outcome = Outcome.RECONCILED if reconciled else Outcome.SENT
         done = await finish(digests.Finished(claim.delivery_id, outcome.value, list(ids)))
         await self._at("marked", claim)
-        return Result(outcome if done else Outcome.LOST, [i for i in ids if i])
+        return Result(outcome if done else Outcome.LOST, tuple(i for i in ids if i))
 
     async def _renew(
         self, claim: digests.Claim, *, sending: bool = False, found: dict[int, str] | None = None
@@ -434,6 +446,8 @@ class DigestService:
                 data = {}
             contents: dict[digests.Window, DigestContent] = {}
             for claim in to_build:
+                # Building a busy minute's digests is CPU work: let commands in between them.
+                await asyncio.sleep(0)
                 window = windows[claim.delivery_id]
                 if window not in data:
                     continue
@@ -453,8 +467,10 @@ class DigestService:
                     )
                 except Exception as exc:
                     outcomes[claim.delivery_id] = await self._failed(claim, exc)
-                # Building a busy minute's digests is CPU work: let commands in between them.
-                await asyncio.sleep(0)
+            # The change feed and the built contents are done with: freed here, in a step of their
+            # own, rather than with everything else when this returns (freeing is CPU work too).
+            del data, contents
+            await asyncio.sleep(0)
 
         by_id = {claim.delivery_id: claim for claim in claims}
         empty = [i for i, parts in rendered.items() if not parts]
@@ -519,7 +535,7 @@ class DigestService:
         return build_content(
             topics=data.topics,
             records=data.records,
-            status_history=data.status_history,
+            statuses=data.statuses,
             window_start=start,
             window_end=end,
         )
