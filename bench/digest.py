@@ -97,16 +97,15 @@ async def measure(
         due = (now + dt.timedelta(minutes=3)).replace(second=0, microsecond=0)
         local_time = due.strftime("%H:%M")
         started = time.perf_counter()
-        pending: list[tuple[NewsroomSpec, int]] = []
-        for n in range(subscriptions):
-            pending.append((newsrooms[n % len(newsrooms)], n))
         # A few at a time, as editors would create them (SQLite serialises them anyway). Eight
         # workers rather than a task per subscription: creating 10,000 tasks at once blocks the
-        # event loop for longer than anything the digest phase is meant to measure.
-        queue = iter(pending)
+        # event loop for longer than anything the digest phase is meant to measure. They share one
+        # generator rather than a list: a list of the work would stay alive through the run, and
+        # its 10,000 entries would lengthen every full garbage collection the run is measured by.
+        queue = (newsrooms[n % len(newsrooms)] for n in range(subscriptions))
 
         async def worker() -> None:
-            for newsroom, _ in queue:
+            for newsroom in queue:
                 await _subscribe(bot, newsroom, local_time, now, service.config.settle)
 
         # Creating the subscriptions is editors' work, not the digest run: the loop is watched apart.
