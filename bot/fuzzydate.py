@@ -224,11 +224,9 @@ class FuzzyDate:
     @classmethod
     def from_storage(cls, precision: str, earliest: datetime.date, latest: datetime.date) -> "FuzzyDate":
         """Rebuild from stored columns; raises ValueError if they are not a consistent FuzzyDate."""
-        # Every entry on a page is rebuilt to be rendered, and validating costs more than
-        # rendering; the same dates recur, and an instance is immutable, so one can be shared.
         try:
-            return _stored(precision, earliest, latest)
-        except TypeError as exc:  # unhashable values never reach the constructor
+            return cls(Precision(precision), earliest, latest)
+        except TypeError as exc:
             raise ValueError(str(exc)) from exc
 
     # -- behaviour ----------------------------------------------------------------------------------
@@ -472,15 +470,6 @@ def _parse_calendar(s: str, reference: datetime.date) -> FuzzyDate | None:
     if year is None:
         return FuzzyDate.exact(_nearest_occurrence(month, day, reference))
     return FuzzyDate.exact(datetime.date(year, month, day))
-
-
-@functools.lru_cache(maxsize=4096)
-def _stored(precision: str, earliest: datetime.date, latest: datetime.date) -> FuzzyDate:
-    # A failure is not remembered (lru_cache keeps only returned values): a bad row raises every time.
-    try:
-        return FuzzyDate(Precision(precision), earliest, latest)
-    except TypeError as exc:
-        raise ValueError(str(exc)) from exc
 
 
 @functools.lru_cache(maxsize=1024)
