@@ -67,13 +67,21 @@ class Outcome(enum.StrEnum):
     ERROR = "error"
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Result:
     outcome: Outcome
-    # A tuple, not a list: a tick keeps a result per subscription, and each list would be one more
-    # object for every full garbage collection to visit.
     message_ids: tuple[str, ...] = ()
     error: str | None = None
+
+
+# A tick records a result per subscription, tens of thousands in a busy minute, and every one of
+# them is an object each full garbage collection visits: the plain ones (no error) are shared, and
+# the tick's report keeps the outcome alone (the posted messages' ids are in the database).
+_PLAIN = {outcome: Result(outcome) for outcome in Outcome}
+
+
+def _reported(result: Result) -> Result:
+    return _PLAIN[result.outcome] if result.error is None else result
 
 
 @dataclass(slots=True)
@@ -239,7 +247,7 @@ class DigestService:
             results.update((i, Result(Outcome.ERROR, error=repr(exc))) for i in subscription_ids)
             return []
         for subscription_id in subscription_ids:
-            results[subscription_id] = Result(Outcome.IDLE)
+            results[subscription_id] = _PLAIN[Outcome.IDLE]
         live: list[digests.Claim] = []
         for claim in claims:
             try:
@@ -253,7 +261,7 @@ class DigestService:
         ready: list[_Ready] = []
         for claim, outcome in zip(live, await self._prepare_many(live), strict=True):
             if isinstance(outcome, Result):
-                results[claim.subscription_id] = outcome
+                results[claim.subscription_id] = _reported(outcome)
             else:
                 ready.append(outcome)
         return ready
@@ -272,7 +280,7 @@ class DigestService:
         while (item := await ready.get()) is not None:
             subscription_id = item.claim.subscription_id
             try:
-                results[subscription_id] = await self._send(item, finish)
+                results[subscription_id] = _reported(await self._send(item, finish))
             except Exception as exc:
                 # One newsroom's problem never stops the others.
                 log.exception("digest subscription %s failed", subscription_id)

@@ -369,3 +369,15 @@ async def test_the_due_query_is_an_index_range_scan(database: Database, h: Disco
     text = " ".join(str(cell) for row in plan for cell in row)
     assert "ix_digest_subscription_due" in text
     assert "TEMP B-TREE" not in text and "Sort" not in text  # the index also gives the order
+
+
+async def test_a_busy_tick_reports_plain_outcomes_without_an_object_per_subscription(
+    database: Database, h: DiscordHarness, room: Writer
+) -> None:
+    # A busy minute records tens of thousands of results: plain ones are one shared object each.
+    await room.topic("atacms")
+    subs = [await room.subscribe(channel_id=channel.id, now=utc(2026, 3, 20, 12)) for channel in h.guild_a.channels[:2]]
+    report = await run_at(service(h), utc(2026, 3, 21, 9) + S10)
+    first, second = (report.results[sub.id] for sub in subs)
+    assert first.outcome is second.outcome is Outcome.SENT
+    assert first is second
