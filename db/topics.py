@@ -5,14 +5,12 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.errors import TopicNotFound
-from db.engine import MAX_ROW_ID
 from db.models import Newsroom, Topic
 
 
@@ -33,49 +31,27 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-async def get_topic(session: AsyncSession, *, newsroom_id: int, topic_id: int) -> Topic | None:
-    if not 0 < topic_id <= MAX_ROW_ID:
+# Built once (see db.reader_statements).
+_ACTIVE_BY_SLUG = (
+    select(Topic, Newsroom)
+    .join(Newsroom, col(Newsroom.id) == Topic.newsroom_id)
+    .where(
+        Topic.newsroom_id == bindparam("newsroom_id"),
+        Topic.slug == bindparam("slug"),
+        col(Topic.archived).is_(False),
+    )
+)
+
+
+async def topic_and_newsroom(session: AsyncSession, *, newsroom_id: int, slug: str) -> tuple[Topic, Newsroom] | None:
+    """The active topic with exactly this slug and its newsroom, in one statement: what /log needs
+    (the newsroom holds the editor role and the time zone) when autocomplete filled in the slug.
+    None when there is no such topic; the caller falls back to the full lookup (titles, aliases,
+    suggestions)."""
+    key = normalise_lookup(slug)
+    if not key:
         return None
-    topic = await session.get(Topic, topic_id)
-    # A topic id from another guild behaves exactly like one that does not exist.
-    if topic is None or topic.newsroom_id != newsroom_id:
-        return None
-    return topic
-
-
-def _topic_and_newsroom(*where: Any) -> Select[Any]:
-    return select(Topic, Newsroom).join(Newsroom, col(Newsroom.id) == Topic.newsroom_id).where(*where)
-
-
-# Built once (see db.reader_statements): by exact slug, archived or not, and by id.
-_BY_SLUG = _topic_and_newsroom(Topic.newsroom_id == bindparam("newsroom_id"), Topic.slug == bindparam("slug"))
-_BY_SLUG_ACTIVE = _BY_SLUG.where(col(Topic.archived).is_(False))
-_BY_ID = _topic_and_newsroom(Topic.newsroom_id == bindparam("newsroom_id"), Topic.id == bindparam("topic_id"))
-
-
-async def topic_and_newsroom(
-    session: AsyncSession,
-    *,
-    newsroom_id: int,
-    slug: str | None = None,
-    topic_id: int | None = None,
-    include_archived: bool = False,
-) -> tuple[Topic, Newsroom] | None:
-    """The topic with exactly this slug (or id) and its newsroom, in one statement: what a command
-    needs (the newsroom holds the editor role and the time zone) when autocomplete filled in the
-    slug or a button carries the id. None when there is no such topic; the caller falls back to the
-    full lookup (titles, aliases, suggestions)."""
-    if topic_id is not None:
-        if not 0 < topic_id <= MAX_ROW_ID:
-            return None
-        stmt, params = _BY_ID, {"newsroom_id": newsroom_id, "topic_id": topic_id}
-    else:
-        key = normalise_lookup(slug or "")
-        if not key:
-            return None
-        stmt = _BY_SLUG if include_archived else _BY_SLUG_ACTIVE
-        params = {"newsroom_id": newsroom_id, "slug": key}
-    row = (await session.execute(stmt, params)).first()
+    row = (await session.execute(_ACTIVE_BY_SLUG, {"newsroom_id": newsroom_id, "slug": key})).first()
     return (row[0], row[1]) if row is not None else None
 
 
