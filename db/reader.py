@@ -130,6 +130,11 @@ async def _topic_rows(db: Database, statement: _Statement, named: _Named, params
     return rows
 
 
+def _last_page(total: int, per_page: int) -> int:
+    """The last page number that exists (0 for an empty list)."""
+    return max((total - 1) // per_page, 0)
+
+
 @dataclass(slots=True)
 class _Entries:
     topic: TopicRecord
@@ -153,7 +158,7 @@ async def _entry_page(
     page = max(page, 0)
     found = await _entries(db, statement, named, {**params, "offset": page * per_page, "limit": per_page})
     if not found.entries and found.total and page > 0:
-        page = max((found.total - 1) // per_page, 0)
+        page = _last_page(found.total, per_page)
         by_id = _Named(named.guild_id, topic_id=found.topic.id)
         found = await _entries(db, statement, by_id, {**params, "offset": page * per_page, "limit": per_page})
     return found, page
@@ -238,7 +243,7 @@ async def chronology(
         found = await _entries(db, keyset, named, {**seek_params, "offset": 0, "limit": per_page})
         if backwards:
             found.entries.reverse()  # read newest first from the position back; shown oldest first
-        last_page = max((found.total - 1) // per_page, 0)
+        last_page = _last_page(found.total, per_page)
         # A full page where the button said: the list may have changed since, so the page number
         # is the button's, kept within the pages that now exist.
         if len(found.entries) == per_page or (after is not None and found.entries and max(page, 0) >= last_page):
@@ -265,7 +270,7 @@ async def topic_list(
             total = int((await connection.execute(count, {"newsroom_id": guild_id})).scalar_one())
             if not total or page == 0:
                 break
-            page = max((total - 1) // per_page, 0)
+            page = _last_page(total, per_page)
     return TopicListResult([], Page(page, per_page, total))
 
 

@@ -86,6 +86,16 @@ async def test_a_topic_list_page_past_the_end_shows_the_last_page(desk: Desk) ->
     assert result.page.number == result.page.total - 1 and len(result.rows) == 1
 
 
+async def test_entry_pages_past_the_end_show_the_last_page(desk: Desk) -> None:
+    # The list shrank since a button was drawn: its page number is past the end.
+    guild = desk.harness.guild_a.id
+    timeline = await reader.chronology(desk.database, guild_id=guild, query="atacms", page=40, per_page=4)
+    assert timeline.page.total > 4 and timeline.page.number == (timeline.page.total - 1) // 4
+    assert timeline.entries and len(timeline.entries) <= 4
+    statements_page = await reader.latest(desk.database, guild_id=guild, query="atacms", page=40, per_page=1)
+    assert statements_page.page.number == statements_page.page.total - 1 and len(statements_page.entries) == 1
+
+
 def _plan_text(rows: list[Any]) -> str:
     return " ".join(str(cell) for row in rows for cell in row)
 
