@@ -7,8 +7,11 @@ reaches the bulk loader automatically. What cannot be shared is the ORM round tr
 what makes the write path too slow for a million rows; ``bench.equivalence`` proves, field by field
 against the real write path, that nothing was lost in the translation.
 
-The only intended difference: the write path reads the clock separately for ``created_at``,
-``updated_at`` and the audit record's ``at`` (microseconds apart); here one instant serves all three.
+An entry's row is ``db.writes.entry_values`` itself, given the loader's id and time.
+
+The only intended difference: the write path reads the clock once for an entry's ``created_at`` and
+``updated_at`` and again for its audit record's ``at`` (microseconds apart); here one instant serves
+all three.
 """
 
 from __future__ import annotations
@@ -16,11 +19,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from db import audit
+from db import audit, writes
 from db.drafts import EntryDraft, TopicDraft
 from db.models import midpoint
 from db.topics import build_search_text, normalise_lookup
-from db.writes import DRAFT_FIELDS
 
 Values = dict[str, Any]
 
@@ -168,39 +170,21 @@ def entry_values(
     at: dt.datetime,
     seed_key: str | None = None,
 ) -> Values:
-    """db.writes.add_entry + _apply_draft + Entry.set_date/set_end_date: the entry row.
+    """db.writes.entry_values: the entry row, with the id the loader assigns and a fixed time.
 
     add_entry also sets the topic's ``updated_at`` to the entry's ``created_at``; the loader does
     that once per topic with its newest entry.
     """
-    date, end = draft.date, draft.end_date
-    values: Values = {
-        "id": entry_id,
-        "newsroom_id": newsroom_id,
-        "topic_id": topic_id,
-        "kind": draft.kind.value,
-        "date_precision": date.precision.value,
-        "date_earliest": date.earliest,
-        "date_latest": date.latest,
-        "date_sort": midpoint(date),
-        "end_precision": end.precision.value if end else None,
-        "end_earliest": end.earliest if end else None,
-        "end_latest": end.latest if end else None,
-    }
-    for name in DRAFT_FIELDS:
-        values[name] = getattr(draft, name)
-    values["speaker_key"] = normalise_lookup(draft.speaker) if draft.speaker else None
-    values.update(
-        created_by=actor_id,
-        created_at=at,
-        updated_at=at,
-        edited_at=None,
-        retracted_at=None,
-        retraction_reason=None,
+    values = writes.entry_values(
+        newsroom_id=newsroom_id,
+        topic_id=topic_id,
+        draft=draft,
+        actor_id=actor_id,
         interaction_id=interaction_id,
         seed_key=seed_key,
+        now=at,
     )
-    return values
+    return {"id": entry_id, **values}
 
 
 def entry_created(entry: Values, *, actor_id: int, interaction_id: int | None, at: dt.datetime) -> Values:

@@ -146,6 +146,9 @@ def _canonical_bounds(precision: Precision, earliest: datetime.date) -> tuple[da
     raise ValueError(f"unknown precision {precision!r}")  # pragma: no cover - enum is exhaustive
 
 
+_PRECISIONS: Final = {precision.value: precision for precision in Precision}
+
+
 @functools.total_ordering
 @dataclass(frozen=True, slots=True)
 class FuzzyDate:
@@ -166,7 +169,8 @@ class FuzzyDate:
             if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
                 raise TypeError(f"{name} must be a datetime.date, not {type(value).__name__}")
         # Accept the plain string value too (e.g. straight from a DB column) but store the enum.
-        object.__setattr__(self, "precision", Precision(self.precision))
+        if type(self.precision) is not Precision:
+            object.__setattr__(self, "precision", Precision(self.precision))
         expected = _canonical_bounds(self.precision, self.earliest)
         if expected != (self.earliest, self.latest):
             raise ValueError(
@@ -225,7 +229,8 @@ class FuzzyDate:
     def from_storage(cls, precision: str, earliest: datetime.date, latest: datetime.date) -> "FuzzyDate":
         """Rebuild from stored columns; raises ValueError if they are not a consistent FuzzyDate."""
         try:
-            return cls(Precision(precision), earliest, latest)
+            # Every entry on a page is rebuilt this way: a dict lookup before the enum's own call.
+            return cls(_PRECISIONS.get(precision) or Precision(precision), earliest, latest)
         except TypeError as exc:
             raise ValueError(str(exc)) from exc
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col, select
 
+from db.direct import DirectConnection
 from db.models import AuditRecord, Entry, Topic, utcnow
+from db.records import EntryRecord
 
 # Fields that describe an entry's content; retraction bookkeeping is kept apart (the digest
 # reports it separately from corrections).
@@ -28,24 +30,25 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def snapshot(row: Entry | Topic) -> dict[str, Any]:
-    fields = ENTRY_FIELDS if isinstance(row, Entry) else TOPIC_FIELDS
+def snapshot(row: Entry | EntryRecord | Topic) -> dict[str, Any]:
+    fields = TOPIC_FIELDS if isinstance(row, Topic) else ENTRY_FIELDS
     return {name: _jsonable(getattr(row, name)) for name in fields}
 
 
-# Built once: appending a record is a Core insert. No caller needs the record back, and the ORM's unit
-# of work around it cost more than the statement (profiled on /log).
-_INSERT = insert(AuditRecord.__table__)  # type: ignore[arg-type]
+# Built once: appending a record is a Core insert (prepared on the /log path, db.direct). No caller
+# needs the record back, and the ORM's unit of work around it cost more than the statement (profiled).
+_TABLE: Table = AuditRecord.__table__  # type: ignore[attr-defined]
+_INSERT = insert(_TABLE).values({c.key: bindparam(c.key) for c in _TABLE.columns if c.key != "id"})
 
 
 async def record(
-    session: AsyncSession | AsyncConnection,
+    session: AsyncSession | AsyncConnection | DirectConnection,
     *,
     newsroom_id: int,
     action: str,
     actor_id: int,
     interaction_id: int | None,
-    entry: Entry | None = None,
+    entry: Entry | EntryRecord | None = None,
     topic: Topic | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,

@@ -10,35 +10,41 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.errors import EntryNotFound, InvalidInput, NotEditorError, TopicNotFound, UserFacingError
 from db import audit, writes
+from db.direct import DirectConnection, rows_of
 from db.drafts import Actor, EntryDraft, TopicDraft
 from db.engine import ROW_LOCK
 from db.entries import get_entry
 from db.models import AuditRecord, Entry, EntryKind, Newsroom, Topic
 from db.newsrooms import ensure_newsroom, update_settings
+from db.records import EntryRecord, TopicRecord
 from db.seeds import SeedResult, apply_seed, available_seeds, load_seed_file_async, topic_exists
-from db.topics import find_topic, normalise_lookup, resolve_topic, topic_and_newsroom
+from db.topics import active_topic, find_topic, normalise_lookup, resolve_topic
 
 UNDO_WINDOW = dt.timedelta(minutes=10)
 
 
 def check_editor(newsroom: Newsroom, actor: Actor) -> None:
+    check_editor_role(newsroom.editor_role_id, actor)
+
+
+def check_editor_role(editor_role_id: int | None, actor: Actor) -> None:
     if actor.manage_guild:
         return
-    if newsroom.editor_role_id is not None and newsroom.editor_role_id in actor.role_ids:
+    if editor_role_id is not None and editor_role_id in actor.role_ids:
         return
-    if newsroom.editor_role_id is None:
+    if editor_role_id is None:
         raise NotEditorError(
             "Only editors can do this. No editor role is set yet: someone with Manage Server can set one "
             "with `/settings editor-role`."
         )
-    raise NotEditorError(f"Only editors can do this: you need the <@&{newsroom.editor_role_id}> role or Manage Server.")
+    raise NotEditorError(f"Only editors can do this: you need the <@&{editor_role_id}> role or Manage Server.")
 
 
 def check_manager(actor: Actor) -> None:
@@ -61,8 +67,8 @@ async def _editor_newsroom(session: AsyncSession, *, guild_id: int, guild_name: 
 
 @dataclass(slots=True)
 class Logged:
-    entry: Entry
-    topic: Topic
+    entry: Entry | EntryRecord
+    topic: Topic | TopicRecord
     created: bool
     timezone: str
 
@@ -72,21 +78,27 @@ async def log_entry(
 ) -> Logged:
     try:
         # The usual case (autocomplete filled in an existing slug) reads and checks everything before
-        # the write transaction, which then holds SQLite's write lock for its three statements only.
-        # A topic archived or a role removed in between is a race the editor could as well have won.
-        async with db.read() as session:
-            found = await topic_and_newsroom(session, newsroom_id=guild_id, slug=topic_query)
+        # the write transaction, which then holds SQLite's write lock for its three statements only;
+        # all of them prepared statements (db.direct). A topic archived or a role removed in between
+        # is a race the editor could as well have won.
+        async with db.direct() as connection:
+            found = await active_topic(connection, newsroom_id=guild_id, slug=topic_query)
             if found is not None:
-                check_editor(found[1], actor)
-                await _fill_speaker_details(session, newsroom_id=guild_id, draft=draft)
+                check_editor_role(found.editor_role_id, actor)
+                await _fill_speaker_details(connection, newsroom_id=guild_id, draft=draft)
         if found is not None:
-            topic, newsroom = found
-            entry = writes.new_entry(
-                topic=topic, draft=draft, actor_id=actor.user_id, interaction_id=actor.interaction_id
+            values = writes.entry_values(
+                newsroom_id=guild_id,
+                topic_id=found.topic.id,
+                draft=draft,
+                actor_id=actor.user_id,
+                interaction_id=actor.interaction_id,
             )
-            async with db.write_connection() as connection:
-                await writes.store_entry(connection, entry, topic=topic)
-            return Logged(entry, topic, True, newsroom.timezone)
+            async with db.direct_write() as connection:
+                entry = await writes.store_entry(connection, values)
+            # The topic's updated_at followed the entry, as the row did.
+            topic = found.topic._replace(updated_at=max(found.topic.updated_at, entry.created_at))
+            return Logged(entry, topic, True, found.timezone)
         async with db.write() as session:
             newsroom = await _editor_newsroom(session, guild_id=guild_id, guild_name=guild_name, actor=actor)
             topic = await resolve_topic(session, newsroom_id=guild_id, query=topic_query)
@@ -109,21 +121,28 @@ async def log_entry(
             return Logged(existing, topic, False, newsroom.timezone)
 
 
-async def _fill_speaker_details(session: AsyncSession, *, newsroom_id: int, draft: EntryDraft) -> None:
+# Built once and prepared (db.direct) on the /log path.
+_SPEAKER_DETAILS = (
+    select(Entry.speaker_role, Entry.speaker_org)
+    .where(
+        Entry.newsroom_id == bindparam("newsroom_id"),
+        Entry.speaker_key == bindparam("speaker_key"),
+        col(Entry.retracted_at).is_(None),
+    )
+    .order_by(col(Entry.date_sort).desc(), col(Entry.id).desc())
+    .limit(1)
+)
+
+
+async def _fill_speaker_details(
+    target: AsyncSession | DirectConnection, *, newsroom_id: int, draft: EntryDraft
+) -> None:
     """Role and organisation left empty take the speaker's most recently logged ones."""
     if draft.kind is not EntryKind.STATEMENT or not draft.speaker or (draft.speaker_role and draft.speaker_org):
         return
-    stmt = (
-        select(Entry.speaker_role, Entry.speaker_org)
-        .where(
-            Entry.newsroom_id == newsroom_id,
-            Entry.speaker_key == normalise_lookup(draft.speaker or ""),
-            col(Entry.retracted_at).is_(None),
-        )
-        .order_by(col(Entry.date_sort).desc(), col(Entry.id).desc())
-        .limit(1)
-    )
-    row = (await session.execute(stmt)).first()
+    values = {"newsroom_id": newsroom_id, "speaker_key": normalise_lookup(draft.speaker or "")}
+    found = await rows_of(target, _SPEAKER_DETAILS, values)
+    row = found[0] if found else None
     if row is not None:
         draft.speaker_role = draft.speaker_role or row[0]
         draft.speaker_org = draft.speaker_org or row[1]

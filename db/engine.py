@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
@@ -11,17 +12,21 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.util.concurrency import greenlet_spawn
 
-from db import sqlite_driver
+from db import direct, sqlite_driver
 from db.topic_labels import TopicLabelCache
 
+log = logging.getLogger(__name__)
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+MAX_PREPARED = 256
 # Integer primary keys (topic, entry, audit) are 32-bit on PostgreSQL; a larger id cannot exist, and
 # PostgreSQL refuses it as a query parameter instead of finding nothing.
 MAX_ROW_ID = 2**31 - 1
@@ -69,17 +74,18 @@ class Database:
         else:
             plain = self.engine.execution_options(isolation_level="AUTOCOMMIT")
             snapshot = self.engine.execution_options(isolation_level="REPEATABLE READ")
-        self._plain = plain
         self._reader = async_sessionmaker(plain, expire_on_commit=False, autoflush=False)
         self._snapshot_reader = async_sessionmaker(snapshot, expire_on_commit=False, autoflush=False)
         writer_engine = self.engine.execution_options(newsdesk_immediate=True) if self.is_sqlite else self.engine
         self._writer = async_sessionmaker(writer_engine, expire_on_commit=False, autoflush=False)
-        self._writer_engine = writer_engine
         # SQLite: writers in this process queue here; PostgreSQL lets them run side by side.
         self._write_turn: AbstractAsyncContextManager[Any] = asyncio.Lock() if self.is_sqlite else nullcontext()
         # Per-process read cache for autocomplete; its freshness check is a query, so sharing one
         # database between processes stays correct.
         self.topic_labels = TopicLabelCache()
+        # The hot statements' compiled forms (db.direct), by statement: they are built once per shape.
+        self._prepared: dict[ClauseElement, direct.Prepared] = {}
+        self.direct_observers: list[direct.Observer] = []
 
     @asynccontextmanager
     async def read(self, *, snapshot: bool = False) -> AsyncIterator[AsyncSession]:
@@ -89,24 +95,45 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def read_connection(self) -> AsyncIterator[AsyncConnection]:
-        """A bare connection for reading with Core statements, each seeing the latest committed data:
-        the reader commands' path, without an ORM session's bookkeeping."""
-        async with self._plain.connect() as connection:
-            yield connection
-
-    @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on any error."""
         async with self._write_turn, self._writer() as session, session.begin():
             yield session
 
+    def prepared(self, statement: ClauseElement) -> direct.Prepared:
+        found = self._prepared.get(statement)
+        if found is None:
+            if len(self._prepared) >= MAX_PREPARED:
+                # Only statements built once belong here; a caller building one per call would
+                # otherwise grow this without end.
+                log.warning("more than %d prepared statements: starting over", MAX_PREPARED)
+                self._prepared.clear()
+            found = self._prepared[statement] = direct.prepare(statement, self.engine.dialect)
+        return found
+
     @asynccontextmanager
-    async def write_connection(self) -> AsyncIterator[AsyncConnection]:
-        """Like write(), for a write made of Core statements only: a bare connection inside one
-        transaction, without the ORM session's bookkeeping (a measurable share of a /log)."""
-        async with self._write_turn, self._writer_engine.begin() as connection:
-            yield connection
+    async def direct(self) -> AsyncIterator[direct.DirectConnection]:
+        """A pooled connection for prepared statements (db.direct), each one its own transaction and
+        seeing the latest committed data: the hot reads' path."""
+        fairy = await self.engine.raw_connection()
+        try:
+            yield direct.connection_for(fairy, self.prepared, self.engine.dialect, self.direct_observers)
+        finally:
+            await greenlet_spawn(fairy.close)
+
+    @asynccontextmanager
+    async def direct_write(self) -> AsyncIterator[direct.DirectConnection]:
+        """Like write(), for a write made of prepared statements only (the /log path): one
+        transaction, committed on success and rolled back on any error, in this process's write turn
+        (SQLite: BEGIN IMMEDIATE, so the write lock is taken at the first statement)."""
+        async with self._write_turn, self.direct() as connection:
+            await connection.begin()
+            try:
+                yield connection
+                await connection.commit()
+            except BaseException:
+                await connection.rollback()
+                raise
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -15,11 +15,11 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import Select
-from sqlalchemy.engine import Row
 
 from bot.errors import TopicNotFound
 from db import reader_statements as statements
 from db import topics as topic_queries
+from db.direct import Row as DirectRow
 from db.engine import MAX_ROW_ID, Database
 from db.entries import Position
 from db.models import EntryKind, Topic
@@ -110,21 +110,22 @@ async def _resolve(db: Database, named: _Named) -> int:
     return topic.id
 
 
-async def _topic_rows(db: Database, statement: _Statement, named: _Named, params: dict[str, Any]) -> Sequence[Row[Any]]:
-    """Rows of `statement(key)` for the named topic: one statement when it is named exactly."""
+async def _topic_rows(db: Database, statement: _Statement, named: _Named, params: dict[str, Any]) -> list[DirectRow]:
+    """Rows of `statement(key)` for the named topic: one statement when it is named exactly. Every
+    row repeats the topic and the extra columns; they are converted once (db.direct)."""
     key = named.key()
     if key is not None:
-        async with db.read_connection() as connection:
+        async with db.direct() as connection:
             values = {"newsroom_id": named.guild_id, **key[1], **params}
-            rows = (await connection.execute(statement(key[0]), values)).all()
+            rows = await connection.rows(statement(key[0]), values, shared=_PAGE_ENTRY)
         if rows:
             return rows
         if named.topic_id is not None:
             raise TopicNotFound(f"#{named.topic_id}")
     found = await _resolve(db, named)
-    async with db.read_connection() as connection:
+    async with db.direct() as connection:
         values = {"newsroom_id": named.guild_id, "topic_id": found, **params}
-        rows = (await connection.execute(statement("id"), values)).all()
+        rows = await connection.rows(statement("id"), values, shared=_PAGE_ENTRY)
     if not rows:
         raise TopicNotFound(named.query or "")  # removed in the moment between the two reads
     return rows
@@ -171,9 +172,9 @@ async def status(db: Database, *, guild_id: int, query: str, history: bool = Fal
     current, latest = entry_at(row, _CARD_STATUS), entry_at(row, _CARD_STATEMENT)
     past: list[EntryRecord] | None = None
     if history:
-        async with db.read_connection() as connection:
-            result = await connection.execute(statements.STATUS_HISTORY, {"topic_id": topic.id, "limit": 50})
-            past = [EntryRecord(*history_row) for history_row in result]
+        async with db.direct() as connection:
+            result = await connection.rows(statements.STATUS_HISTORY, {"topic_id": topic.id, "limit": 50})
+        past = [EntryRecord._make(history_row) for history_row in result]
     # Every write to the topic or one of its entries moves topic.updated_at forward.
     live_count = int(row[TOPIC_WIDTH + 1])
     card = TopicCard(topic, current, latest, topic.updated_at, live_count, _sources(topic, current, latest))
@@ -259,15 +260,15 @@ async def topic_list(
 ) -> TopicListResult:
     """A page of topics with their current status; past the end, the last page that exists."""
     page = max(page, 0)
-    async with db.read_connection() as connection:
+    async with db.direct() as connection:
         for _attempt in range(2):
             params = {"newsroom_id": guild_id, "offset": page * per_page, "limit": per_page}
-            rows = (await connection.execute(statements.topic_list(include_archived), params)).all()
+            rows = await connection.rows(statements.topic_list(include_archived), params)
             if rows:
                 listed = [TopicRow(topic_at(row, 0), entry_at(row, _LIST_STATUS)) for row in rows]
                 return TopicListResult(listed, Page(page, per_page, int(rows[0][TOPIC_WIDTH])))
-            count = statements.topic_count(include_archived)
-            total = int((await connection.execute(count, {"newsroom_id": guild_id})).scalar_one())
+            counted = await connection.first(statements.topic_count(include_archived), {"newsroom_id": guild_id})
+            total = int(counted[0]) if counted else 0
             if not total or page == 0:
                 break
             page = _last_page(total, per_page)

@@ -95,11 +95,8 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return await self._run(operation, seq_of_parameters, many=True)
 
     async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
-        adapt = self._adapt_connection
-        async with adapt._execute_mutex:
-            begin = adapt.take_pending_begin()  # type: ignore[attr-defined]
-            connection = self._connection
-            outcome: _Outcome = await connection._execute(_run, connection._conn, begin, operation, parameters, many)
+        adapt: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
+        outcome = await adapt.run_direct(operation, parameters, many=many)
         self._description, self._rowcount, self._lastrowid, rows = outcome
         self._rows = collections.deque(rows) if rows is not None else collections.deque()
 
@@ -137,6 +134,26 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         """The BEGIN the next statement must run first, if any (it runs once)."""
         begin, self._pending_begin = self._pending_begin, None
         return begin
+
+    async def run_direct(self, operation: str, parameters: Any, *, many: bool = False) -> _Outcome:
+        """One statement, result rows included, in one trip to the connection's thread: the cursors'
+        path, and db.direct's (prepared statements run with no SQLAlchemy cursor around them)."""
+        async with self._execute_mutex:
+            begin = self.take_pending_begin()
+            connection = self._connection
+            outcome: _Outcome = await connection._execute(_run, connection._conn, begin, operation, parameters, many)
+        return outcome
+
+    async def commit_direct(self) -> None:
+        """commit() for callers outside SQLAlchemy's greenlet (db.direct)."""
+        self._pending_begin = None
+        if self._in_transaction():
+            await self._connection.commit()
+
+    async def rollback_direct(self) -> None:
+        self._pending_begin = None
+        if self._in_transaction():
+            await self._connection.rollback()
 
     def _in_transaction(self) -> bool:
         # Reading sqlite3's autocommit flag is safe from any thread (the connection is opened with

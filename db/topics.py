@@ -5,20 +5,26 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, or_
+from sqlalchemy import Table, bindparam, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.errors import TopicNotFound
+from db.direct import DirectConnection
 from db.models import Newsroom, Topic
+from db.records import TOPIC_WIDTH, TopicRecord, topic_at, topic_columns
+
+# Control characters (Unicode fixes them as U+0000-U+001F and U+007F-U+009F) that are not white
+# space; white space is folded below instead.
+_DROP_CONTROLS = {c: None for c in range(0xA0) if unicodedata.category(chr(c)) == "Cc" and not chr(c).isspace()}
 
 
 def normalise_lookup(text: str) -> str:
     # Stored text never holds control characters (validation strips them), so a lookup drops them too;
     # PostgreSQL refuses NUL in any text parameter.
-    text = "".join(c for c in text if c.isspace() or unicodedata.category(c) != "Cc")
-    return " ".join(text.casefold().split())
+    return " ".join(text.translate(_DROP_CONTROLS).casefold().split())
 
 
 def build_search_text(slug: str, title: str, aliases: Sequence[str]) -> str:
@@ -31,28 +37,41 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-# Built once (see db.reader_statements).
+_TOPIC: Table = Topic.__table__  # type: ignore[attr-defined]
+_NEWSROOM: Table = Newsroom.__table__  # type: ignore[attr-defined]
+
+# Built once and prepared (db.direct).
 _ACTIVE_BY_SLUG = (
-    select(Topic, Newsroom)
-    .join(Newsroom, col(Newsroom.id) == Topic.newsroom_id)
+    select(*topic_columns(_TOPIC), _NEWSROOM.c.editor_role_id, _NEWSROOM.c.timezone)
+    .join(_NEWSROOM, _NEWSROOM.c.id == _TOPIC.c.newsroom_id)
     .where(
-        Topic.newsroom_id == bindparam("newsroom_id"),
-        Topic.slug == bindparam("slug"),
-        col(Topic.archived).is_(False),
+        _TOPIC.c.newsroom_id == bindparam("newsroom_id"),
+        _TOPIC.c.slug == bindparam("slug"),
+        _TOPIC.c.archived.is_(False),
     )
 )
 
 
-async def topic_and_newsroom(session: AsyncSession, *, newsroom_id: int, slug: str) -> tuple[Topic, Newsroom] | None:
-    """The active topic with exactly this slug and its newsroom, in one statement: what /log needs
-    (the newsroom holds the editor role and the time zone) when autocomplete filled in the slug.
-    None when there is no such topic; the caller falls back to the full lookup (titles, aliases,
-    suggestions)."""
+@dataclass(frozen=True, slots=True)
+class ActiveTopic:
+    """An active topic with what /log needs of its newsroom: the editor role and the time zone."""
+
+    topic: TopicRecord
+    editor_role_id: int | None
+    timezone: str
+
+
+async def active_topic(connection: DirectConnection, *, newsroom_id: int, slug: str) -> ActiveTopic | None:
+    """The active topic with exactly this slug, in one statement: /log's case when autocomplete filled
+    in the slug. None when there is no such topic; the caller falls back to the full lookup (titles,
+    aliases, suggestions)."""
     key = normalise_lookup(slug)
     if not key:
         return None
-    row = (await session.execute(_ACTIVE_BY_SLUG, {"newsroom_id": newsroom_id, "slug": key})).first()
-    return (row[0], row[1]) if row is not None else None
+    row = await connection.first(_ACTIVE_BY_SLUG, {"newsroom_id": newsroom_id, "slug": key})
+    if row is None:
+        return None
+    return ActiveTopic(topic_at(row, 0), row[TOPIC_WIDTH], row[TOPIC_WIDTH + 1])
 
 
 async def find_topic(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -14,10 +14,15 @@ from sqlmodel import select
 
 from bot.errors import InvalidInput, UserFacingError
 from db import audit
+from db.direct import DirectConnection, rows_of
 from db.drafts import EntryDraft, TopicDraft
-from db.models import Entry, Topic, utcnow
+from db.models import Entry, Topic, midpoint, utcnow
+from db.records import EntryRecord
 from db.topic_labels import bump_revision
 from db.topics import build_search_text, normalise_lookup
+
+# Where a write's statements run: an ORM session, a bare connection, or a prepared write (db.direct).
+Writer = AsyncSession | AsyncConnection | DirectConnection
 
 # What autocomplete shows and searches: a change to any of them invalidates cached labels.
 LABEL_FIELDS = ("slug", "title", "aliases", "archived")
@@ -103,24 +108,19 @@ DRAFT_FIELDS = (
 )  # fmt: skip
 
 
-def _apply_draft(entry: Entry, draft: EntryDraft) -> None:
-    entry.kind = draft.kind.value
-    entry.set_date(draft.date)
-    entry.set_end_date(draft.end_date)
-    for name in DRAFT_FIELDS:
-        setattr(entry, name, getattr(draft, name))
-    entry.speaker_key = normalise_lookup(draft.speaker) if draft.speaker else None
-
-
 async def entry_for_interaction(session: AsyncSession, *, interaction_id: int) -> Entry | None:
     stmt = select(Entry).where(Entry.interaction_id == interaction_id)
     return (await session.execute(stmt)).scalars().first()
 
 
-# A new entry is written with Core statements built once: nothing else in the session refers to it, and
-# on the /log path the ORM's unit of work cost more than the statements themselves (profiled).
-_ENTRY_COLUMNS = tuple(column.key for column in Entry.__table__.columns if column.key != "id")  # type: ignore[attr-defined]
-_INSERT_ENTRY = insert(Entry.__table__)  # type: ignore[arg-type]
+# A new entry is written with Core statements built once (prepared on the /log path, db.direct):
+# nothing else in the session refers to it, and the ORM's unit of work cost more than the statements
+# themselves (profiled).
+_ENTRY_TABLE: Table = Entry.__table__  # type: ignore[attr-defined]
+_ENTRY_COLUMNS = tuple(column.key for column in _ENTRY_TABLE.columns if column.key != "id")
+_INSERT_ENTRY = (
+    insert(_ENTRY_TABLE).values({name: bindparam(name) for name in _ENTRY_COLUMNS}).returning(_ENTRY_TABLE.c.id)
+)
 _TOUCH_TOPIC = (
     update(Topic.__table__)  # type: ignore[arg-type]
     .where(Topic.__table__.c.id == bindparam("topic_id"), Topic.__table__.c.updated_at < bindparam("at"))  # type: ignore[attr-defined]
@@ -128,39 +128,57 @@ _TOUCH_TOPIC = (
 )
 
 
-def new_entry(
-    *, topic: Topic, draft: EntryDraft, actor_id: int, interaction_id: int | None, seed_key: str | None = None
-) -> Entry:
-    """The row a draft becomes, not yet stored: built before the write transaction, so the time spent
-    holding the write lock is the statements' alone."""
-    assert topic.id is not None
-    entry = Entry(
-        newsroom_id=topic.newsroom_id,
-        topic_id=topic.id,
-        kind=draft.kind.value,
-        date_precision="",
-        date_earliest=draft.date.earliest,
-        date_latest=draft.date.latest,
+def entry_values(
+    *,
+    newsroom_id: int,
+    topic_id: int,
+    draft: EntryDraft,
+    actor_id: int,
+    interaction_id: int | None,
+    seed_key: str | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Every column but the id of the row a draft becomes: built before the write transaction, so
+    the time spent holding the write lock is the statements' alone."""
+    date, end = draft.date, draft.end_date
+    now = now or utcnow()
+    values: dict[str, Any] = {
+        "newsroom_id": newsroom_id,
+        "topic_id": topic_id,
+        "kind": draft.kind.value,
+        "date_precision": date.precision.value,
+        "date_earliest": date.earliest,
+        "date_latest": date.latest,
+        "date_sort": midpoint(date),
+        "end_precision": end.precision.value if end else None,
+        "end_earliest": end.earliest if end else None,
+        "end_latest": end.latest if end else None,
+    }
+    for name in DRAFT_FIELDS:
+        values[name] = getattr(draft, name)
+    values.update(
+        speaker_key=normalise_lookup(draft.speaker) if draft.speaker else None,
         created_by=actor_id,
+        created_at=now,
+        updated_at=now,
+        edited_at=None,
+        retracted_at=None,
+        retraction_reason=None,
         interaction_id=interaction_id,
         seed_key=seed_key,
     )
-    _apply_draft(entry, draft)
-    return entry
+    return values
 
 
-async def store_entry(session: AsyncSession | AsyncConnection, entry: Entry, *, topic: Topic | None = None) -> Entry:
-    """Insert a new entry with its audit record, and move its topic's updated_at. Core statements
-    only, so a caller with no other ORM work can pass a bare connection (`Database.write_connection`);
-    given a session, the entry comes back persistent in it. A retried interaction id violates the
-    unique constraint on entry.interaction_id: the caller rolls back and returns the first one."""
-    result = await session.execute(_INSERT_ENTRY, {name: getattr(entry, name) for name in _ENTRY_COLUMNS})
-    entry.id = result.inserted_primary_key[0]  # type: ignore[index]
-    if isinstance(session, AsyncSession):
-        make_transient_to_detached(entry)
-        session.add(entry)
+async def store_entry(target: Writer, values: dict[str, Any], *, topic: Topic | None = None) -> EntryRecord:
+    """Insert a new entry (`entry_values`) with its audit record, and move its topic's updated_at: Core
+    statements only, in the caller's transaction (a session's, or a prepared write's on the /log
+    path). A retried interaction id violates the unique constraint on entry.interaction_id: the
+    caller rolls back and returns the first one."""
+    [(entry_id,)] = await rows_of(target, _INSERT_ENTRY, values)
+    entry = EntryRecord(id=int(entry_id), **values)
     await audit.record(
-        session,
+        target,
         newsroom_id=entry.newsroom_id,
         action="entry.create",
         actor_id=entry.created_by,
@@ -168,7 +186,7 @@ async def store_entry(session: AsyncSession | AsyncConnection, entry: Entry, *, 
         entry=entry,
         after=audit.snapshot(entry),
     )
-    await _touch_topic(session, topic_id=entry.topic_id, at=entry.created_at, topic=topic)
+    await _touch_topic(target, topic_id=entry.topic_id, at=entry.created_at, topic=topic)
     return entry
 
 
@@ -181,9 +199,21 @@ async def add_entry(
     interaction_id: int | None,
     seed_key: str | None = None,
 ) -> Entry:
-    """Store a new entry (see store_entry)."""
-    entry = new_entry(topic=topic, draft=draft, actor_id=actor_id, interaction_id=interaction_id, seed_key=seed_key)
-    return await store_entry(session, entry, topic=topic)
+    """Store a new entry (see store_entry); it comes back as an entity persistent in the session."""
+    assert topic.id is not None
+    values = entry_values(
+        newsroom_id=topic.newsroom_id,
+        topic_id=topic.id,
+        draft=draft,
+        actor_id=actor_id,
+        interaction_id=interaction_id,
+        seed_key=seed_key,
+    )
+    stored = await store_entry(session, values, topic=topic)
+    entry = Entry(id=stored.id, **values)
+    make_transient_to_detached(entry)
+    session.add(entry)
+    return entry
 
 
 async def edit_entry(
@@ -302,13 +332,11 @@ async def _set_retraction(
     return entry
 
 
-async def _touch_topic(
-    session: AsyncSession | AsyncConnection, *, topic_id: int, at: dt.datetime, topic: Topic | None = None
-) -> None:
+async def _touch_topic(target: Writer, *, topic_id: int, at: dt.datetime, topic: Topic | None = None) -> None:
     """A topic's updated_at follows every change to its entries, so "last updated" is one column. The
     copy in memory (the caller's, or the session's) follows too, as the row it mirrors did."""
-    await session.execute(_TOUCH_TOPIC, {"topic_id": topic_id, "at": at})
-    in_session = isinstance(session, AsyncSession)
-    for held in (topic, session.identity_map.get(identity_key(Topic, topic_id)) if in_session else None):
+    await target.execute(_TOUCH_TOPIC, {"topic_id": topic_id, "at": at})
+    in_session = isinstance(target, AsyncSession)
+    for held in (topic, target.identity_map.get(identity_key(Topic, topic_id)) if in_session else None):
         if held is not None and held.updated_at < at:
             set_committed_value(held, "updated_at", at)

@@ -23,6 +23,7 @@ from bot.validation import (
     require_text,
     strip_controls,
 )
+from db.topics import normalise_lookup
 
 
 # ------------------------------------------------------------------------------------------------
@@ -288,3 +289,16 @@ def test_parse_entry_ref_refuses_anything_but_ascii_digits(value: str) -> None:
 @given(st.text(alphabet=st.sampled_from(list("ab Z9.,'\n@<>_\\~|*`#-[]():/shtp")), max_size=40) | st.text(max_size=40))
 def test_inline_fast_path_escapes_exactly_like_the_full_escape(text: str) -> None:
     assert inline(text) == discord.utils.escape_markdown(defang(text), as_needed=False)
+
+
+# ------------------------------------------------------------------------------------------------
+# normalise_lookup (how typed topic names and speakers are matched)
+# ------------------------------------------------------------------------------------------------
+@given(st.text(alphabet=st.characters(max_codepoint=0x3000), max_size=40))
+def test_lookups_drop_control_characters_and_fold_case_and_space(typed: str) -> None:
+    kept = "".join(c for c in typed if c.isspace() or unicodedata.category(c) != "Cc")
+    assert normalise_lookup(typed) == " ".join(kept.casefold().split())
+
+
+def test_lookups_keep_no_control_character() -> None:
+    assert normalise_lookup("\x00AT\x7fACMS\x9f \t\x1c Deal\u0085") == "atacms deal"

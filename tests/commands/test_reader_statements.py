@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import fields
 from typing import Any
 
 import pytest
@@ -28,16 +27,21 @@ def statements_sent(database: Database) -> Iterator[list[tuple[str, Any]]]:
     def record(_conn: object, _cursor: object, statement: str, parameters: Any, *_args: object) -> None:
         sent.append((statement, parameters))
 
+    def record_direct(statement: str, parameters: Any) -> None:
+        sent.append((statement, parameters))
+
     event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    database.direct_observers.append(record_direct)
     try:
         yield sent
     finally:
         event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+        database.direct_observers.remove(record_direct)
 
 
 def test_records_hold_their_tables_columns_in_table_order() -> None:
     for record, model in ((EntryRecord, Entry), (TopicRecord, Topic)):
-        assert [f.name for f in fields(record)] == [c.name for c in model.__table__.columns]  # type: ignore[attr-defined]
+        assert list(record._fields) == [c.name for c in model.__table__.columns]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
