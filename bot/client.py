@@ -13,6 +13,7 @@ import discord
 import yarl
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
+from sqlalchemy.orm import configure_mappers
 
 from bot.failures import NewsTree
 from bot.render.text import NO_MENTIONS
@@ -119,5 +120,8 @@ class NewsBot(commands.AutoShardedBot):
         log.info("connected as %s to %d guilds", self.user, len(self.guilds))
         # The guild cache built at start-up lives for the whole process; moving it out of the
         # collector's view keeps full collections from scanning it (hundreds of ms at 10,000 guilds).
+        # The ORM's mappers live as long, but are set up at their first use (the first digest tick,
+        # say): set up now, they are frozen with the rest.
+        configure_mappers()
         gc.collect()
         gc.freeze()

@@ -20,10 +20,11 @@ import asyncio
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import delete, false, func, insert
+from sqlalchemy import bindparam, delete, false, func, insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 from sqlmodel import col, select
 
 from bot.digest.content import ENTRY_ACTIONS, ChangeRecord, Standing, StatusFinder, TopicRef
@@ -44,15 +45,118 @@ from db.engine import Database
 from db.models import AuditRecord, Entry, EntryKind, Newsroom, Topic
 from db.newsrooms import ensure_newsroom
 from db.topics import normalise_lookup
+from db.turns import TurnTimer
 
 # Rows the ORM handles between two pauses inside one batch transaction (claims, payloads): its
 # per-row work runs on the event loop, and this many rows take a few milliseconds, so commands keep
 # being answered while a busy minute's digests are claimed. SQLite's writers wait on the lock anyway.
 FLUSH_ROWS = 20
-DECODE_ROWS = 200  # audit rows decoded between two pauses when reading the change feed
+# Audit rows fetched and decoded (their JSON snapshots) in one step when reading the change feed.
+DECODE_ROWS = 200
 MAX_SUBSCRIPTIONS = 25  # per newsroom: bounds the scheduler's work and the /digest list
 ERROR_MAX = 500
 REASON_MAX = 300
+
+
+# -- the statements a scheduler tick runs, built once ----------------------------------------------
+# A statement built per call costs its construction and cache-key work every time, and leaves its
+# bound parameters behind as cyclic garbage: thousands of objects per busy minute for the garbage
+# collector to find, in pauses that stop the event loop (measured). These take their values at run
+# time instead, lists through expanding parameters.
+
+
+def _ids(name: str) -> Any:
+    return bindparam(name, expanding=True)
+
+
+_DUE = (
+    select(DigestSubscription.id)
+    .where(col(DigestSubscription.paused) == false(), col(DigestSubscription.next_attempt_at) <= bindparam("now"))
+    .order_by(col(DigestSubscription.next_attempt_at))
+    .limit(bindparam("limit"))
+)
+_CLAIMABLE = (
+    select(DigestSubscription)
+    .where(
+        col(DigestSubscription.id).in_(_ids("ids")),
+        col(DigestSubscription.paused) == false(),
+        col(DigestSubscription.next_attempt_at) <= bindparam("now"),
+    )
+    .order_by(col(DigestSubscription.id))
+    # A row another transaction holds is being claimed or finished by someone else: waiting for it
+    # would only make the schedulers take turns; the row's own state tells the next tick whether
+    # anything is left to do.
+    .with_for_update(skip_locked=True)
+)
+_UNSENT_OF = (
+    select(DigestDelivery)
+    .where(col(DigestDelivery.subscription_id).in_(_ids("ids")), col(DigestDelivery.state).in_(UNSENT_STATES))
+    .order_by(col(DigestDelivery.id))
+    .with_for_update()
+)
+_PERIODS_OF = select(DigestDelivery).where(
+    col(DigestDelivery.subscription_id).in_(_ids("ids")), col(DigestDelivery.period_key).in_(_ids("keys"))
+)
+# Locked and re-read fresh, in ascending id order in one statement each: two processes locking
+# overlapping sets never deadlock. Subscriptions first, then their deliveries.
+_LOCKED_OWNERS = (
+    select(DigestSubscription)
+    .where(
+        col(DigestSubscription.id).in_(
+            select(DigestDelivery.subscription_id).where(col(DigestDelivery.id).in_(_ids("ids")))
+        )
+    )
+    .order_by(col(DigestSubscription.id))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_LOCKED_DELIVERIES = (
+    select(DigestDelivery)
+    .where(col(DigestDelivery.id).in_(_ids("ids")))
+    .order_by(col(DigestDelivery.id))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+# The rendered parts are the largest column by far, and only storing them needs them: decoding a
+# batch's payloads to close the batch was most of a 5-8 ms turn of the event loop (measured).
+_LOCKED_DELIVERIES_NO_PAYLOAD = _LOCKED_DELIVERIES.options(defer(DigestDelivery.payload, raiseload=True))  # type: ignore[arg-type]
+_FEED_TOPICS = (
+    select(Topic.id, Topic.newsroom_id, Topic.slug, Topic.title, Topic.archived)
+    .where(col(Topic.newsroom_id).in_(_ids("newsrooms")))
+    .order_by(col(Topic.slug))
+)
+_RECORD_COLUMNS = (
+    AuditRecord.id,
+    AuditRecord.entry_id,
+    AuditRecord.topic_id,
+    AuditRecord.action,
+    AuditRecord.at,
+    AuditRecord.before,
+    AuditRecord.after,
+    AuditRecord.reason,
+)
+_FEED_RECORDS = (
+    select(*_RECORD_COLUMNS, AuditRecord.newsroom_id)
+    .where(
+        col(AuditRecord.newsroom_id).in_(_ids("newsrooms")),
+        col(AuditRecord.at) > bindparam("start"),
+        col(AuditRecord.at) <= bindparam("end"),
+        col(AuditRecord.action).in_(ENTRY_ACTIONS),
+        col(AuditRecord.entry_id).is_not(None),
+    )
+    .order_by(col(AuditRecord.at), col(AuditRecord.id))
+)
+_STATUS_HISTORY = (
+    select(AuditRecord.id, AuditRecord.entry_id, AuditRecord.topic_id, AuditRecord.at, AuditRecord.after)
+    .where(
+        col(AuditRecord.entry_id).in_(
+            select(Entry.id).where(col(Entry.topic_id).in_(_ids("topics")), Entry.kind == EntryKind.STATUS.value)
+        ),
+        col(AuditRecord.action).in_(ENTRY_ACTIONS),
+        col(AuditRecord.at) <= bindparam("end"),
+    )
+    .order_by(col(AuditRecord.entry_id), col(AuditRecord.id))
+)
 
 
 class DigestNotFound(NotFoundError):
@@ -326,18 +430,6 @@ async def window_data(
     return (await windows_data(db, [window]))[window]
 
 
-_RECORD_COLUMNS = (
-    AuditRecord.id,
-    AuditRecord.entry_id,
-    AuditRecord.topic_id,
-    AuditRecord.action,
-    AuditRecord.at,
-    AuditRecord.before,
-    AuditRecord.after,
-    AuditRecord.reason,
-)
-
-
 async def windows_data(db: Database, windows: Collection[Window]) -> dict[Window, WindowData]:
     """The change feed for many digests at once, in a handful of queries however many there are:
     the scheduler builds every digest due in a minute, and most share newsrooms and windows."""
@@ -358,32 +450,23 @@ async def windows_data(db: Database, windows: Collection[Window]) -> dict[Window
     # buffered result decodes every row inside one execute (measured: a 100+ ms block at 10,000
     # digests). Streaming needs a transaction on PostgreSQL; one snapshot also gives every query of
     # the feed the same state.
+    turn = TurnTimer()
     async with db.read(snapshot=True) as session:
-        topic_rows = (
-            await session.execute(
-                select(Topic.id, Topic.newsroom_id, Topic.slug, Topic.title, Topic.archived)
-                .where(col(Topic.newsroom_id).in_(newsrooms))
-                .order_by(col(Topic.slug))
-            )
-        ).all()
+        # A hundred newsrooms' topics are thousands of rows: read in slices too, and kept as plain
+        # tuples, which the garbage collector stops tracking (Row objects it would visit every time).
+        topic_rows: list[tuple[int, int, str, str, bool]] = []
+        topics_result = await session.stream(_FEED_TOPICS, {"newsrooms": newsrooms})
+        async for topic_slice in topics_result.partitions(DECODE_ROWS * 4):
+            topic_rows.extend(tuple(row) for row in topic_slice)  # type: ignore[misc]
+            await turn.share()
         records: dict[int, list[ChangeRecord]] = {}
         for (start, end), members in by_span.items():
             # ix_audit_newsroom_at serves each newsroom's range; a window is at most a few days of changes.
-            result = await session.stream(
-                select(*_RECORD_COLUMNS, AuditRecord.newsroom_id)
-                .where(
-                    col(AuditRecord.newsroom_id).in_(members),
-                    col(AuditRecord.at) > start,
-                    col(AuditRecord.at) <= end,
-                    col(AuditRecord.action).in_(ENTRY_ACTIONS),
-                    col(AuditRecord.entry_id).is_not(None),
-                )
-                .order_by(col(AuditRecord.at), col(AuditRecord.id))
-            )
+            result = await session.stream(_FEED_RECORDS, {"newsrooms": members, "start": start, "end": end})
             async for rows in result.partitions(DECODE_ROWS):
                 for row in rows:
                     records.setdefault(row.newsroom_id, []).append(_change(row))
-                await asyncio.sleep(0)
+                await turn.share()
         # A topic with no record in a window has the same status at both ends of it (an entry never
         # changes topic, so every status change of the topic is such a record): only topics with
         # records need their status at the windows' ends, which is the costly read.
@@ -391,16 +474,7 @@ async def windows_data(db: Database, windows: Collection[Window]) -> dict[Window
         finder = StatusFinder(_moments_of(active, topic_rows, wanted))
         if active:
             latest_end = max(w.end for w in wanted)
-            status_ids = select(Entry.id).where(col(Entry.topic_id).in_(active), Entry.kind == EntryKind.STATUS.value)
-            history_result = await session.stream(
-                select(AuditRecord.id, AuditRecord.entry_id, AuditRecord.topic_id, AuditRecord.at, AuditRecord.after)
-                .where(
-                    col(AuditRecord.entry_id).in_(status_ids),
-                    col(AuditRecord.action).in_(ENTRY_ACTIONS),
-                    col(AuditRecord.at) <= latest_end,
-                )
-                .order_by(col(AuditRecord.entry_id), col(AuditRecord.id))
-            )
+            history_result = await session.stream(_STATUS_HISTORY, {"topics": active, "end": latest_end})
             # Ordered by entry: each entry's records arrive together and go to the finder as a group.
             entry: tuple[int, int] | None = None
             entry_records: list[tuple[int, dt.datetime, Mapping[str, Any]]] = []
@@ -414,16 +488,19 @@ async def windows_data(db: Database, windows: Collection[Window]) -> dict[Window
                         entry = (row.entry_id, int(row.after.get("topic_id") or row.topic_id or 0))
                         entry_records = []
                     entry_records.append((row.id, row.at, row.after))
-                await asyncio.sleep(0)
+                    await turn.share()
             if entry is not None:
                 finder.add_entry(*entry, entry_records)
         statuses = finder.standings()
+    await turn.share()
 
     topics_of: dict[int, list[tuple[TopicRef, bool]]] = {}
     for topic_id, newsroom_id, slug, title, archived in topic_rows:
         topics_of.setdefault(newsroom_id, []).append((TopicRef(topic_id, slug, title), bool(archived)))
+        await turn.share()
     result: dict[Window, WindowData] = {}
     for w in wanted:
+        await turn.share()
         chosen = set(w.topic_ids) if w.topic_ids is not None else None
         topics = [
             ref
@@ -527,13 +604,7 @@ async def due_subscription_ids(db: Database, *, now: dt.datetime, limit: int) ->
     """The one query per tick: an index range scan on (paused, next_attempt_at), however many
     newsrooms have nothing due."""
     async with db.read() as session:
-        stmt = (
-            select(DigestSubscription.id)
-            .where(col(DigestSubscription.paused) == false(), col(DigestSubscription.next_attempt_at) <= now)
-            .order_by(col(DigestSubscription.next_attempt_at))
-            .limit(limit)
-        )
-        return [int(i) for i in (await session.execute(stmt)).scalars()]
+        return [int(i) for i in (await session.execute(_DUE, {"now": now, "limit": limit})).scalars()]
 
 
 def _lease_live(delivery: DigestDelivery, now: dt.datetime) -> bool:
@@ -675,48 +746,27 @@ async def claim_due_many(
     if not subscription_ids:
         return []
     async with db.write() as session:
-        subs = list(
-            (
-                await session.execute(
-                    select(DigestSubscription)
-                    .where(
-                        col(DigestSubscription.id).in_(sorted(subscription_ids)),
-                        col(DigestSubscription.paused) == false(),
-                        col(DigestSubscription.next_attempt_at) <= now,
-                    )
-                    .order_by(col(DigestSubscription.id))
-                    # A row another transaction holds is being claimed or finished by someone else:
-                    # waiting for it would only make the schedulers take turns; the row's own state
-                    # tells the next tick whether anything is left to do.
-                    .with_for_update(skip_locked=True)
-                )
-            ).scalars()
-        )
+        claimable = await session.execute(_CLAIMABLE, {"ids": sorted(subscription_ids), "now": now})
+        subs = list(claimable.scalars())
         if not subs:
             return []
         ids = [sub.id for sub in subs]
-        latest = {sub.id: latest_occurrence(schedule_of(sub), now - settle) for sub in subs}
+        turn = TurnTimer()
+        latest: dict[int | None, Occurrence] = {}
+        for sub in subs:
+            latest[sub.id] = latest_occurrence(schedule_of(sub), now - settle)
+            await turn.share()
         pending: dict[int, DigestDelivery] = {}
-        unsent = await session.execute(
-            select(DigestDelivery)
-            .where(col(DigestDelivery.subscription_id).in_(ids), col(DigestDelivery.state).in_(UNSENT_STATES))
-            .order_by(col(DigestDelivery.id))
-            .with_for_update()
-        )
+        unsent = await session.execute(_UNSENT_OF, {"ids": ids})
         for delivery in unsent.scalars():
             pending.setdefault(delivery.subscription_id, delivery)
-        periods = await session.execute(
-            select(DigestDelivery).where(
-                col(DigestDelivery.subscription_id).in_(ids),
-                col(DigestDelivery.period_key).in_(sorted({o.key for o in latest.values()})),
-            )
-        )
+        keys = sorted({o.key for o in latest.values()})
+        periods = await session.execute(_PERIODS_OF, {"ids": ids, "keys": keys})
         delivered = {(d.subscription_id, d.period_key): d for d in periods.scalars()}
         held: list[tuple[DigestSubscription, DigestDelivery]] = []
-        for index, sub in enumerate(subs, 1):
+        for sub in subs:
             assert sub.id is not None
-            if index % FLUSH_ROWS == 0:
-                await asyncio.sleep(0)
+            await turn.share()
             delivery = _claim_period(
                 sub,
                 pending=pending.get(sub.id),
@@ -795,34 +845,18 @@ async def claim_manual(
         return claim
 
 
-T = TypeVar("T", DigestSubscription, DigestDelivery)
-
-
-async def _locked_by_id(session: AsyncSession, model: type[T], ids: Any) -> list[T]:
-    """Rows of `model` whose id is in `ids` (values or a subquery), locked and re-read fresh. Ascending
-    id order in one statement: two processes locking overlapping sets never deadlock."""
-    result = await session.execute(
-        select(model)
-        .where(col(model.id).in_(ids))  # type: ignore[attr-defined]
-        .order_by(col(model.id))  # type: ignore[attr-defined]
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return list(result.scalars())
-
-
 async def _held_many(
-    session: AsyncSession, delivery_ids: Collection[int], process: str
+    session: AsyncSession, delivery_ids: Collection[int], process: str, *, payload: bool = False
 ) -> dict[int, tuple[DigestSubscription | None, DigestDelivery]]:
     """The deliveries (with their subscriptions, locked in that order) this process still holds;
-    those it lost the claim on are left out."""
+    those it lost the claim on are left out. Their payloads are loaded only when asked for."""
     if not delivery_ids:
         return {}
-    wanted = sorted(delivery_ids)
-    owners = select(DigestDelivery.subscription_id).where(col(DigestDelivery.id).in_(wanted))
-    by_id = {sub.id: sub for sub in await _locked_by_id(session, DigestSubscription, owners)}
+    wanted = {"ids": sorted(delivery_ids)}
+    by_id = {sub.id: sub for sub in (await session.execute(_LOCKED_OWNERS, wanted)).scalars()}
     held: dict[int, tuple[DigestSubscription | None, DigestDelivery]] = {}
-    for delivery in await _locked_by_id(session, DigestDelivery, wanted):
+    locked = await session.execute(_LOCKED_DELIVERIES if payload else _LOCKED_DELIVERIES_NO_PAYLOAD, wanted)
+    for delivery in locked.scalars():
         if delivery.claimed_by != process or delivery.state in DONE_STATES:
             continue
         if delivery.state == DeliveryState.FAILED.value:
@@ -862,7 +896,7 @@ async def store_payloads(
     `renew(sending=True)` would: a crash from here on makes the next attempt reconcile first, which
     is always safe. Deliveries this process lost are left out of the result."""
     async with db.write() as session:
-        held = await _held_many(session, parts.keys(), process)
+        held = await _held_many(session, parts.keys(), process, payload=True)
         stored: dict[int, Stored] = {}
         for index, (delivery_id, (_, delivery)) in enumerate(held.items(), 1):
             if delivery.payload is None:

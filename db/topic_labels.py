@@ -100,14 +100,17 @@ class _Labels:
         return [TopicLabel(*self.labels[index]) for index in found]
 
 
+_BUMP = (
+    update(Newsroom)
+    .where(col(Newsroom.id) == bindparam("newsroom_id"))
+    .values(topic_labels_rev=col(Newsroom.topic_labels_rev) + 1)
+    .execution_options(synchronize_session=False)
+)
+
+
 async def bump_revision(session: AsyncSession, *, newsroom_id: int) -> None:
     """Call in the transaction that changes a topic's slug, title, aliases or archived flag."""
-    await session.execute(
-        update(Newsroom)
-        .where(col(Newsroom.id) == newsroom_id)
-        .values(topic_labels_rev=col(Newsroom.topic_labels_rev) + 1)
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(_BUMP, {"newsroom_id": newsroom_id})
 
 
 _REVISION = select(Newsroom.topic_labels_rev).where(col(Newsroom.id) == bindparam("newsroom_id"))
