@@ -476,6 +476,9 @@ class DigestService:
                     content = contents.get(window)
                     if content is None:
                         content = contents[window] = _content(window, data[window])
+                        # A large newsroom's content and its rendering take milliseconds each: in
+                        # turns of their own.
+                        await asyncio.sleep(0)
                     if content.is_empty and not claim.post_when_empty:
                         rendered[claim.delivery_id] = []
                         continue
