@@ -50,9 +50,9 @@ from db.turns import TurnTimer
 # Rows the ORM handles between two pauses inside one batch transaction (claims, payloads): its
 # per-row work runs on the event loop, and this many rows take a few milliseconds, so commands keep
 # being answered while a busy minute's digests are claimed. SQLite's writers wait on the lock anyway.
-FLUSH_ROWS = 10
+FLUSH_ROWS = 20
 # Audit rows fetched and decoded (their JSON snapshots) in one step when reading the change feed.
-DECODE_ROWS = 100
+DECODE_ROWS = 200
 MAX_SUBSCRIPTIONS = 25  # per newsroom: bounds the scheduler's work and the /digest list
 ERROR_MAX = 500
 REASON_MAX = 300
@@ -977,9 +977,7 @@ async def mark_done_many(
         held = await _held_many(session, [f.delivery_id for f in finished], process)
         closed: set[int] = set()
         attempts: list[dict[str, Any]] = []
-        turn = TurnTimer()
         for item in finished:
-            await turn.share()
             if item.delivery_id not in held:
                 continue
             sub, delivery = held[item.delivery_id]
