@@ -1,7 +1,8 @@
 """Hot statements run directly on the driver: compiled once, then one driver call per execution.
 
-The reader commands and /log (its read, then its write) each run one to three small statements. Through SQLAlchemy's Connection every execution builds an execution context, a cursor
-result and its metadata and hops through a greenlet: about 0.1 ms per statement, more than SQLite
+The reader commands and /log (its read, then its write) each run one to three small statements.
+Through SQLAlchemy's Connection every execution builds an execution context, a cursor result and its
+metadata and hops through a greenlet: about 0.1 ms per statement, more than SQLite
 itself spends on one, plus 0.03 ms more to check a Connection out and back in (profiled). Here
 SQLAlchemy still compiles the statement, once per dialect, and each execution is the values through
 the same bind processors, one call to the driver (one trip to SQLite's thread, one round trip to
