@@ -110,14 +110,17 @@ async def _resolve(db: Database, named: _Named) -> int:
     return topic.id
 
 
-async def _topic_rows(db: Database, statement: _Statement, named: _Named, params: dict[str, Any]) -> list[DirectRow]:
+async def _topic_rows(
+    db: Database, statement: _Statement, named: _Named, params: dict[str, Any], *, shared: int
+) -> list[DirectRow]:
     """Rows of `statement(key)` for the named topic: one statement when it is named exactly. Every
-    row repeats the topic and the extra columns; they are converted once (db.direct)."""
+    row repeats the topic and the extra columns, the first `shared` columns: they are converted once
+    (db.direct)."""
     key = named.key()
     if key is not None:
         async with db.direct() as connection:
             values = {"newsroom_id": named.guild_id, **key[1], **params}
-            rows = await connection.rows(statement(key[0]), values, shared=_PAGE_ENTRY)
+            rows = await connection.rows(statement(key[0]), values, shared=shared)
         if rows:
             return rows
         if named.topic_id is not None:
@@ -125,7 +128,7 @@ async def _topic_rows(db: Database, statement: _Statement, named: _Named, params
     found = await _resolve(db, named)
     async with db.direct() as connection:
         values = {"newsroom_id": named.guild_id, "topic_id": found, **params}
-        rows = await connection.rows(statement("id"), values, shared=_PAGE_ENTRY)
+        rows = await connection.rows(statement("id"), values, shared=shared)
     if not rows:
         raise TopicNotFound(named.query or "")  # removed in the moment between the two reads
     return rows
@@ -145,7 +148,7 @@ class _Entries:
 
 
 async def _entries(db: Database, statement: _Statement, named: _Named, params: dict[str, Any]) -> _Entries:
-    rows = await _topic_rows(db, statement, named, params)
+    rows = await _topic_rows(db, statement, named, params, shared=_PAGE_ENTRY)
     first = rows[0]
     entries = [entry for row in rows if (entry := entry_at(row, _PAGE_ENTRY)) is not None]
     return _Entries(topic_at(first, 0), first[TOPIC_WIDTH], int(first[TOPIC_WIDTH + 1]), entries)
@@ -166,7 +169,8 @@ async def _entry_page(
 
 
 async def status(db: Database, *, guild_id: int, query: str, history: bool = False) -> StatusResult:
-    rows = await _topic_rows(db, statements.topic_card, _Named(guild_id, query), {})
+    # One row: the topic, its extras and its two entries.
+    rows = await _topic_rows(db, statements.topic_card, _Named(guild_id, query), {}, shared=_CARD_STATUS)
     row = rows[0]
     topic = topic_at(row, 0)
     current, latest = entry_at(row, _CARD_STATUS), entry_at(row, _CARD_STATEMENT)
