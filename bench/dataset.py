@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from bench import rows
 from bench.profiles import Profile
 from bench.synth import Content
-from db.drafts import TopicDraft
-from db.models import EntryKind
+from bot.core.drafts import TopicDraft
+from bot.core.vocabulary import EntryKind
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
 GUILD_BASE = 800_000_000_000_000_000

@@ -24,7 +24,7 @@ from bench import gateway
 from bench.dataset import Dataset, NewsroomSpec
 from bench.measure import LoopMonitor
 from bot.client import NewsBot
-from db.drafts import Actor
+from bot.core.drafts import Actor
 
 try:  # The feature may not exist yet on the branch under test.
     from bot.digest.service import DigestService

@@ -22,11 +22,12 @@ import asyncpg
 from sqlmodel import select
 
 from bench import bulk, rows
-from bot.fuzzydate import FuzzyDate
+from bot.core.drafts import EntryDraft, TopicDraft
+from bot.core.fuzzydate import FuzzyDate
+from bot.core.vocabulary import EntryKind
 from db import writes
-from db.drafts import EntryDraft, TopicDraft
 from db.engine import Database
-from db.models import Entry, EntryKind
+from db.models import Entry
 from db.newsrooms import ensure_newsroom
 
 GUILD = 880_000_000_000_000_000

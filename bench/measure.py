@@ -18,8 +18,8 @@ from bench import gateway, raw, rows
 from bench.dataset import Dataset, NewsroomSpec, TopicSpec, snowflake
 from bench.synth import WORDS, Content
 from bot.client import NewsBot
+from bot.core.vocabulary import EntryKind
 from bot.render import custom_ids
-from db.models import EntryKind
 
 JSON = dict[str, Any]
 CHRONOLOGY_PER_PAGE = 10  # cogs.reader.CHRONOLOGY_PER_PAGE

@@ -19,8 +19,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from bot.core.drafts import EntryDraft, TopicDraft
 from db import audit, writes
-from db.drafts import EntryDraft, TopicDraft
 from db.models import midpoint
 from db.topics import build_search_text, normalise_lookup
 

@@ -15,11 +15,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.fuzzydate import FuzzyDate, Precision
-from bot.validation import LIMITS
-from db.drafts import EntryDraft, TopicDraft
-from db.models import EntryKind, StatementKind
-from db.vocabulary import Status
+from bot.core.drafts import EntryDraft, TopicDraft
+from bot.core.fuzzydate import FuzzyDate, Precision
+from bot.core.validation import LIMITS
+from bot.core.vocabulary import EntryKind, StatementKind, Status
 
 # fmt: off
 WORDS = (

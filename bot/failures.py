@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 
 from bot import replies
-from bot.errors import UserFacingError
+from bot.core.errors import UserFacingError
 
 log = logging.getLogger("newsdesk.errors")
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
 
-from bot.errors import InvalidInput
-from bot.fuzzydate import FuzzyDate, FuzzyDateError, parse_fuzzy_date
+from bot.core.drafts import Actor
+from bot.core.errors import InvalidInput
+from bot.core.fuzzydate import FuzzyDate, FuzzyDateError, parse_fuzzy_date
+from bot.core.requester import Requester
+from bot.core.validation import LIMITS
 from bot.render.text import AUTOCOMPLETE_MAX, CHOICE_NAME_MAX, clip
 from db import editing, reader
-from db.drafts import Actor
 from db.newsrooms import get_newsroom
 
 if TYPE_CHECKING:
@@ -106,6 +108,19 @@ def actor_of(interaction: discord.Interaction) -> Actor:
     )
 
 
+def requester_of(interaction: discord.Interaction) -> Requester:
+    """The member behind an interaction, in the shape the services take."""
+    actor = actor_of(interaction)
+    return Requester(
+        guild_id=guild_id_of(interaction),
+        user_id=actor.user_id,
+        guild_name=guild_name_of(interaction),
+        role_ids=actor.role_ids,
+        manage_guild=actor.manage_guild,
+        interaction_id=actor.interaction_id,
+    )
+
+
 def guild_name_of(interaction: discord.Interaction) -> str:
     return interaction.guild.name if interaction.guild is not None else ""
 
@@ -117,3 +132,8 @@ async def speaker_autocomplete(interaction: discord.Interaction, current: str) -
         bot_of(interaction).database, guild_id=interaction.guild_id, current=current, limit=AUTOCOMPLETE_MAX
     )
     return [app_commands.Choice(name=clip(n, CHOICE_NAME_MAX), value=n[:CHOICE_NAME_MAX]) for n in names]
+
+
+def text_option(field: str, minimum: int = 1) -> Any:
+    """A string option bounded by the field's stated maximum, so Discord's client enforces it too."""
+    return app_commands.Range[str, minimum, LIMITS[field]]

@@ -11,11 +11,11 @@ from discord.ext import commands, tasks
 
 from bot import replies
 from bot.client import NewsBot
+from bot.core.errors import InvalidInput
+from bot.core.schedule import load_zone, local_label
 from bot.digest import options as digest_options
 from bot.digest import views
-from bot.digest.schedule import load_zone, local_label
 from bot.digest.service import DigestService, Outcome
-from bot.errors import InvalidInput
 from bot.options import actor_of, bot_of, guild_id_of, guild_name_of
 from bot.render.text import NO_MENTIONS
 from cogs.settings import clean_timezone, timezone_autocomplete

@@ -10,13 +10,12 @@ from discord.ext import commands
 
 from bot import replies
 from bot.client import NewsBot
-from bot.errors import InvalidInput
-from bot.options import actor_of, bot_of, guild_id_of, guild_name_of, parse_date_option, reference_for
+from bot.core.errors import InvalidInput
+from bot.core.validation import clean_text, clean_url, parse_entry_ref, require_text
+from bot.core.vocabulary import StatementKind, Status
+from bot.options import actor_of, bot_of, guild_id_of, guild_name_of, parse_date_option, reference_for, text_option
 from bot.render import editor as render
-from bot.validation import clean_text, clean_url, parse_entry_ref, require_text, text_option
 from db import editing
-from db.models import StatementKind
-from db.vocabulary import Status
 
 Str = app_commands.Range
 OptReason = text_option("reason")

@@ -12,7 +12,10 @@ from discord.ext import commands
 
 from bot import replies
 from bot.client import NewsBot
-from bot.errors import InvalidInput
+from bot.core.drafts import EntryDraft
+from bot.core.errors import InvalidInput
+from bot.core.validation import LIMITS, clean_text, clean_url, require_text
+from bot.core.vocabulary import STATUS_INFO, EntryKind, StatementKind
 from bot.failures import report
 from bot.options import (
     actor_of,
@@ -21,17 +24,14 @@ from bot.options import (
     guild_name_of,
     parse_date_options,
     speaker_autocomplete,
+    text_option,
     topic_autocomplete,
 )
 from bot.render import custom_ids
 from bot.render import editor as render
 from bot.render.text import clip
-from bot.validation import LIMITS, clean_text, clean_url, require_text, text_option
 from db import editing
-from db.drafts import EntryDraft
 from db.editing import UNDO_WINDOW
-from db.models import EntryKind, StatementKind
-from db.vocabulary import STATUS_INFO
 
 STATUS_CHOICES = [app_commands.Choice(name=f"{info.label}", value=status.value) for status, info in STATUS_INFO.items()]
 KIND_CHOICES = [app_commands.Choice(name=k.value.capitalize(), value=k.value) for k in StatementKind]

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot import replies
 from bot.client import NewsBot
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from bot.failures import report
 from bot.options import bot_of, guild_id_of, parse_date_options, topic_autocomplete
 from bot.render import custom_ids

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot import replies
 from bot.client import NewsBot
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 from bot.options import actor_of, bot_of, guild_id_of, guild_name_of
 from bot.render import editor as render
 from bot.render.text import AUTOCOMPLETE_MAX

@@ -10,11 +10,11 @@ from discord.ext import commands
 
 from bot import replies
 from bot.client import NewsBot
-from bot.options import actor_of, bot_of, guild_id_of, guild_name_of, topic_autocomplete
+from bot.core.drafts import TopicDraft
+from bot.core.validation import clean_aliases, clean_slug, clean_text, require_text
+from bot.options import actor_of, bot_of, guild_id_of, guild_name_of, text_option, topic_autocomplete
 from bot.render import editor as render
-from bot.validation import clean_aliases, clean_slug, clean_text, require_text, text_option
 from db import editing
-from db.drafts import TopicDraft
 from db.seeds import available_seeds
 
 Str = app_commands.Range

@@ -27,9 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 from sqlmodel import col, select
 
+from bot.core.drafts import Actor
+from bot.core.errors import InvalidInput, NotFoundError, UserFacingError
+from bot.core.schedule import Occurrence, Schedule, ScheduleError, latest_occurrence, next_occurrence
+from bot.core.vocabulary import EntryKind
 from bot.digest.content import ENTRY_ACTIONS, ChangeRecord, Standing, StatusFinder, TopicRef
-from bot.digest.schedule import Occurrence, Schedule, ScheduleError, latest_occurrence, next_occurrence
-from bot.errors import InvalidInput, NotFoundError, UserFacingError
 from db import audit
 from db.digest_models import (
     DONE_STATES,
@@ -39,10 +41,9 @@ from db.digest_models import (
     DigestDelivery,
     DigestSubscription,
 )
-from db.drafts import Actor
 from db.editing import check_editor
 from db.engine import Database
-from db.models import AuditRecord, Entry, EntryKind, Newsroom, Topic
+from db.models import AuditRecord, Entry, Newsroom, Topic
 from db.newsrooms import ensure_newsroom
 from db.topics import normalise_lookup
 from db.turns import TurnTimer

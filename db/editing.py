@@ -15,13 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from bot.errors import EntryNotFound, InvalidInput, NotEditorError, TopicNotFound, UserFacingError
+from bot.core.drafts import Actor, EntryDraft, TopicDraft
+from bot.core.errors import EntryNotFound, InvalidInput, NotEditorError, TopicNotFound, UserFacingError
+from bot.core.vocabulary import EntryKind
 from db import audit, writes
 from db.direct import DirectConnection, rows_of
-from db.drafts import Actor, EntryDraft, TopicDraft
 from db.engine import ROW_LOCK
 from db.entries import get_entry
-from db.models import AuditRecord, Entry, EntryKind, Newsroom, Topic
+from db.models import AuditRecord, Entry, Newsroom, Topic
 from db.newsrooms import ensure_newsroom, update_settings
 from db.records import EntryRecord, TopicRecord
 from db.seeds import SeedResult, apply_seed, available_seeds, load_seed_file_async, topic_exists

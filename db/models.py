@@ -8,13 +8,12 @@ so one indexed table serves every read path without a UNION. Kind-specific colum
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from bot.fuzzydate import FuzzyDate
+from bot.core.fuzzydate import FuzzyDate
 
 
 def utcnow() -> dt.datetime:
@@ -23,18 +22,6 @@ def utcnow() -> dt.datetime:
 
 def midpoint(value: FuzzyDate) -> dt.date:
     return value.earliest + (value.latest - value.earliest) / 2
-
-
-class EntryKind(enum.StrEnum):
-    STATUS = "status"
-    STATEMENT = "statement"
-    EVENT = "event"
-
-
-class StatementKind(enum.StrEnum):
-    QUOTE = "quote"
-    PARAPHRASE = "paraphrase"
-    SUMMARY = "summary"
 
 
 class EntryDates:

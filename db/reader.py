@@ -16,13 +16,14 @@ from typing import Any
 
 from sqlalchemy import Select
 
-from bot.errors import TopicNotFound
+from bot.core.errors import TopicNotFound
+from bot.core.vocabulary import EntryKind
 from db import reader_statements as statements
 from db import topics as topic_queries
 from db.direct import Row as DirectRow
 from db.engine import MAX_ROW_ID, Database
 from db.entries import Position
-from db.models import EntryKind, Topic
+from db.models import Topic
 from db.records import (
     ENTRY_WIDTH,
     TOPIC_WIDTH,

@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 from sqlalchemy import Date, Select, Table, bindparam, func, or_, select, true
 
-from db.models import Entry, EntryKind, Newsroom, Topic
+from bot.core.vocabulary import EntryKind
+from db.models import Entry, Newsroom, Topic
 from db.records import entry_columns, topic_columns
 
 TopicKey = Literal["slug", "id"]

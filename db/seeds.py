@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from bot.fuzzydate import FuzzyDateError, parse_fuzzy_date
-from db.drafts import EntryDraft, TopicDraft
-from db.models import Entry, EntryKind, StatementKind, Topic
+from bot.core.drafts import EntryDraft, TopicDraft
+from bot.core.fuzzydate import FuzzyDateError, parse_fuzzy_date
+from bot.core.vocabulary import EntryKind, StatementKind, Status
+from db.models import Entry, Topic
 from db.topics import find_topic
-from db.vocabulary import Status
 from db.writes import add_entry, create_topic
 
 SEED_FORMAT = 1

@@ -11,7 +11,7 @@ from sqlalchemy import Table, bindparam, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from bot.errors import TopicNotFound
+from bot.core.errors import TopicNotFound
 from db.direct import DirectConnection
 from db.models import Newsroom, Topic
 from db.records import TOPIC_WIDTH, TopicRecord, topic_at, topic_columns

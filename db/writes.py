@@ -12,10 +12,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import select
 
-from bot.errors import InvalidInput, UserFacingError
+from bot.core.drafts import EntryDraft, TopicDraft
+from bot.core.errors import InvalidInput, UserFacingError
 from db import audit
 from db.direct import DirectConnection, rows_of
-from db.drafts import EntryDraft, TopicDraft
 from db.models import Entry, Topic, midpoint, utcnow
 from db.records import EntryRecord
 from db.topic_labels import bump_revision

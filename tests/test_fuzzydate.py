@@ -1,4 +1,4 @@
-"""Tests for bot.fuzzydate: the FuzzyDate type and the user-facing parser."""
+"""Tests for bot.core.fuzzydate: the FuzzyDate type and the user-facing parser."""
 
 import functools
 import pickle
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import fuzzydate
-from bot.fuzzydate import (
+from bot.core import fuzzydate
+from bot.core.fuzzydate import (
     ACCEPTED_FORMS,
     FuzzyDate,
     FuzzyDateError,

@@ -9,9 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.errors import InvalidInput
-from bot.render.text import defang, inline
-from bot.validation import (
+from bot.core.errors import InvalidInput
+from bot.core.validation import (
     LIMITS,
     MAX_ALIASES,
     MULTILINE,
@@ -23,6 +22,7 @@ from bot.validation import (
     require_text,
     strip_controls,
 )
+from bot.render.text import defang, inline
 from db.topics import normalise_lookup
 
 

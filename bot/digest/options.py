@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import discord
 
-from bot.digest.schedule import ScheduleError, format_local_time, parse_days, parse_local_time
-from bot.errors import InvalidInput
-from bot.validation import strip_controls
+from bot.core.errors import InvalidInput
+from bot.core.schedule import ScheduleError, format_local_time, parse_days, parse_local_time
+from bot.core.validation import strip_controls
 
 # What posting a digest needs, in the words Discord's permission settings use.
 REQUIRED_PERMISSIONS = (

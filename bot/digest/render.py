@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo
 
 import discord
 
+from bot.core.fuzzydate import FuzzyDate
+from bot.core.schedule import local_label
+from bot.core.vocabulary import status_info
 from bot.digest.content import DigestContent, Item, ItemKind, Snapshot, TopicRef
-from bot.digest.schedule import local_label
-from bot.fuzzydate import FuzzyDate
 from bot.render.entries import COLOUR
 from bot.render.text import (
     CONTENT_MAX,
@@ -34,7 +35,6 @@ from bot.render.text import (
     inline,
     link,
 )
-from db.vocabulary import status_info
 
 MAX_PARTS = 3  # messages per digest; beyond this the digest points to /chronology
 FOOTER_ROOM = 120  # reserved in every message for the footer that carries the delivery reference

@@ -23,13 +23,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.core.drafts import Actor
+from bot.core.schedule import latest_occurrence, load_zone
 from bot.digest import delivery
 from bot.digest.content import DigestContent, build_content
 from bot.digest.render import DigestPart, render_digest
-from bot.digest.schedule import latest_occurrence, load_zone
 from db import digests
 from db.digest_models import DigestSubscription
-from db.drafts import Actor
 from db.engine import Database
 from db.turns import full_collections_deferred
 

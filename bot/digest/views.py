@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.digest.schedule import describe_days, load_zone, local_label
+from bot.core.schedule import describe_days, load_zone, local_label
 from bot.render.entries import COLOUR
 from bot.render.text import FIELD_VALUE_MAX, clip
 from db.digest_models import DigestSubscription

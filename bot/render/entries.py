@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.core.vocabulary import EntryKind, status_info
 from bot.render import custom_ids
 from bot.render.text import (
     EMBED_DESCRIPTION_MAX,
@@ -19,9 +20,7 @@ from bot.render.text import (
     link,
     local_time,
 )
-from db.models import EntryKind
 from db.records import EntryView, TopicCard, TopicRow, TopicView
-from db.vocabulary import status_info
 
 COLOUR = discord.Colour.from_rgb(47, 111, 171)
 RETRACTED_COLOUR = discord.Colour.dark_grey()

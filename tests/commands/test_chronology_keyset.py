@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.fuzzydate import FuzzyDate
+from bot.core.drafts import EntryDraft
+from bot.core.fuzzydate import FuzzyDate
+from bot.core.vocabulary import EntryKind
 from bot.render import custom_ids
-from db.drafts import EntryDraft
 from db.engine import Database
-from db.models import Entry, EntryKind, Topic
+from db.models import Entry, Topic
 from db.writes import add_entry, retract_entry
 from tests.newsroom import Desk
 

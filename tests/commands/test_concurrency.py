@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlmodel import select
 
+from bot.core.vocabulary import STATUS_INFO, Status
 from db import audit
 from db.engine import Database
 from db.models import AuditRecord, Entry, Newsroom, Topic
-from db.vocabulary import STATUS_INFO, Status
 from tests.harness import GUILD_A_ID, Reply
 from tests.newsroom import Desk
 

@@ -6,9 +6,10 @@ import datetime as dt
 
 from sqlmodel import select
 
-from bot.fuzzydate import FuzzyDate
-from db.drafts import EntryDraft
-from db.models import EntryKind, Topic
+from bot.core.drafts import EntryDraft
+from bot.core.fuzzydate import FuzzyDate
+from bot.core.vocabulary import EntryKind
+from db.models import Topic
 from db.writes import add_entry, update_topic
 from tests.newsroom import Desk
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from bot.core.vocabulary import STATUS_INFO, Status
 from db import audit
 from db.engine import Database
 from db.models import AuditRecord, Entry, Newsroom, Topic
-from db.vocabulary import STATUS_INFO, Status
 from tests.harness import DiscordHarness, Reply
 from tests.newsroom import EDITORS_ROLE_A, Desk
 

@@ -4,10 +4,11 @@ import datetime as dt
 
 from sqlmodel import select
 
-from bot.fuzzydate import FuzzyDate
-from db.drafts import EntryDraft
+from bot.core.drafts import EntryDraft
+from bot.core.fuzzydate import FuzzyDate
+from bot.core.vocabulary import EntryKind
 from db.engine import Database
-from db.models import EntryKind, Topic
+from db.models import Topic
 from db.writes import add_entry
 from tests.harness import GUILD_A_ID, GUILD_B_ID
 from tests.newsroom import Desk, FakeClock, running_desk

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from bot.core.vocabulary import EntryKind
 from db import reader
 from db import reader_statements as statements
 from db.engine import Database
-from db.models import Entry, EntryKind, Topic
+from db.models import Entry, Topic
 from db.records import EntryRecord, TopicRecord
 from tests.commands.test_chronology_keyset import add_events, button
 from tests.newsroom import Desk

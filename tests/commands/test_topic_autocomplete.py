@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from bot.core.drafts import Actor, TopicDraft
 from db import editing
-from db.drafts import Actor, TopicDraft
 from db.engine import Database
 from db.topic_labels import TopicLabelCache
 from db.topics import search_topics

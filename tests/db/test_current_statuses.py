@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.fuzzydate import FuzzyDate
+from bot.core.drafts import EntryDraft, TopicDraft
+from bot.core.fuzzydate import FuzzyDate
+from bot.core.vocabulary import EntryKind
 from db import reader
-from db.drafts import EntryDraft, TopicDraft
 from db.engine import Database
-from db.models import EntryKind
 from db.writes import add_entry, create_topic, retract_entry
 from tests.harness import GUILD_A_ID
 from tests.newsroom import prepare_newsrooms

@@ -10,14 +10,15 @@ import pytest
 from sqlalchemy import bindparam, exc, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.fuzzydate import FuzzyDate
+from bot.core.drafts import EntryDraft
+from bot.core.fuzzydate import FuzzyDate
+from bot.core.vocabulary import EntryKind
 from db import audit, writes
 from db import reader_statements as statements
 from db.direct import prepare
-from db.drafts import EntryDraft
 from db.editing import _SPEAKER_DETAILS
 from db.engine import Database
-from db.models import Entry, EntryKind, Topic
+from db.models import Entry, Topic
 from db.records import TOPIC_WIDTH
 from db.topics import _ACTIVE_BY_SLUG
 from tests.conftest import PG_URL

@@ -15,13 +15,14 @@ import discord
 from sqlalchemy import update
 from sqlmodel import col, func, select
 
+from bot.core.drafts import Actor, EntryDraft, TopicDraft
+from bot.core.fuzzydate import FuzzyDate
+from bot.core.vocabulary import EntryKind
 from bot.digest.service import DigestConfig, DigestService, Hook, TickReport
-from bot.fuzzydate import FuzzyDate
 from db import digests, writes
 from db.digest_models import DigestAttempt, DigestDelivery, DigestSubscription
-from db.drafts import Actor, EntryDraft, TopicDraft
 from db.engine import Database
-from db.models import AuditRecord, Entry, EntryKind, Newsroom, Topic
+from db.models import AuditRecord, Entry, Newsroom, Topic
 from tests.harness import DEFAULT, GUILD_A_ID, DiscordHarness, RecordedCall, http_error
 
 UTC = dt.UTC

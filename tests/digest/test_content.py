@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.core.schedule import load_zone
 from bot.digest.content import DigestContent, ItemKind
 from bot.digest.render import item_line, render_digest
-from bot.digest.schedule import load_zone
 from db.engine import Database
 from tests.digest.support import Writer, service, utc
 from tests.harness import DiscordHarness

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.digest.schedule import (
+from bot.core.schedule import (
     Schedule,
     ScheduleError,
     describe_days,

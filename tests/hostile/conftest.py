@@ -36,8 +36,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy import select
 
+from bot.core.validation import LIMITS, MULTILINE, SLUG_RE
 from bot.failures import GENERIC_FAILURE
-from bot.validation import LIMITS, MULTILINE, SLUG_RE
 from db.audit import ENTRY_FIELDS, TOPIC_FIELDS
 from db.engine import Database
 from db.models import AuditRecord, Entry, Newsroom, Topic

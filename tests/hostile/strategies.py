@@ -24,7 +24,7 @@ import discord
 from discord import app_commands
 from hypothesis import strategies as st
 
-from bot.validation import LIMITS
+from bot.core.validation import LIMITS
 
 OptionType = discord.AppCommandOptionType
 

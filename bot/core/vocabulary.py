@@ -1,9 +1,21 @@
-"""The status vocabulary: the closed, ordered set of states a tracked story can be in."""
+"""The vocabulary: kinds of entry and statement, and the closed, ordered set of states a story can be in."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+
+
+class EntryKind(enum.StrEnum):
+    STATUS = "status"
+    STATEMENT = "statement"
+    EVENT = "event"
+
+
+class StatementKind(enum.StrEnum):
+    QUOTE = "quote"
+    PARAPHRASE = "paraphrase"
+    SUMMARY = "summary"
 
 
 class Status(enum.StrEnum):

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
 from urllib.parse import urlsplit
 
-from discord import app_commands
-
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 
 # The stated maximum of every editor field, in characters. Option max_length uses the same numbers.
 LIMITS: dict[str, int] = {
@@ -148,8 +145,3 @@ def parse_entry_ref(value: str) -> int:
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise InvalidInput(f"`{value[:30]}` is not an entry id. Entry ids look like `#123`.")
     return int(text)
-
-
-def text_option(field: str, minimum: int = 1) -> Any:
-    """A string option bounded by the field's stated maximum, so Discord's client enforces it too."""
-    return app_commands.Range[str, minimum, LIMITS[field]]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.fuzzydate import FuzzyDate
-from db.models import EntryKind
+from bot.core.fuzzydate import FuzzyDate
+from bot.core.vocabulary import EntryKind
 
 
 @dataclass(slots=True)
