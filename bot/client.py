@@ -17,6 +17,7 @@ from sqlalchemy.orm import configure_mappers
 
 from bot.failures import NewsTree
 from bot.render.text import NO_MENTIONS
+from bot.services.newsrooms import NewsroomRegistry
 from bot.settings import Settings
 from db import app_state
 from db.engine import Database
@@ -70,6 +71,7 @@ class NewsBot(commands.AutoShardedBot):
         )
         self.settings = settings
         self.database = database
+        self.newsrooms = NewsroomRegistry(database)
         self.clock = clock
         self.start_scheduler = start_scheduler
         self.sync_commands = sync_commands

@@ -9,6 +9,7 @@ from discord import app_commands
 
 from bot import replies
 from bot.core.errors import UserFacingError
+from bot.options import bot_of, requester_of
 
 log = logging.getLogger("newsdesk.errors")
 
@@ -67,5 +68,12 @@ def _describe(interaction: discord.Interaction) -> str:
 
 
 class NewsTree(app_commands.CommandTree):
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Every command runs in a newsroom whose row exists: it is created here, before the guild's
+        first command in this process (autocomplete needs none, and must answer fast)."""
+        if interaction.guild_id is not None and interaction.type is discord.InteractionType.application_command:
+            await bot_of(interaction).newsrooms.ensure(requester_of(interaction))
+        return True
+
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         await report(interaction, error)

@@ -15,8 +15,7 @@ from bot.core.fuzzydate import FuzzyDate, FuzzyDateError, parse_fuzzy_date
 from bot.core.requester import Requester
 from bot.core.validation import LIMITS
 from bot.render.text import AUTOCOMPLETE_MAX, CHOICE_NAME_MAX, clip
-from db import editing, reader
-from db.newsrooms import get_newsroom
+from bot.services import entries, reader, settings
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -36,7 +35,7 @@ async def topic_autocomplete(interaction: discord.Interaction, current: str) -> 
     if interaction.guild_id is None:
         return []
     choices = await reader.topic_choices(
-        bot_of(interaction).database, guild_id=interaction.guild_id, current=current, limit=AUTOCOMPLETE_MAX
+        bot_of(interaction).database, requester_of(interaction), current=current, limit=AUTOCOMPLETE_MAX
     )
     return [app_commands.Choice(name=clip(label, CHOICE_NAME_MAX), value=slug) for label, slug in choices]
 
@@ -51,9 +50,8 @@ def today_in(timezone: str, now: dt.datetime) -> dt.date:
 async def newsroom_today(interaction: discord.Interaction) -> dt.date:
     """Today in the newsroom's time zone: what "today" or "Sept 11" in a date option is read against."""
     bot = bot_of(interaction)
-    async with bot.database.read() as session:
-        newsroom = await get_newsroom(session, guild_id=guild_id_of(interaction))
-    return today_in(newsroom.timezone if newsroom else "UTC", bot.clock())
+    newsroom = await settings.newsroom_settings(bot.database, requester_of(interaction))
+    return today_in(newsroom.timezone, bot.clock())
 
 
 # Two "todays" far apart: a date that reads the same against both does not depend on today.
@@ -128,8 +126,8 @@ def guild_name_of(interaction: discord.Interaction) -> str:
 async def speaker_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     if interaction.guild_id is None:
         return []
-    names = await editing.known_speakers(
-        bot_of(interaction).database, guild_id=interaction.guild_id, current=current, limit=AUTOCOMPLETE_MAX
+    names = await entries.known_speakers(
+        bot_of(interaction).database, requester_of(interaction), current=current, limit=AUTOCOMPLETE_MAX
     )
     return [app_commands.Choice(name=clip(n, CHOICE_NAME_MAX), value=n[:CHOICE_NAME_MAX]) for n in names]
 

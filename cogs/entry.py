@@ -13,9 +13,9 @@ from bot.client import NewsBot
 from bot.core.errors import InvalidInput
 from bot.core.validation import clean_text, clean_url, parse_entry_ref, require_text
 from bot.core.vocabulary import StatementKind, Status
-from bot.options import actor_of, bot_of, guild_id_of, guild_name_of, parse_date_option, reference_for, text_option
+from bot.options import bot_of, parse_date_option, reference_for, requester_of, text_option
 from bot.render import editor as render
-from db import editing
+from bot.services import entries
 
 Str = app_commands.Range
 OptReason = text_option("reason")
@@ -75,13 +75,6 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
         self.bot = bot
         super().__init__()
 
-    def _where(self, interaction: discord.Interaction) -> dict[str, Any]:
-        return {
-            "guild_id": guild_id_of(interaction),
-            "guild_name": guild_name_of(interaction),
-            "actor": actor_of(interaction),
-        }
-
     @app_commands.command(name="edit", description="Correct one field of an entry; readers see it marked corrected")
     @app_commands.describe(
         id="The entry id, e.g. #42",
@@ -102,14 +95,14 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
         column, kinds = EDITABLE[field.value]
         reference = await reference_for(interaction, value)
         new_value = parse_field_value(field.value, value, reference=reference)
-        changed = await editing.edit_entry(
+        changed = await entries.edit_entry(
             bot_of(interaction).database,
+            requester_of(interaction),
             entry_id=entry_id,
             changes={column: new_value},
             reason=clean_text("reason", reason),
             allowed_kinds=kinds,
             field_label=field.value,
-            **self._where(interaction),
         )
         content, embed = render.changed_entry(
             changed.entry, changed.topic, timezone=changed.timezone, action="entry.edit"
@@ -119,11 +112,11 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
     @app_commands.command(name="retract", description="Withdraw an entry from reader views; it stays in history")
     @app_commands.describe(id="The entry id, e.g. #42", reason="Why it is retracted (shown in history, max 500)")
     async def retract(self, interaction: discord.Interaction, id: Str[str, 1, 20], reason: OptReason) -> None:
-        changed = await editing.retract_entry(
+        changed = await entries.retract_entry(
             bot_of(interaction).database,
+            requester_of(interaction),
             entry_id=parse_entry_ref(id),
             reason=require_text("reason", reason),
-            **self._where(interaction),
         )
         content, embed = render.changed_entry(
             changed.entry, changed.topic, timezone=changed.timezone, action="entry.retract"
@@ -138,11 +131,11 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
         id: Str[str, 1, 20],
         reason: OptReason | None = None,
     ) -> None:
-        changed = await editing.restore_entry(
+        changed = await entries.restore_entry(
             bot_of(interaction).database,
+            requester_of(interaction),
             entry_id=parse_entry_ref(id),
             reason=clean_text("reason", reason),
-            **self._where(interaction),
         )
         content, embed = render.changed_entry(
             changed.entry, changed.topic, timezone=changed.timezone, action="entry.restore"
@@ -152,8 +145,8 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
     @app_commands.command(name="history", description="Every change to an entry: who, when, before and after")
     @app_commands.describe(id="The entry id, e.g. #42", private="Only you see the answer")
     async def history(self, interaction: discord.Interaction, id: Str[str, 1, 20], private: bool = True) -> None:
-        history = await editing.entry_history(
-            bot_of(interaction).database, guild_id=guild_id_of(interaction), entry_id=parse_entry_ref(id)
+        history = await entries.entry_history(
+            bot_of(interaction).database, requester_of(interaction), entry_id=parse_entry_ref(id)
         )
         embed = render.entry_history(history.entry, history.topic, history.records, timezone=history.timezone)
         await replies.reply(interaction, embeds=[embed], ephemeral=private)

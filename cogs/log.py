@@ -18,11 +18,9 @@ from bot.core.validation import LIMITS, clean_text, clean_url, require_text
 from bot.core.vocabulary import STATUS_INFO, EntryKind, StatementKind
 from bot.failures import report
 from bot.options import (
-    actor_of,
     bot_of,
-    guild_id_of,
-    guild_name_of,
     parse_date_options,
+    requester_of,
     speaker_autocomplete,
     text_option,
     topic_autocomplete,
@@ -30,8 +28,8 @@ from bot.options import (
 from bot.render import custom_ids
 from bot.render import editor as render
 from bot.render.text import clip
-from db import editing
-from db.editing import UNDO_WINDOW
+from bot.services import entries
+from bot.services.entries import UNDO_WINDOW
 
 STATUS_CHOICES = [app_commands.Choice(name=f"{info.label}", value=status.value) for status, info in STATUS_INFO.items()]
 KIND_CHOICES = [app_commands.Choice(name=k.value.capitalize(), value=k.value) for k in StatementKind]
@@ -61,11 +59,9 @@ async def _dates(interaction: discord.Interaction, date: str | None, end: str | 
 
 async def store_and_reply(interaction: discord.Interaction, *, topic: str, draft: EntryDraft) -> None:
     bot = bot_of(interaction)
-    logged = await editing.log_entry(
+    logged = await entries.log_entry(
         bot.database,
-        guild_id=guild_id_of(interaction),
-        guild_name=guild_name_of(interaction),
-        actor=actor_of(interaction),
+        requester_of(interaction),
         topic_query=topic,
         draft=draft,
     )
@@ -131,11 +127,9 @@ class UndoButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
             bot = bot_of(interaction)
-            changed = await editing.undo_entry(
+            changed = await entries.undo_entry(
                 bot.database,
-                guild_id=guild_id_of(interaction),
-                guild_name=guild_name_of(interaction),
-                actor=actor_of(interaction),
+                requester_of(interaction),
                 entry_id=self.entry_id,
                 author_id=self.author_id,
                 expires=undo_deadline(self.expires),
@@ -236,13 +230,7 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
             source_url=clean_url(url),
         )
         if text is None:
-            await editing.check_can_log(
-                self.bot.database,
-                guild_id=guild_id_of(interaction),
-                guild_name=guild_name_of(interaction),
-                actor=actor_of(interaction),
-                topic_query=topic,
-            )
+            await entries.check_can_log(self.bot.database, requester_of(interaction), topic_query=topic)
             await interaction.response.send_modal(StatementTextModal(topic=topic, draft=draft))
             return
         draft.text = require_text("text", text)

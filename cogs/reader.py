@@ -13,11 +13,11 @@ from bot import replies
 from bot.client import NewsBot
 from bot.core.errors import InvalidInput
 from bot.failures import report
-from bot.options import bot_of, guild_id_of, parse_date_options, topic_autocomplete
+from bot.options import bot_of, parse_date_options, requester_of, topic_autocomplete
 from bot.render import custom_ids
 from bot.render import entries as render
 from bot.render.text import EMBED_TOTAL_MAX
-from db import reader
+from bot.services import reader
 from db.entries import Position
 
 LATEST_DEFAULT = 5
@@ -40,7 +40,7 @@ async def send_latest(
 ) -> None:
     result = await reader.latest(
         bot_of(interaction).database,
-        guild_id=guild_id_of(interaction),
+        requester_of(interaction),
         query=topic,
         topic_id=topic_id,
         speaker=speaker,
@@ -75,7 +75,6 @@ async def send_chronology(
     seek: custom_ids.Seek | None = None,
 ) -> None:
     db = bot_of(interaction).database
-    guild_id = guild_id_of(interaction)
     dates = await parse_date_options(interaction, since=since, until=until)
     since_date = dates["since"].earliest if dates["since"] else None
     until_date = dates["until"].latest if dates["until"] else None
@@ -83,7 +82,7 @@ async def send_chronology(
         raise InvalidInput("`since` is after `until`; swap them or widen the range.")
     result = await reader.chronology(
         db,
-        guild_id=guild_id,
+        requester_of(interaction),
         query=topic,
         topic_id=topic_id,
         since=since_date,
@@ -111,7 +110,7 @@ async def send_chronology(
 
 async def send_topics(interaction: discord.Interaction, *, edit: bool, page: int = 0, private: bool = False) -> None:
     result = await reader.topic_list(
-        bot_of(interaction).database, guild_id=guild_id_of(interaction), page=page, per_page=TOPICS_PER_PAGE
+        bot_of(interaction).database, requester_of(interaction), page=page, per_page=TOPICS_PER_PAGE
     )
     guild_name = interaction.guild.name if interaction.guild else "this newsroom"
     embed, view = render.topics_page(
@@ -229,7 +228,7 @@ class Reader(commands.Cog):
         history: bool = False,
         private: bool = False,
     ) -> None:
-        result = await reader.status(self.bot.database, guild_id=guild_id_of(interaction), query=topic, history=history)
+        result = await reader.status(self.bot.database, requester_of(interaction), query=topic, history=history)
         embed, view = render.status_card(result.card, timezone=result.timezone)
         embeds = [embed]
         if result.history is not None:

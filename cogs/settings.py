@@ -12,10 +12,10 @@ from discord.ext import commands
 from bot import replies
 from bot.client import NewsBot
 from bot.core.errors import InvalidInput
-from bot.options import actor_of, bot_of, guild_id_of, guild_name_of
+from bot.options import bot_of, requester_of
 from bot.render import editor as render
 from bot.render.text import AUTOCOMPLETE_MAX
-from db import editing
+from bot.services import settings
 
 
 @functools.cache
@@ -49,12 +49,8 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     async def editor_role(self, interaction: discord.Interaction, role: discord.Role) -> None:
         if role.is_default():
             raise InvalidInput("@everyone can't be the editor role; pick or create a dedicated role.")
-        newsroom = await editing.set_editor_role(
-            bot_of(interaction).database,
-            guild_id=guild_id_of(interaction),
-            guild_name=guild_name_of(interaction),
-            actor=actor_of(interaction),
-            role_id=role.id,
+        newsroom = await settings.set_editor_role(
+            bot_of(interaction).database, requester_of(interaction), role_id=role.id
         )
         await replies.reply(
             interaction, content="Editor role saved.", embeds=[render.settings_embed(newsroom)], ephemeral=True
@@ -64,12 +60,8 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     @app_commands.describe(timezone="IANA time zone, e.g. Europe/London")
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     async def timezone(self, interaction: discord.Interaction, timezone: app_commands.Range[str, 1, 64]) -> None:
-        newsroom = await editing.set_timezone(
-            bot_of(interaction).database,
-            guild_id=guild_id_of(interaction),
-            guild_name=guild_name_of(interaction),
-            actor=actor_of(interaction),
-            timezone=clean_timezone(timezone),
+        newsroom = await settings.set_timezone(
+            bot_of(interaction).database, requester_of(interaction), timezone=clean_timezone(timezone)
         )
         await replies.reply(
             interaction, content="Time zone saved.", embeds=[render.settings_embed(newsroom)], ephemeral=True
@@ -77,9 +69,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
 
     @app_commands.command(name="show", description="Show the newsroom's settings")
     async def show(self, interaction: discord.Interaction) -> None:
-        newsroom = await editing.newsroom_settings(
-            bot_of(interaction).database, guild_id=guild_id_of(interaction), guild_name=guild_name_of(interaction)
-        )
+        newsroom = await settings.newsroom_settings(bot_of(interaction).database, requester_of(interaction))
         await replies.reply(interaction, embeds=[render.settings_embed(newsroom)], ephemeral=True)
 
 

@@ -12,9 +12,9 @@ from bot import replies
 from bot.client import NewsBot
 from bot.core.drafts import TopicDraft
 from bot.core.validation import clean_aliases, clean_slug, clean_text, require_text
-from bot.options import actor_of, bot_of, guild_id_of, guild_name_of, text_option, topic_autocomplete
+from bot.options import bot_of, requester_of, text_option, topic_autocomplete
 from bot.render import editor as render
-from db import editing
+from bot.services import topics
 from db.seeds import available_seeds
 
 Str = app_commands.Range
@@ -34,13 +34,6 @@ class TopicCog(commands.GroupCog, group_name="topic", group_description="Editors
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
         super().__init__()
-
-    def _where(self, interaction: discord.Interaction) -> dict[str, Any]:
-        return {
-            "guild_id": guild_id_of(interaction),
-            "guild_name": guild_name_of(interaction),
-            "actor": actor_of(interaction),
-        }
 
     @app_commands.command(name="create", description="Start tracking a story")
     @app_commands.describe(
@@ -66,7 +59,7 @@ class TopicCog(commands.GroupCog, group_name="topic", group_description="Editors
             summary=clean_text("summary", summary) or "",
             next_step=clean_text("next_step", next_step) or "",
         )
-        topic = await editing.create_topic(bot_of(interaction).database, draft=draft, **self._where(interaction))
+        topic = await topics.create_topic(bot_of(interaction).database, requester_of(interaction), draft=draft)
         content, embed = render.topic_saved(topic, verb="Created")
         await replies.reply(interaction, content=content, embeds=[embed])
 
@@ -97,8 +90,8 @@ class TopicCog(commands.GroupCog, group_name="topic", group_description="Editors
             changes["summary"] = "" if summary.strip() == "-" else require_text("summary", summary)
         if next_step is not None:
             changes["next_step"] = "" if next_step.strip() == "-" else require_text("next_step", next_step)
-        saved = await editing.edit_topic(
-            bot_of(interaction).database, slug=topic, changes=changes, **self._where(interaction)
+        saved = await topics.edit_topic(
+            bot_of(interaction).database, requester_of(interaction), slug=topic, changes=changes
         )
         content, embed = render.topic_saved(saved, verb="Updated")
         await replies.reply(interaction, content=content, embeds=[embed])
@@ -107,8 +100,8 @@ class TopicCog(commands.GroupCog, group_name="topic", group_description="Editors
     @app_commands.describe(topic="The story to archive")
     @app_commands.autocomplete(topic=topic_autocomplete)
     async def archive(self, interaction: discord.Interaction, topic: Str[str, 1, 100]) -> None:
-        saved = await editing.set_archived(
-            bot_of(interaction).database, slug=topic, archived=True, **self._where(interaction)
+        saved = await topics.set_archived(
+            bot_of(interaction).database, requester_of(interaction), slug=topic, archived=True
         )
         content, embed = render.topic_saved(saved, verb="Archived")
         await replies.reply(interaction, content=content + " `/topic unarchive` restores it.", embeds=[embed])
@@ -116,8 +109,8 @@ class TopicCog(commands.GroupCog, group_name="topic", group_description="Editors
     @app_commands.command(name="unarchive", description="Resume tracking an archived story")
     @app_commands.describe(topic="The archived story's slug")
     async def unarchive(self, interaction: discord.Interaction, topic: Str[str, 1, 100]) -> None:
-        saved = await editing.set_archived(
-            bot_of(interaction).database, slug=topic, archived=False, **self._where(interaction)
+        saved = await topics.set_archived(
+            bot_of(interaction).database, requester_of(interaction), slug=topic, archived=False
         )
         content, embed = render.topic_saved(saved, verb="Restored")
         await replies.reply(interaction, content=content, embeds=[embed])
@@ -126,7 +119,7 @@ class TopicCog(commands.GroupCog, group_name="topic", group_description="Editors
     @app_commands.describe(name="The seed story, e.g. atacms")
     @app_commands.autocomplete(name=_seed_autocomplete)
     async def import_seed(self, interaction: discord.Interaction, name: Str[str, 1, 50]) -> None:
-        result = await editing.import_seed(bot_of(interaction).database, name=name, **self._where(interaction))
+        result = await topics.import_seed(bot_of(interaction).database, requester_of(interaction), name=name)
         state = "created" if result.topic_created else "already tracked"
         await replies.reply(
             interaction,

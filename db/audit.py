@@ -9,19 +9,19 @@ from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col, select
 
-from db.direct import DirectConnection
-from db.models import AuditRecord, Entry, Topic, utcnow
-from db.records import EntryRecord
+from db.models import AuditRecord, EntryBase, Topic, TopicBase, utcnow
 
-# Fields that describe an entry's content; retraction bookkeeping is kept apart (the digest
-# reports it separately from corrections).
-CONTENT_FIELDS = (
-    "date_precision", "date_earliest", "date_latest", "end_precision", "end_earliest", "end_latest",
-    "status", "note", "speaker", "speaker_role", "speaker_org", "statement_kind", "text", "context",
-    "headline", "details", "source_name", "source_url",
-)  # fmt: skip
+# An entry's columns that are not what it says: who and when, keys derived from its content, and its
+# retraction, which the digest reports apart from corrections.
+_ENTRY_BOOKKEEPING = frozenset({
+    "id", "newsroom_id", "topic_id", "kind", "date_sort", "speaker_key", "created_by", "created_at",
+    "updated_at", "edited_at", "retracted_at", "retraction_reason", "interaction_id", "seed_key",
+})  # fmt: skip
+# What an entry says, in column order: every other column of the one declaration (EntryBase).
+CONTENT_FIELDS = tuple(name for name in EntryBase.model_fields if name not in _ENTRY_BOOKKEEPING)
 ENTRY_FIELDS = ("kind", "topic_id", *CONTENT_FIELDS, "retracted_at", "retraction_reason")
-TOPIC_FIELDS = ("slug", "title", "aliases", "summary", "next_step", "background", "archived")
+_TOPIC_BOOKKEEPING = frozenset({"id", "newsroom_id", "search_text", "created_by", "created_at", "updated_at"})
+TOPIC_FIELDS = tuple(name for name in TopicBase.model_fields if name not in _TOPIC_BOOKKEEPING)
 
 
 def _jsonable(value: Any) -> Any:
@@ -30,25 +30,25 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def snapshot(row: Entry | EntryRecord | Topic) -> dict[str, Any]:
-    fields = TOPIC_FIELDS if isinstance(row, Topic) else ENTRY_FIELDS
+def snapshot(row: EntryBase | TopicBase) -> dict[str, Any]:
+    fields = TOPIC_FIELDS if isinstance(row, TopicBase) else ENTRY_FIELDS
     return {name: _jsonable(getattr(row, name)) for name in fields}
 
 
-# Built once: appending a record is a Core insert (prepared on the /log path, db.direct). No caller
-# needs the record back, and the ORM's unit of work around it cost more than the statement (profiled).
+# Built once: appending a record is a Core insert. No caller needs the record back, and the ORM's unit
+# of work around it cost more than the statement (profiled).
 _TABLE: Table = AuditRecord.__table__  # type: ignore[attr-defined]
 _INSERT = insert(_TABLE).values({c.key: bindparam(c.key) for c in _TABLE.columns if c.key != "id"})
 
 
 async def record(
-    session: AsyncSession | AsyncConnection | DirectConnection,
+    session: AsyncSession | AsyncConnection,
     *,
     newsroom_id: int,
     action: str,
     actor_id: int,
     interaction_id: int | None,
-    entry: Entry | EntryRecord | None = None,
+    entry: EntryBase | None = None,
     topic: Topic | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,

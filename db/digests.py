@@ -29,6 +29,7 @@ from sqlmodel import col, select
 
 from bot.core.drafts import Actor
 from bot.core.errors import InvalidInput, NotFoundError, UserFacingError
+from bot.core.requester import require_editor
 from bot.core.schedule import Occurrence, Schedule, ScheduleError, latest_occurrence, next_occurrence
 from bot.core.vocabulary import EntryKind
 from bot.digest.content import ENTRY_ACTIONS, ChangeRecord, Standing, StatusFinder, TopicRef
@@ -41,7 +42,6 @@ from db.digest_models import (
     DigestDelivery,
     DigestSubscription,
 )
-from db.editing import check_editor
 from db.engine import Database
 from db.models import AuditRecord, Entry, Newsroom, Topic
 from db.newsrooms import ensure_newsroom
@@ -185,7 +185,7 @@ class SubscriptionView:
 
 async def _editor(session: AsyncSession, *, guild_id: int, guild_name: str, actor: Actor) -> Newsroom:
     newsroom = await ensure_newsroom(session, guild_id=guild_id, name=guild_name)
-    check_editor(newsroom, actor)
+    require_editor(newsroom.editor_role_id, actor)  # type: ignore[arg-type]
     return newsroom
 
 
@@ -319,7 +319,7 @@ async def add_subscription(
 async def list_subscriptions(db: Database, *, guild_id: int, guild_name: str, actor: Actor) -> list[SubscriptionView]:
     async with db.read() as session:
         newsroom = await session.get(Newsroom, guild_id)
-        check_editor(newsroom or Newsroom(id=guild_id, name=guild_name), actor)
+        require_editor((newsroom or Newsroom(id=guild_id, name=guild_name)).editor_role_id, actor)  # type: ignore[arg-type]
         subs = list(
             (
                 await session.execute(
@@ -338,7 +338,7 @@ async def editor_subscription(
 ) -> tuple[DigestSubscription, Newsroom]:
     async with db.read() as session:
         newsroom = await session.get(Newsroom, guild_id) or Newsroom(id=guild_id, name=guild_name)
-        check_editor(newsroom, actor)
+        require_editor(newsroom.editor_role_id, actor)  # type: ignore[arg-type]
         return await _owned(session, guild_id=guild_id, subscription_id=subscription_id, lock=False), newsroom
 
 
@@ -1125,7 +1125,7 @@ async def take_notices(db: Database, *, guild_id: int, actor: Actor) -> list[Not
     if newsroom is None:
         return []
     try:
-        check_editor(newsroom, actor)
+        require_editor(newsroom.editor_role_id, actor)  # type: ignore[arg-type]
     except UserFacingError:
         return None
     async with db.write() as session:

@@ -12,21 +12,18 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.sql import ClauseElement
-from sqlalchemy.util.concurrency import greenlet_spawn
 
-from db import direct, sqlite_driver
 from db.topic_labels import TopicLabelCache
 
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-MAX_PREPARED = 256
 # Integer primary keys (topic, entry, audit) are 32-bit on PostgreSQL; a larger id cannot exist, and
 # PostgreSQL refuses it as a query parameter instead of finding nothing.
 MAX_ROW_ID = 2**31 - 1
@@ -48,9 +45,6 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10, schema: str | None = None) -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        engine_url = self.url
-        if self.is_sqlite and self.url.get_driver_name() == "aiosqlite":
-            engine_url = self.url.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             database = self.url.database
@@ -62,19 +56,19 @@ class Database:
             if schema:
                 # Lets tests (and side-by-side deployments) keep separate schemas in one database.
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
-        self.engine: AsyncEngine = create_async_engine(engine_url, **kwargs)
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         # Plain reads run each statement on its own (SQLite: no BEGIN; PostgreSQL: autocommit), which
         # spares two round trips per command; a read that must see one state across statements asks
         # for a snapshot (SQLite: a deferred transaction; PostgreSQL: REPEATABLE READ).
         if self.is_sqlite:
-            plain = self.engine.execution_options(newsdesk_autocommit=True)
+            self._plain = self.engine.execution_options(newsdesk_autocommit=True)
             snapshot = self.engine
         else:
-            plain = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            self._plain = self.engine.execution_options(isolation_level="AUTOCOMMIT")
             snapshot = self.engine.execution_options(isolation_level="REPEATABLE READ")
-        self._reader = async_sessionmaker(plain, expire_on_commit=False, autoflush=False)
+        self._reader = async_sessionmaker(self._plain, expire_on_commit=False, autoflush=False)
         self._snapshot_reader = async_sessionmaker(snapshot, expire_on_commit=False, autoflush=False)
         writer_engine = self.engine.execution_options(newsdesk_immediate=True) if self.is_sqlite else self.engine
         self._writer = async_sessionmaker(writer_engine, expire_on_commit=False, autoflush=False)
@@ -83,9 +77,6 @@ class Database:
         # Per-process read cache for autocomplete; its freshness check is a query, so sharing one
         # database between processes stays correct.
         self.topic_labels = TopicLabelCache()
-        # The hot statements' compiled forms (db.direct), by statement: they are built once per shape.
-        self._prepared: dict[ClauseElement, direct.Prepared] = {}
-        self.direct_observers: list[direct.Observer] = []
 
     @asynccontextmanager
     async def read(self, *, snapshot: bool = False) -> AsyncIterator[AsyncSession]:
@@ -100,40 +91,12 @@ class Database:
         async with self._write_turn, self._writer() as session, session.begin():
             yield session
 
-    def prepared(self, statement: ClauseElement) -> direct.Prepared:
-        found = self._prepared.get(statement)
-        if found is None:
-            if len(self._prepared) >= MAX_PREPARED:
-                # Only statements built once belong here; a caller building one per call would
-                # otherwise grow this without end.
-                log.warning("more than %d prepared statements: starting over", MAX_PREPARED)
-                self._prepared.clear()
-            found = self._prepared[statement] = direct.prepare(statement, self.engine.dialect)
-        return found
-
     @asynccontextmanager
-    async def direct(self) -> AsyncIterator[direct.DirectConnection]:
-        """A pooled connection for prepared statements (db.direct), each one its own transaction and
-        seeing the latest committed data: the hot reads' path."""
-        fairy = await self.engine.raw_connection()
-        try:
-            yield direct.connection_for(fairy, self.prepared, self.engine.dialect, self.direct_observers)
-        finally:
-            await greenlet_spawn(fairy.close)
-
-    @asynccontextmanager
-    async def direct_write(self) -> AsyncIterator[direct.DirectConnection]:
-        """Like write(), for a write made of prepared statements only (the /log path): one
-        transaction, committed on success and rolled back on any error, in this process's write turn
-        (SQLite: BEGIN IMMEDIATE, so the write lock is taken at the first statement)."""
-        async with self._write_turn, self.direct() as connection:
-            await connection.begin()
-            try:
-                yield connection
-                await connection.commit()
-            except BaseException:
-                await connection.rollback()
-                raise
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection for plain reads (the reader commands' one-statement reads): each statement
+        sees the latest committed data, with no ORM session around it."""
+        async with self._plain.connect() as connection:
+            yield connection
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -157,8 +120,4 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         if options.get("newsdesk_autocommit", False):
             return  # pysqlite's autocommit mode: each statement is its own transaction
         begin = "BEGIN IMMEDIATE" if options.get("newsdesk_immediate", False) else "BEGIN"
-        dbapi_connection = connection.connection.dbapi_connection
-        if isinstance(dbapi_connection, sqlite_driver.OneTripConnection):
-            dbapi_connection.begin_with_next_statement(begin)
-        else:
-            connection.exec_driver_sql(begin)
+        connection.exec_driver_sql(begin)

@@ -8,7 +8,7 @@ so one indexed table serves every read path without a UNION. Kind-specific colum
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -22,31 +22,6 @@ def utcnow() -> dt.datetime:
 
 def midpoint(value: FuzzyDate) -> dt.date:
     return value.earliest + (value.latest - value.earliest) / 2
-
-
-class EntryDates:
-    """An entry's fuzzy dates from its stored columns: shared by the table model and the read-only
-    record (db.records), which hold the same columns."""
-
-    __slots__ = ()
-
-    if TYPE_CHECKING:  # declared by the subclasses; annotated here only for the type checker
-        date_precision: str
-        date_earliest: dt.date
-        date_latest: dt.date
-        end_precision: str | None
-        end_earliest: dt.date | None
-        end_latest: dt.date | None
-
-    @property
-    def date(self) -> FuzzyDate:
-        return FuzzyDate.from_storage(self.date_precision, self.date_earliest, self.date_latest)
-
-    @property
-    def end_date(self) -> FuzzyDate | None:
-        if self.end_precision is None or self.end_earliest is None or self.end_latest is None:
-            return None
-        return FuzzyDate.from_storage(self.end_precision, self.end_earliest, self.end_latest)
 
 
 class Newsroom(SQLModel, table=True):
@@ -63,13 +38,8 @@ class Newsroom(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
 
-class Topic(SQLModel, table=True):
-    __table_args__ = (
-        UniqueConstraint("newsroom_id", "slug", name="uq_topic_newsroom_slug"),
-        Index("ix_topic_newsroom_archived_slug", "newsroom_id", "archived", "slug"),
-        # Autocomplete with no text yet: the most recently updated topics first.
-        Index("ix_topic_newsroom_recent", "newsroom_id", "archived", "updated_at"),
-    )
+class TopicBase(SQLModel):
+    """A topic's columns, declared once: the table model and the read model both derive from it."""
 
     id: int | None = Field(default=None, primary_key=True)
     newsroom_id: int = Field(sa_type=BigInteger, foreign_key="newsroom.id")
@@ -87,24 +57,24 @@ class Topic(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
 
-class Entry(EntryDates, SQLModel, table=True):
+class Topic(TopicBase, table=True):
     __table_args__ = (
-        # Chronology reads: one topic's live entries in date order. Partial, so retracted entries cost
-        # neither space nor a skipped row, and counting a long timeline reads only this index.
-        Index(
-            "ix_entry_topic_live_date",
-            "topic_id",
-            "date_sort",
-            "id",
-            sqlite_where=text("retracted_at IS NULL"),
-            postgresql_where=text("retracted_at IS NULL"),
-        ),
-        Index("ix_entry_topic_kind_date", "topic_id", "kind", "date_sort", "id"),
-        # Digest reads: what changed in a newsroom since a point in time.
-        Index("ix_entry_newsroom_updated", "newsroom_id", "updated_at"),
-        Index("ix_entry_newsroom_speaker", "newsroom_id", "speaker_key"),
-        UniqueConstraint("newsroom_id", "seed_key", name="uq_entry_newsroom_seed"),
+        UniqueConstraint("newsroom_id", "slug", name="uq_topic_newsroom_slug"),
+        Index("ix_topic_newsroom_archived_slug", "newsroom_id", "archived", "slug"),
+        # Autocomplete with no text yet: the most recently updated topics first.
+        Index("ix_topic_newsroom_recent", "newsroom_id", "archived", "updated_at"),
     )
+
+
+class TopicRead(TopicBase):
+    """A topic as the reader commands fetch it: read from a Core statement's row, never written back."""
+
+    id: int
+
+
+class EntryBase(SQLModel):
+    """An entry's columns, declared once: the table model and the read model both derive from it, and
+    so do the audit snapshot's and the digest's field lists (db.audit)."""
 
     id: int | None = Field(default=None, primary_key=True)
     newsroom_id: int = Field(sa_type=BigInteger, foreign_key="newsroom.id")
@@ -149,6 +119,36 @@ class Entry(EntryDates, SQLModel, table=True):
     interaction_id: int | None = Field(default=None, sa_type=BigInteger, unique=True)
     seed_key: str | None = Field(default=None, max_length=100)
 
+    @property
+    def date(self) -> FuzzyDate:
+        return FuzzyDate.from_storage(self.date_precision, self.date_earliest, self.date_latest)
+
+    @property
+    def end_date(self) -> FuzzyDate | None:
+        if self.end_precision is None or self.end_earliest is None or self.end_latest is None:
+            return None
+        return FuzzyDate.from_storage(self.end_precision, self.end_earliest, self.end_latest)
+
+
+class Entry(EntryBase, table=True):
+    __table_args__ = (
+        # Chronology reads: one topic's live entries in date order. Partial, so retracted entries cost
+        # neither space nor a skipped row, and counting a long timeline reads only this index.
+        Index(
+            "ix_entry_topic_live_date",
+            "topic_id",
+            "date_sort",
+            "id",
+            sqlite_where=text("retracted_at IS NULL"),
+            postgresql_where=text("retracted_at IS NULL"),
+        ),
+        Index("ix_entry_topic_kind_date", "topic_id", "kind", "date_sort", "id"),
+        # Digest reads: what changed in a newsroom since a point in time.
+        Index("ix_entry_newsroom_updated", "newsroom_id", "updated_at"),
+        Index("ix_entry_newsroom_speaker", "newsroom_id", "speaker_key"),
+        UniqueConstraint("newsroom_id", "seed_key", name="uq_entry_newsroom_seed"),
+    )
+
     def set_date(self, value: FuzzyDate) -> None:
         self.date_precision = value.precision.value
         self.date_earliest = value.earliest
@@ -159,6 +159,12 @@ class Entry(EntryDates, SQLModel, table=True):
         self.end_precision = value.precision.value if value else None
         self.end_earliest = value.earliest if value else None
         self.end_latest = value.latest if value else None
+
+
+class EntryRead(EntryBase):
+    """An entry as the reader commands fetch it: read from a Core statement's row, never written back."""
+
+    id: int
 
 
 class AuditRecord(SQLModel, table=True):

@@ -5,7 +5,7 @@ time zone, the page of entries and the total the pager shows, so a command costs
 database and no ORM work. Statements are built once per shape and cached (building one costs more
 than running it, and a built one keeps its compiled form); values travel as bound parameters.
 
-Row layout: the topic's columns (db.records.topic_columns), then the extra columns each builder
+Row layout: the topic's columns (TopicRead's fields, in order), then the extra columns each builder
 names, then one or two entries' columns. Where an entry is absent (an empty page, a topic with no
 status) an outer join leaves its columns NULL.
 """
@@ -15,11 +15,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import Date, Select, Table, bindparam, func, or_, select, true
+from sqlalchemy import ColumnElement, Date, FromClause, Select, Table, bindparam, func, or_, select, true
 
 from bot.core.vocabulary import EntryKind
-from db.models import Entry, Newsroom, Topic
-from db.records import entry_columns, topic_columns
+from db.models import Entry, EntryRead, Newsroom, Topic, TopicRead
 
 TopicKey = Literal["slug", "id"]
 
@@ -30,6 +29,20 @@ _NEWSROOM: Table = Newsroom.__table__  # type: ignore[attr-defined]
 # By best-estimate date, then by log order (id grows with log time).
 _NEWEST_FIRST = (_ENTRY.c.date_sort.desc(), _ENTRY.c.id.desc())
 _OLDEST_FIRST = (_ENTRY.c.date_sort.asc(), _ENTRY.c.id.asc())
+
+# A read model's columns in its field order, so a slice of a row becomes one (db.reader).
+ENTRY_FIELDS = tuple(EntryRead.model_fields)
+TOPIC_FIELDS = tuple(TopicRead.model_fields)
+
+
+def entry_columns(table: FromClause) -> list[ColumnElement[Any]]:
+    """The entry table's (or an alias's) columns in the read model's order, for a select list."""
+    return [table.c[name] for name in ENTRY_FIELDS]
+
+
+def topic_columns(table: FromClause) -> list[ColumnElement[Any]]:
+    return [table.c[name] for name in TOPIC_FIELDS]
+
 
 # Columns between the topic's and the entries' in a page row.
 PAGE_EXTRAS = ("timezone", "total")

@@ -5,16 +5,13 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from sqlalchemy import Table, bindparam, func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.core.errors import TopicNotFound
-from db.direct import DirectConnection
-from db.models import Newsroom, Topic
-from db.records import TOPIC_WIDTH, TopicRecord, topic_at, topic_columns
+from db.models import Topic
 
 # Control characters (Unicode fixes them as U+0000-U+001F and U+007F-U+009F) that are not white
 # space; white space is folded below instead.
@@ -35,43 +32,6 @@ def build_search_text(slug: str, title: str, aliases: Sequence[str]) -> str:
 def escape_like(text: str) -> str:
     """Text to match literally inside a LIKE pattern written with ESCAPE '\\'."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-_TOPIC: Table = Topic.__table__  # type: ignore[attr-defined]
-_NEWSROOM: Table = Newsroom.__table__  # type: ignore[attr-defined]
-
-# Built once and prepared (db.direct).
-_ACTIVE_BY_SLUG = (
-    select(*topic_columns(_TOPIC), _NEWSROOM.c.editor_role_id, _NEWSROOM.c.timezone)
-    .join(_NEWSROOM, _NEWSROOM.c.id == _TOPIC.c.newsroom_id)
-    .where(
-        _TOPIC.c.newsroom_id == bindparam("newsroom_id"),
-        _TOPIC.c.slug == bindparam("slug"),
-        _TOPIC.c.archived.is_(False),
-    )
-)
-
-
-@dataclass(frozen=True, slots=True)
-class ActiveTopic:
-    """An active topic with what /log needs of its newsroom: the editor role and the time zone."""
-
-    topic: TopicRecord
-    editor_role_id: int | None
-    timezone: str
-
-
-async def active_topic(connection: DirectConnection, *, newsroom_id: int, slug: str) -> ActiveTopic | None:
-    """The active topic with exactly this slug, in one statement: /log's case when autocomplete filled
-    in the slug. None when there is no such topic; the caller falls back to the full lookup (titles,
-    aliases, suggestions)."""
-    key = normalise_lookup(slug)
-    if not key:
-        return None
-    row = await connection.first(_ACTIVE_BY_SLUG, {"newsroom_id": newsroom_id, "slug": key})
-    if row is None:
-        return None
-    return ActiveTopic(topic_at(row, 0), row[TOPIC_WIDTH], row[TOPIC_WIDTH + 1])
 
 
 async def find_topic(

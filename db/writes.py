@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy import bindparam, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.core.drafts import EntryDraft, TopicDraft
 from bot.core.errors import InvalidInput, UserFacingError
 from db import audit
-from db.direct import DirectConnection, rows_of
-from db.models import Entry, Topic, midpoint, utcnow
-from db.records import EntryRecord
+from db.models import Entry, EntryBase, Topic, midpoint, utcnow
 from db.topic_labels import bump_revision
 from db.topics import build_search_text, normalise_lookup
-
-# Where a write's statements run: an ORM session, a bare connection, or a prepared write (db.direct).
-Writer = AsyncSession | AsyncConnection | DirectConnection
 
 # What autocomplete shows and searches: a change to any of them invalidates cached labels.
 LABEL_FIELDS = ("slug", "title", "aliases", "archived")
@@ -101,11 +96,11 @@ async def update_topic(
     return topic
 
 
-# The draft fields an entry takes over unchanged (dates and the speaker key are derived).
-DRAFT_FIELDS = (
-    "source_name", "source_url", "status", "note", "speaker", "speaker_role", "speaker_org",
-    "statement_kind", "text", "context", "headline", "details",
-)  # fmt: skip
+# The draft fields an entry takes over unchanged: those the draft and the table share by name, but the
+# kind (stored as its value); dates and the speaker key are derived.
+DRAFT_FIELDS = tuple(
+    f.name for f in dataclasses.fields(EntryDraft) if f.name in EntryBase.model_fields and f.name != "kind"
+)
 
 
 async def entry_for_interaction(session: AsyncSession, *, interaction_id: int) -> Entry | None:
@@ -113,17 +108,9 @@ async def entry_for_interaction(session: AsyncSession, *, interaction_id: int) -
     return (await session.execute(stmt)).scalars().first()
 
 
-# A new entry is written with Core statements built once (prepared on the /log path, db.direct):
-# nothing else in the session refers to it, and the ORM's unit of work cost more than the statements
-# themselves (profiled).
-_ENTRY_TABLE: Table = Entry.__table__  # type: ignore[attr-defined]
-_ENTRY_COLUMNS = tuple(column.key for column in _ENTRY_TABLE.columns if column.key != "id")
-_INSERT_ENTRY = (
-    insert(_ENTRY_TABLE).values({name: bindparam(name) for name in _ENTRY_COLUMNS}).returning(_ENTRY_TABLE.c.id)
-)
 _TOUCH_TOPIC = (
-    update(Topic.__table__)  # type: ignore[arg-type]
-    .where(Topic.__table__.c.id == bindparam("topic_id"), Topic.__table__.c.updated_at < bindparam("at"))  # type: ignore[attr-defined]
+    update(Topic)
+    .where(col(Topic.id) == bindparam("topic_id"), col(Topic.updated_at) < bindparam("at"))
     .values(updated_at=bindparam("at"))
 )
 
@@ -136,12 +123,9 @@ def entry_values(
     actor_id: int,
     interaction_id: int | None,
     seed_key: str | None = None,
-    now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """Every column but the id of the row a draft becomes: built before the write transaction, so
-    the time spent holding the write lock is the statements' alone."""
+    """The columns of the row a draft becomes (all but the id and the times)."""
     date, end = draft.date, draft.end_date
-    now = now or utcnow()
     values: dict[str, Any] = {
         "newsroom_id": newsroom_id,
         "topic_id": topic_id,
@@ -153,41 +137,14 @@ def entry_values(
         "end_precision": end.precision.value if end else None,
         "end_earliest": end.earliest if end else None,
         "end_latest": end.latest if end else None,
+        "speaker_key": normalise_lookup(draft.speaker) if draft.speaker else None,
+        "created_by": actor_id,
+        "interaction_id": interaction_id,
+        "seed_key": seed_key,
     }
     for name in DRAFT_FIELDS:
         values[name] = getattr(draft, name)
-    values.update(
-        speaker_key=normalise_lookup(draft.speaker) if draft.speaker else None,
-        created_by=actor_id,
-        created_at=now,
-        updated_at=now,
-        edited_at=None,
-        retracted_at=None,
-        retraction_reason=None,
-        interaction_id=interaction_id,
-        seed_key=seed_key,
-    )
     return values
-
-
-async def store_entry(target: Writer, values: dict[str, Any], *, topic: Topic | None = None) -> EntryRecord:
-    """Insert a new entry (`entry_values`) with its audit record, and move its topic's updated_at: Core
-    statements only, in the caller's transaction (a session's, or a prepared write's on the /log
-    path). A retried interaction id violates the unique constraint on entry.interaction_id: the
-    caller rolls back and returns the first one."""
-    [(entry_id,)] = await rows_of(target, _INSERT_ENTRY, values)
-    entry = EntryRecord(id=int(entry_id), **values)
-    await audit.record(
-        target,
-        newsroom_id=entry.newsroom_id,
-        action="entry.create",
-        actor_id=entry.created_by,
-        interaction_id=entry.interaction_id,
-        entry=entry,
-        after=audit.snapshot(entry),
-    )
-    await _touch_topic(target, topic_id=entry.topic_id, at=entry.created_at, topic=topic)
-    return entry
 
 
 async def add_entry(
@@ -199,7 +156,9 @@ async def add_entry(
     interaction_id: int | None,
     seed_key: str | None = None,
 ) -> Entry:
-    """Store a new entry (see store_entry); it comes back as an entity persistent in the session."""
+    """Store a new entry with its audit record, and move its topic's updated_at. A retried interaction
+    id violates the unique constraint on entry.interaction_id: the caller rolls back and returns the
+    first one."""
     assert topic.id is not None
     values = entry_values(
         newsroom_id=topic.newsroom_id,
@@ -209,10 +168,21 @@ async def add_entry(
         interaction_id=interaction_id,
         seed_key=seed_key,
     )
-    stored = await store_entry(session, values, topic=topic)
-    entry = Entry(id=stored.id, **values)
-    make_transient_to_detached(entry)
+    entry = Entry(**values)
+    entry.updated_at = entry.created_at
     session.add(entry)
+    await session.flush()
+    await audit.record(
+        session,
+        newsroom_id=entry.newsroom_id,
+        action="entry.create",
+        actor_id=actor_id,
+        interaction_id=interaction_id,
+        entry=entry,
+        after=audit.snapshot(entry),
+        at=entry.created_at,
+    )
+    await _touch_topic(session, topic_id=entry.topic_id, at=entry.created_at)
     return entry
 
 
@@ -332,11 +302,11 @@ async def _set_retraction(
     return entry
 
 
-async def _touch_topic(target: Writer, *, topic_id: int, at: dt.datetime, topic: Topic | None = None) -> None:
-    """A topic's updated_at follows every change to its entries, so "last updated" is one column. The
-    copy in memory (the caller's, or the session's) follows too, as the row it mirrors did."""
-    await target.execute(_TOUCH_TOPIC, {"topic_id": topic_id, "at": at})
-    in_session = isinstance(target, AsyncSession)
-    for held in (topic, target.identity_map.get(identity_key(Topic, topic_id)) if in_session else None):
-        if held is not None and held.updated_at < at:
-            set_committed_value(held, "updated_at", at)
+async def _touch_topic(session: AsyncSession, *, topic_id: int, at: dt.datetime) -> None:
+    """A topic's updated_at follows every change to its entries, so "last updated" is one column. It
+    only moves forward, whichever of two concurrent writers commits last; the session's copy of the
+    topic follows, as the row it mirrors did."""
+    await session.execute(_TOUCH_TOPIC, {"topic_id": topic_id, "at": at})
+    held = session.identity_map.get(identity_key(Topic, topic_id))
+    if held is not None and held.updated_at < at:
+        set_committed_value(held, "updated_at", at)

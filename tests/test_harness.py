@@ -334,7 +334,7 @@ async def test_modal_roundtrip(h: DiscordHarness[MiniBot]) -> None:
 
 async def test_command_exception_reaches_tree_on_error(h: DiscordHarness[MiniBot]) -> None:
     reply = await h.slash("boom")
-    (error,) = h.bot.core.errors
+    (error,) = h.bot.errors
     assert isinstance(error, app_commands.CommandInvokeError)
     assert isinstance(error.original, RuntimeError) and str(error.original) == "kaboom"
     assert reply.content == "Something went wrong." and reply.ephemeral

@@ -20,7 +20,8 @@ from bot.render.text import (
     link,
     local_time,
 )
-from db.records import EntryView, TopicCard, TopicRow, TopicView
+from bot.services.reader import TopicCard, TopicRow
+from db.models import EntryBase, TopicBase
 
 COLOUR = discord.Colour.from_rgb(47, 111, 171)
 RETRACTED_COLOUR = discord.Colour.dark_grey()
@@ -31,11 +32,11 @@ KIND_MARK = {
 }
 
 
-def short_id(entry: EntryView) -> str:
+def short_id(entry: EntryBase) -> str:
     return f"#{entry.id}"
 
 
-def when(entry: EntryView) -> str:
+def when(entry: EntryBase) -> str:
     text = entry.date.render()
     end = entry.end_date
     if end is not None:
@@ -43,20 +44,20 @@ def when(entry: EntryView) -> str:
     return text
 
 
-def corrected_marker(entry: EntryView, timezone: str) -> str:
+def corrected_marker(entry: EntryBase, timezone: str) -> str:
     if entry.edited_at is None:
         return ""
     return f" *(corrected {local_time(entry.edited_at, timezone).rsplit(' ', 2)[0]})*"
 
 
-def speaker_line(entry: EntryView, *, compact: bool = False) -> str:
+def speaker_line(entry: EntryBase, *, compact: bool = False) -> str:
     name_max, part_max = (60, 40) if compact else (100, 150)
     who = f"**{clip(inline(entry.speaker or 'Unknown speaker'), name_max)}**"
     role = ", ".join(clip(inline(p), part_max) for p in (entry.speaker_role, entry.speaker_org) if p)
     return f"{who} ({role})" if role else who
 
 
-def source_text(entry: EntryView, *, room: int = 2000) -> str:
+def source_text(entry: EntryBase, *, room: int = 2000) -> str:
     """The source as a link when it fits in `room`, else its name alone: a citation either way."""
     if not entry.source_name and not entry.source_url:
         return "no source given"
@@ -66,7 +67,7 @@ def source_text(entry: EntryView, *, room: int = 2000) -> str:
     return clip(inline(entry.source_name or entry.source_url or "link"), max(room, 30))
 
 
-def entry_summary(entry: EntryView, *, budget: int, timezone: str = "UTC") -> str:
+def entry_summary(entry: EntryBase, *, budget: int, timezone: str = "UTC") -> str:
     """One entry as a line of the chronology or a digest: date, what happened, source."""
     compact = budget < 1200
     head = f"`{short_id(entry)}` **{when(entry)}** {KIND_MARK.get(entry.kind, '')} "
@@ -86,7 +87,7 @@ def entry_summary(entry: EntryView, *, budget: int, timezone: str = "UTC") -> st
 KIND_LABEL = {"quote": "Quote", "paraphrase": "Paraphrase", "summary": "Summary"}
 
 
-def statement_block(st: EntryView, *, budget: int, extra: str = "") -> str:
+def statement_block(st: EntryBase, *, budget: int, extra: str = "") -> str:
     """Speaker, date, the quote as a block quote, context and source, within `budget` characters.
 
     The quote gets what the fixed parts leave; it is shortened at a word boundary, and the
@@ -164,7 +165,7 @@ def _fit_card(embed: discord.Embed) -> None:
 
 
 def status_history(
-    topic: TopicView, entries: Sequence[EntryView], *, timezone: str, room: int = EMBED_TOTAL_MAX
+    topic: TopicBase, entries: Sequence[EntryBase], *, timezone: str, room: int = EMBED_TOTAL_MAX
 ) -> discord.Embed:
     """`room` is what the message's other embeds leave of Discord's 6000-character total."""
     embed = discord.Embed(title=clip(f"Status history: {inline(topic.title)}", 256), colour=COLOUR)
@@ -219,8 +220,8 @@ def page_count(total: int, per_page: int) -> int:
 
 
 def latest_page(
-    topic: TopicView,
-    entries: Sequence[EntryView],
+    topic: TopicBase,
+    entries: Sequence[EntryBase],
     *,
     total: int,
     page: int,
@@ -257,8 +258,8 @@ def latest_page(
 
 
 def chronology_page(
-    topic: TopicView,
-    entries: Sequence[EntryView],
+    topic: TopicBase,
+    entries: Sequence[EntryBase],
     *,
     total: int,
     page: int,

@@ -1,5 +1,5 @@
 """Reader commands cost one statement when the topic is named exactly, and their statements use the
-indexes; records line up with their tables (rows become records by position)."""
+indexes; read models hold their tables' columns (rows become read models by position)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from bot.core.requester import Requester
 from bot.core.vocabulary import EntryKind
-from db import reader
+from bot.services import reader
 from db import reader_statements as statements
 from db.engine import Database
-from db.models import Entry, Topic
-from db.records import EntryRecord, TopicRecord
+from db.models import Entry, EntryRead, Topic, TopicRead
 from tests.commands.test_chronology_keyset import add_events, button
 from tests.newsroom import Desk
 
@@ -28,21 +28,16 @@ def statements_sent(database: Database) -> Iterator[list[tuple[str, Any]]]:
     def record(_conn: object, _cursor: object, statement: str, parameters: Any, *_args: object) -> None:
         sent.append((statement, parameters))
 
-    def record_direct(statement: str, parameters: Any) -> None:
-        sent.append((statement, parameters))
-
     event.listen(database.engine.sync_engine, "before_cursor_execute", record)
-    database.direct_observers.append(record_direct)
     try:
         yield sent
     finally:
         event.remove(database.engine.sync_engine, "before_cursor_execute", record)
-        database.direct_observers.remove(record_direct)
 
 
-def test_records_hold_their_tables_columns_in_table_order() -> None:
-    for record, model in ((EntryRecord, Entry), (TopicRecord, Topic)):
-        assert list(record._fields) == [c.name for c in model.__table__.columns]  # type: ignore[attr-defined]
+def test_read_models_hold_their_tables_columns_in_table_order() -> None:
+    for read_model, model in ((EntryRead, Entry), (TopicRead, Topic)):
+        assert list(read_model.model_fields) == [c.name for c in model.__table__.columns]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -87,17 +82,17 @@ async def test_a_title_is_resolved_first_then_read_by_id(desk: Desk) -> None:
 
 
 async def test_a_topic_list_page_past_the_end_shows_the_last_page(desk: Desk) -> None:
-    result = await reader.topic_list(desk.database, guild_id=desk.harness.guild_a.id, page=7, per_page=1)
+    result = await reader.topic_list(desk.database, Requester(desk.harness.guild_a.id, 0), page=7, per_page=1)
     assert result.page.number == result.page.total - 1 and len(result.rows) == 1
 
 
 async def test_entry_pages_past_the_end_show_the_last_page(desk: Desk) -> None:
     # The list shrank since a button was drawn: its page number is past the end.
     guild = desk.harness.guild_a.id
-    timeline = await reader.chronology(desk.database, guild_id=guild, query="atacms", page=40, per_page=4)
+    timeline = await reader.chronology(desk.database, Requester(guild, 0), query="atacms", page=40, per_page=4)
     assert timeline.page.total > 4 and timeline.page.number == (timeline.page.total - 1) // 4
     assert timeline.entries and len(timeline.entries) <= 4
-    statements_page = await reader.latest(desk.database, guild_id=guild, query="atacms", page=40, per_page=1)
+    statements_page = await reader.latest(desk.database, Requester(guild, 0), query="atacms", page=40, per_page=1)
     assert statements_page.page.number == statements_page.page.total - 1 and len(statements_page.entries) == 1
 
 

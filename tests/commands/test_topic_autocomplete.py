@@ -5,15 +5,16 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from bot.core.drafts import Actor, TopicDraft
-from db import editing
+from bot.core.drafts import TopicDraft
+from bot.core.requester import Requester
+from bot.services import topics
 from db.engine import Database
 from db.topic_labels import TopicLabelCache
 from db.topics import search_topics
 from tests.harness import GUILD_A_ID, GUILD_B_ID
 from tests.newsroom import Desk
 
-OWNER = Actor(user_id=5, manage_guild=True)
+OWNER = Requester(guild_id=GUILD_A_ID, user_id=5, guild_name="Newsroom A", manage_guild=True)
 
 
 async def slugs(desk: Desk, typed: str, guild: Any = None) -> list[str]:
@@ -24,11 +25,9 @@ async def slugs(desk: Desk, typed: str, guild: Any = None) -> list[str]:
 
 
 async def create(database: Database, slug: str, title: str, aliases: list[str] | None = None) -> None:
-    await editing.create_topic(
+    await topics.create_topic(
         database,
-        guild_id=GUILD_A_ID,
-        guild_name="Newsroom A",
-        actor=OWNER,
+        OWNER,
         draft=TopicDraft(slug=slug, title=title, aliases=aliases or []),
     )
 
@@ -63,11 +62,9 @@ async def test_a_write_by_another_process_is_seen(desk: Desk) -> None:
     assert await slugs(desk, "tank") == ["abrams"]
     # A change that leaves every label alone does not cost a reload.
     loads = desk.database.topic_labels.loads
-    await editing.edit_topic(
+    await topics.edit_topic(
         desk.database,
-        guild_id=GUILD_A_ID,
-        guild_name="Newsroom A",
-        actor=OWNER,
+        OWNER,
         slug="abrams",
         changes={"summary": "Delivery in the autumn."},
     )
@@ -110,11 +107,9 @@ async def test_the_cache_keeps_to_its_budget(database: Database) -> None:
     await prepare_newsrooms(database)
     for n in range(5):
         await create(database, f"story-{n}", f"Story {n}")
-    await editing.create_topic(
+    await topics.create_topic(
         database,
-        guild_id=GUILD_B_ID,
-        guild_name="Newsroom B",
-        actor=OWNER,
+        Requester(guild_id=GUILD_B_ID, user_id=OWNER.user_id, guild_name="Newsroom B", manage_guild=True),
         draft=TopicDraft(slug="b-story", title="B story"),
     )
     cache = TopicLabelCache(budget=6)

@@ -7,8 +7,9 @@ import datetime as dt
 
 from bot.core.drafts import EntryDraft, TopicDraft
 from bot.core.fuzzydate import FuzzyDate
+from bot.core.requester import Requester
 from bot.core.vocabulary import EntryKind
-from db import reader
+from bot.services import reader
 from db.engine import Database
 from db.writes import add_entry, create_topic, retract_entry
 from tests.harness import GUILD_A_ID
@@ -51,10 +52,10 @@ async def test_newest_by_date_wins_retractions_are_skipped_and_topics_stay_apart
             session, topic=two, draft=status(dt.date(2024, 9, 1), "approved"), actor_id=1, interaction_id=None
         )
         await retract_entry(session, entry=retracted, actor_id=1, interaction_id=None, reason="Wrong story")
-    listed = await reader.topic_list(database, guild_id=GUILD_A_ID)
+    listed = await reader.topic_list(database, Requester(GUILD_A_ID, 0))
     current = {row.topic.id: row.status.id if row.status else None for row in listed.rows}
     assert current == {one.id: newest.id, two.id: later.id, _three.id: None}
     # /status reads the same current status through its own statement.
     for topic, expected in ((one, newest), (two, later)):
-        card = (await reader.status(database, guild_id=GUILD_A_ID, query=topic.slug)).card
+        card = (await reader.status(database, Requester(GUILD_A_ID, 0), query=topic.slug)).card
         assert card.status is not None and card.status.id == expected.id

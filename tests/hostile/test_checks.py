@@ -15,7 +15,7 @@ import pytest
 from sqlmodel import select
 
 from bot import replies
-from db import reader
+from bot.services import reader
 from db.models import Entry, Topic
 from tests.harness import GUILD_A_ID, Reply
 from tests.hostile.conftest import Checker, actors_of, consistency_problems, message_problems

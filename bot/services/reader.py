@@ -1,4 +1,4 @@
-"""Read services used by the reader commands: one call per command, one statement in the common case.
+"""Reader use cases: one call per command, one statement in the common case.
 
 A command names its topic by the exact slug autocomplete fills in, or by the id a button carries; its
 page, total and the newsroom's time zone then come back in one statement (db.reader_statements).
@@ -14,28 +14,52 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Row, Select
 
 from bot.core.errors import TopicNotFound
+from bot.core.requester import Requester
 from bot.core.vocabulary import EntryKind
 from db import reader_statements as statements
 from db import topics as topic_queries
-from db.direct import Row as DirectRow
 from db.engine import MAX_ROW_ID, Database
 from db.entries import Position
-from db.models import Topic
-from db.records import (
-    ENTRY_WIDTH,
-    TOPIC_WIDTH,
-    EntryRecord,
-    TopicCard,
-    TopicRecord,
-    TopicRow,
-    entry_at,
-    topic_at,
-)
+from db.models import EntryRead, Topic, TopicRead
 from db.topic_labels import TopicLabel
 from db.topics import escape_like, normalise_lookup
+
+ENTRY_WIDTH = len(statements.ENTRY_FIELDS)
+TOPIC_WIDTH = len(statements.TOPIC_FIELDS)
+
+
+def entry_at(row: Row[Any], start: int) -> EntryRead | None:
+    """The entry whose columns start at `start` in a row; None where an outer join found none."""
+    if row[start] is None:
+        return None
+    return EntryRead.model_validate(dict(zip(statements.ENTRY_FIELDS, row[start : start + ENTRY_WIDTH], strict=True)))
+
+
+def topic_at(row: Row[Any], start: int) -> TopicRead:
+    return TopicRead.model_validate(dict(zip(statements.TOPIC_FIELDS, row[start : start + TOPIC_WIDTH], strict=True)))
+
+
+@dataclass(slots=True)
+class TopicCard:
+    """Everything `/status` shows about one topic."""
+
+    topic: TopicRead
+    status: EntryRead | None
+    latest_statement: EntryRead | None
+    last_updated: dt.datetime
+    entry_count: int
+    sources: list[tuple[str, str | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRow:
+    """A line of the topic list: the topic and its current status, if it has one."""
+
+    topic: TopicRead
+    status: EntryRead | None
 
 
 @dataclass(slots=True)
@@ -53,14 +77,14 @@ class Page:
 class StatusResult:
     timezone: str
     card: TopicCard
-    history: list[EntryRecord] | None
+    history: list[EntryRead] | None
 
 
 @dataclass(slots=True)
 class EntryListResult:
     timezone: str
-    topic: TopicRecord
-    entries: list[EntryRecord]
+    topic: TopicRead
+    entries: list[EntryRead]
     page: Page
 
 
@@ -111,25 +135,23 @@ async def _resolve(db: Database, named: _Named) -> int:
     return topic.id
 
 
-async def _topic_rows(
-    db: Database, statement: _Statement, named: _Named, params: dict[str, Any], *, shared: int
-) -> list[DirectRow]:
-    """Rows of `statement(key)` for the named topic: one statement when it is named exactly. Every
-    row repeats the topic and the extra columns, the first `shared` columns: they are converted once
-    (db.direct)."""
+async def _rows(db: Database, statement: Select[Any], values: dict[str, Any]) -> Sequence[Row[Any]]:
+    async with db.connect() as connection:
+        return (await connection.execute(statement, values)).all()
+
+
+async def _topic_rows(db: Database, statement: _Statement, named: _Named, params: dict[str, Any]) -> Sequence[Row[Any]]:
+    """Rows of `statement(key)` for the named topic (every row repeats the topic and the extra
+    columns): one statement when it is named exactly."""
     key = named.key()
     if key is not None:
-        async with db.direct() as connection:
-            values = {"newsroom_id": named.guild_id, **key[1], **params}
-            rows = await connection.rows(statement(key[0]), values, shared=shared)
+        rows = await _rows(db, statement(key[0]), {"newsroom_id": named.guild_id, **key[1], **params})
         if rows:
             return rows
         if named.topic_id is not None:
             raise TopicNotFound(f"#{named.topic_id}")
     found = await _resolve(db, named)
-    async with db.direct() as connection:
-        values = {"newsroom_id": named.guild_id, "topic_id": found, **params}
-        rows = await connection.rows(statement("id"), values, shared=shared)
+    rows = await _rows(db, statement("id"), {"newsroom_id": named.guild_id, "topic_id": found, **params})
     if not rows:
         raise TopicNotFound(named.query or "")  # removed in the moment between the two reads
     return rows
@@ -142,14 +164,14 @@ def _last_page(total: int, per_page: int) -> int:
 
 @dataclass(slots=True)
 class _Entries:
-    topic: TopicRecord
+    topic: TopicRead
     timezone: str
     total: int
-    entries: list[EntryRecord]
+    entries: list[EntryRead]
 
 
 async def _entries(db: Database, statement: _Statement, named: _Named, params: dict[str, Any]) -> _Entries:
-    rows = await _topic_rows(db, statement, named, params, shared=_PAGE_ENTRY)
+    rows = await _topic_rows(db, statement, named, params)
     first = rows[0]
     entries = [entry for row in rows if (entry := entry_at(row, _PAGE_ENTRY)) is not None]
     return _Entries(topic_at(first, 0), first[TOPIC_WIDTH], int(first[TOPIC_WIDTH + 1]), entries)
@@ -169,24 +191,24 @@ async def _entry_page(
     return found, page
 
 
-async def status(db: Database, *, guild_id: int, query: str, history: bool = False) -> StatusResult:
+async def status(db: Database, requester: Requester, *, query: str, history: bool = False) -> StatusResult:
+    guild_id = requester.guild_id
     # One row: the topic, its extras and its two entries.
-    rows = await _topic_rows(db, statements.topic_card, _Named(guild_id, query), {}, shared=_CARD_STATUS)
+    rows = await _topic_rows(db, statements.topic_card, _Named(guild_id, query), {})
     row = rows[0]
     topic = topic_at(row, 0)
     current, latest = entry_at(row, _CARD_STATUS), entry_at(row, _CARD_STATEMENT)
-    past: list[EntryRecord] | None = None
+    past: list[EntryRead] | None = None
     if history:
-        async with db.direct() as connection:
-            result = await connection.rows(statements.STATUS_HISTORY, {"topic_id": topic.id, "limit": 50})
-        past = [EntryRecord._make(history_row) for history_row in result]
+        result = await _rows(db, statements.STATUS_HISTORY, {"topic_id": topic.id, "limit": 50})
+        past = [entry for history_row in result if (entry := entry_at(history_row, 0)) is not None]
     # Every write to the topic or one of its entries moves topic.updated_at forward.
     live_count = int(row[TOPIC_WIDTH + 1])
     card = TopicCard(topic, current, latest, topic.updated_at, live_count, _sources(topic, current, latest))
     return StatusResult(row[TOPIC_WIDTH], card, past)
 
 
-def _sources(topic: TopicRecord, *entries: EntryRecord | None) -> list[tuple[str, str | None]]:
+def _sources(topic: TopicRead, *entries: EntryRead | None) -> list[tuple[str, str | None]]:
     """The card's citations: its entries' sources, then the background facts', each once."""
     sources: list[tuple[str, str | None]] = []
     for entry in entries:
@@ -201,8 +223,8 @@ def _sources(topic: TopicRecord, *entries: EntryRecord | None) -> list[tuple[str
 
 async def latest(
     db: Database,
+    requester: Requester,
     *,
-    guild_id: int,
     query: str | None = None,
     topic_id: int | None = None,
     speaker: str | None = None,
@@ -213,15 +235,15 @@ async def latest(
     if speaker:
         params["speaker"] = f"%{escape_like(normalise_lookup(speaker))}%"
     statement = partial(statements.entry_page, kind=EntryKind.STATEMENT, filters=frozenset(params))
-    named = _Named(guild_id, query, topic_id)
+    named = _Named(requester.guild_id, query, topic_id)
     found, page = await _entry_page(db, statement, named, params, page=page, per_page=per_page)
     return EntryListResult(found.timezone, found.topic, found.entries, Page(page, per_page, found.total))
 
 
 async def chronology(
     db: Database,
+    requester: Requester,
     *,
-    guild_id: int,
     query: str | None = None,
     topic_id: int | None = None,
     since: dt.date | None = None,
@@ -239,7 +261,7 @@ async def chronology(
         params["since"] = since
     if until is not None:
         params["until"] = until
-    named = _Named(guild_id, query, topic_id)
+    named = _Named(requester.guild_id, query, topic_id)
     seek = after or before
     if seek is not None:
         backwards = after is None
@@ -261,27 +283,29 @@ async def chronology(
 
 
 async def topic_list(
-    db: Database, *, guild_id: int, page: int = 0, per_page: int = 15, include_archived: bool = False
+    db: Database, requester: Requester, *, page: int = 0, per_page: int = 15, include_archived: bool = False
 ) -> TopicListResult:
     """A page of topics with their current status; past the end, the last page that exists."""
+    guild_id = requester.guild_id
     page = max(page, 0)
-    async with db.direct() as connection:
+    async with db.connect() as connection:
         for _attempt in range(2):
             params = {"newsroom_id": guild_id, "offset": page * per_page, "limit": per_page}
-            rows = await connection.rows(statements.topic_list(include_archived), params)
+            rows = (await connection.execute(statements.topic_list(include_archived), params)).all()
             if rows:
                 listed = [TopicRow(topic_at(row, 0), entry_at(row, _LIST_STATUS)) for row in rows]
                 return TopicListResult(listed, Page(page, per_page, int(rows[0][TOPIC_WIDTH])))
-            counted = await connection.first(statements.topic_count(include_archived), {"newsroom_id": guild_id})
-            total = int(counted[0]) if counted else 0
+            counted = await connection.scalar(statements.topic_count(include_archived), {"newsroom_id": guild_id})
+            total = int(counted or 0)
             if not total or page == 0:
                 break
             page = _last_page(total, per_page)
     return TopicListResult([], Page(page, per_page, total))
 
 
-async def topic_choices(db: Database, *, guild_id: int, current: str, limit: int = 25) -> list[tuple[str, str]]:
+async def topic_choices(db: Database, requester: Requester, *, current: str, limit: int = 25) -> list[tuple[str, str]]:
     """Autocomplete choices as (label, slug)."""
+    guild_id = requester.guild_id
     key = topic_queries.normalise_lookup(current)[:100]
     if not key:
         # Nothing typed yet: the most recently updated topics, one indexed read of two columns.

@@ -1,0 +1,214 @@
+"""Editor use cases on entries: log, correct, retract, restore, undo; and an entry's history.
+
+Each runs in one transaction that first checks the requester is an editor, so every path that writes
+(slash commands, buttons, modals, the console) enforces it the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from bot.core.drafts import EntryDraft
+from bot.core.errors import EntryNotFound, InvalidInput, NotEditorError
+from bot.core.requester import Requester
+from bot.core.vocabulary import EntryKind
+from bot.services.common import editor_newsroom, newsroom_of
+from db import audit, writes
+from db.engine import Database
+from db.entries import get_entry
+from db.models import AuditRecord, Entry, Newsroom, Topic
+from db.topics import normalise_lookup, resolve_topic
+
+UNDO_WINDOW = dt.timedelta(minutes=10)
+
+
+@dataclass(slots=True)
+class Logged:
+    entry: Entry
+    topic: Topic
+    created: bool
+    timezone: str
+
+
+async def log_entry(db: Database, requester: Requester, *, topic_query: str, draft: EntryDraft) -> Logged:
+    try:
+        async with db.write() as session:
+            newsroom = await editor_newsroom(session, requester)
+            topic = await resolve_topic(session, newsroom_id=requester.guild_id, query=topic_query)
+            await _fill_speaker_details(session, newsroom_id=requester.guild_id, draft=draft)
+            entry = await writes.add_entry(
+                session, topic=topic, draft=draft, actor_id=requester.user_id, interaction_id=requester.interaction_id
+            )
+            return Logged(entry, topic, True, newsroom.timezone)
+    except IntegrityError:
+        # The same interaction raced itself (a retried delivery); the first one stored the entry.
+        if requester.interaction_id is None:
+            raise
+        async with db.read() as session:
+            existing = await writes.entry_for_interaction(session, interaction_id=requester.interaction_id)
+            if existing is None or existing.newsroom_id != requester.guild_id:
+                raise
+            topic = await session.get(Topic, existing.topic_id)
+            newsroom = await session.get(Newsroom, requester.guild_id)
+            assert topic is not None and newsroom is not None
+            return Logged(existing, topic, False, newsroom.timezone)
+
+
+async def _fill_speaker_details(session: AsyncSession, *, newsroom_id: int, draft: EntryDraft) -> None:
+    """Role and organisation left empty take the speaker's most recently logged ones."""
+    if draft.kind is not EntryKind.STATEMENT or not draft.speaker or (draft.speaker_role and draft.speaker_org):
+        return
+    stmt = (
+        select(Entry.speaker_role, Entry.speaker_org)
+        .where(
+            Entry.newsroom_id == newsroom_id,
+            Entry.speaker_key == normalise_lookup(draft.speaker),
+            col(Entry.retracted_at).is_(None),
+        )
+        .order_by(col(Entry.date_sort).desc(), col(Entry.id).desc())
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).first()
+    if row is not None:
+        draft.speaker_role = draft.speaker_role or row[0]
+        draft.speaker_org = draft.speaker_org or row[1]
+
+
+async def check_can_log(db: Database, requester: Requester, *, topic_query: str) -> None:
+    """Refuse before opening a modal, so a non-editor or a wrong topic never gets a form to fill in."""
+    async with db.read() as session:
+        await editor_newsroom(session, requester)
+        await resolve_topic(session, newsroom_id=requester.guild_id, query=topic_query)
+
+
+async def known_speakers(db: Database, requester: Requester, *, current: str, limit: int = 25) -> list[str]:
+    key = normalise_lookup(current)
+    stmt = (
+        select(Entry.speaker, func.max(Entry.id).label("latest"))
+        .where(Entry.newsroom_id == requester.guild_id, col(Entry.speaker_key).is_not(None))
+        .group_by(Entry.speaker)
+        .order_by(func.max(Entry.id).desc())
+        .limit(limit)
+    )
+    if key:
+        stmt = stmt.where(col(Entry.speaker_key).contains(key, autoescape=True))
+    async with db.read() as session:
+        return [row[0] for row in (await session.execute(stmt)) if row[0]]
+
+
+async def _entry(session: AsyncSession, *, guild_id: int, entry_id: int, lock: bool = False) -> Entry:
+    entry = await get_entry(session, newsroom_id=guild_id, entry_id=entry_id, for_update=lock)
+    if entry is None:
+        raise EntryNotFound(f"#{entry_id}")
+    return entry
+
+
+@dataclass(slots=True)
+class Changed:
+    entry: Entry
+    topic: Topic
+    timezone: str
+
+
+async def _changed(session: AsyncSession, entry: Entry, newsroom: Newsroom) -> Changed:
+    topic = await session.get(Topic, entry.topic_id)
+    assert topic is not None
+    return Changed(entry, topic, newsroom.timezone)
+
+
+async def edit_entry(
+    db: Database,
+    requester: Requester,
+    *,
+    entry_id: int,
+    changes: dict[str, Any],
+    reason: str | None,
+    allowed_kinds: frozenset[str] | None = None,
+    field_label: str = "",
+) -> Changed:
+    async with db.write() as session:
+        newsroom = await editor_newsroom(session, requester)
+        entry = await _entry(session, guild_id=requester.guild_id, entry_id=entry_id, lock=True)
+        if allowed_kinds is not None and entry.kind not in allowed_kinds:
+            raise InvalidInput(f"A {entry.kind} entry has no `{field_label}` field.")
+        end = changes.get("end_date")
+        if end is not None and end.latest < entry.date_earliest:
+            raise InvalidInput("`end` is before the entry's date.")
+        entry = await writes.edit_entry(
+            session,
+            entry=entry,
+            changes=changes,
+            actor_id=requester.user_id,
+            interaction_id=requester.interaction_id,
+            reason=reason,
+        )
+        return await _changed(session, entry, newsroom)
+
+
+async def retract_entry(db: Database, requester: Requester, *, entry_id: int, reason: str) -> Changed:
+    async with db.write() as session:
+        newsroom = await editor_newsroom(session, requester)
+        entry = await _entry(session, guild_id=requester.guild_id, entry_id=entry_id, lock=True)
+        entry = await writes.retract_entry(
+            session, entry=entry, actor_id=requester.user_id, interaction_id=requester.interaction_id, reason=reason
+        )
+        return await _changed(session, entry, newsroom)
+
+
+async def restore_entry(db: Database, requester: Requester, *, entry_id: int, reason: str | None) -> Changed:
+    async with db.write() as session:
+        newsroom = await editor_newsroom(session, requester)
+        entry = await _entry(session, guild_id=requester.guild_id, entry_id=entry_id, lock=True)
+        entry = await writes.restore_entry(
+            session, entry=entry, actor_id=requester.user_id, interaction_id=requester.interaction_id, reason=reason
+        )
+        return await _changed(session, entry, newsroom)
+
+
+async def undo_entry(
+    db: Database, requester: Requester, *, entry_id: int, author_id: int, expires: dt.datetime, now: dt.datetime
+) -> Changed:
+    """Undo is a retraction by the entry's author within the window, recorded like any other."""
+    if requester.user_id != author_id:
+        raise NotEditorError("Only the editor who logged this entry can undo it; others can use `/entry retract`.")
+    if now > expires:
+        raise InvalidInput("The 10-minute undo window has passed; use `/entry retract` with a reason instead.")
+    async with db.write() as session:
+        newsroom = await editor_newsroom(session, requester)
+        entry = await _entry(session, guild_id=requester.guild_id, entry_id=entry_id, lock=True)
+        if entry.created_by != requester.user_id:
+            raise NotEditorError("Only the editor who logged this entry can undo it.")
+        entry = await writes.retract_entry(
+            session,
+            entry=entry,
+            actor_id=requester.user_id,
+            interaction_id=requester.interaction_id,
+            reason="Undone by its author right after logging",
+            action="entry.undo",
+        )
+        return await _changed(session, entry, newsroom)
+
+
+@dataclass(slots=True)
+class History:
+    entry: Entry
+    topic: Topic
+    records: list[AuditRecord]
+    timezone: str
+
+
+async def entry_history(db: Database, requester: Requester, *, entry_id: int) -> History:
+    async with db.read() as session:
+        entry = await _entry(session, guild_id=requester.guild_id, entry_id=entry_id)
+        records = await audit.entry_history(session, newsroom_id=requester.guild_id, entry_id=entry_id)
+        topic = await session.get(Topic, entry.topic_id)
+        newsroom = await newsroom_of(session, requester)
+        assert topic is not None
+        return History(entry, topic, records, newsroom.timezone)
