@@ -13,8 +13,9 @@ import asyncio
 import heapq
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,8 +23,12 @@ from sqlmodel import col
 
 from db.models import Newsroom, Topic
 
-if TYPE_CHECKING:
-    from db.engine import Database
+
+class Reads(Protocol):
+    """What the cache needs of the database (db.engine.Database): sessions to read with."""
+
+    def read(self, *, snapshot: bool = False) -> AbstractAsyncContextManager[AsyncSession]: ...
+
 
 # Labels kept across all newsrooms, about 150 bytes each: the cache stays within a few MB however
 # many guilds use autocomplete; the least recently used newsrooms make room.
@@ -123,7 +128,7 @@ class TopicLabelCache:
         self._size = 0
         self.loads = 0
 
-    async def search(self, db: Database, *, newsroom_id: int, key: str, limit: int) -> list[TopicLabel] | None:
+    async def search(self, db: Reads, *, newsroom_id: int, key: str, limit: int) -> list[TopicLabel] | None:
         """Active topics whose slug, title or alias contains `key` (already normalised), slug
         prefix matches first, then shorter slugs, then alphabetical; None when the newsroom has more
         topics than the cache may hold (the caller searches in SQL)."""
@@ -138,7 +143,7 @@ class TopicLabelCache:
             self._by_newsroom.move_to_end(newsroom_id)
         return None if cached.oversize else cached.search(key, limit)
 
-    async def _load(self, db: Database, newsroom_id: int) -> _Labels:
+    async def _load(self, db: Reads, newsroom_id: int) -> _Labels:
         # The revision and the labels from one snapshot, so the copy is exactly that revision's.
         async with db.read(snapshot=True) as session:
             revision = (await session.execute(_REVISION, {"newsroom_id": newsroom_id})).scalar() or 0
