@@ -46,12 +46,14 @@ import time
 import zlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Self
 
 from aiohttp import WSMsgType, web
 from multidict import CIMultiDict
 
+from bot.simulation import payloads
+from bot.simulation.payloads import Snowflakes, now_iso
+from bot.simulation.world import User as UserFixture
 from tests.e2e import contracts
 from tests.e2e.contracts import Problem
 
@@ -113,7 +115,7 @@ ALLOWED_CALLBACKS: dict[int, frozenset[int]] = {
     INTERACTION_MODAL_SUBMIT: frozenset({4, 5, 6, 7}),
 }
 
-ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+JOINED_AT = "2024-01-02T00:00:00+00:00"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,33 +123,6 @@ ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 # guilds differ in their timestamp bits so that with shard_count=2 guild A lands on shard 0 and
 # guild B on shard 1 ((guild_id >> 22) % shard_count).
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UserFixture:
-    id: int
-    username: str
-    global_name: str | None = None
-    bot: bool = False
-
-    def payload(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "id": str(self.id),
-            "username": self.username,
-            "discriminator": "0",
-            "global_name": self.global_name,
-            "avatar": None,
-            "public_flags": 0,
-            "flags": 0,
-            "banner": None,
-            "accent_color": None,
-            "avatar_decoration_data": None,
-            "primary_guild": None,
-            "collectibles": None,
-        }
-        if self.bot:
-            data["bot"] = True
-        return data
 
 
 @dataclass(frozen=True)
@@ -404,23 +379,6 @@ class _Call:
 _Handler = Callable[[_Call], Awaitable[_Reply]]
 
 
-class _Snowflakes:
-    """Monotonic snowflake ids based on the wall clock, like Discord's."""
-
-    def __init__(self) -> None:
-        self._last = 0
-        self._increment = itertools.count()
-
-    def next(self) -> int:
-        candidate = ((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) | (next(self._increment) & 0xFFF)
-        self._last = max(candidate, self._last + 1)
-        return self._last
-
-
-def _iso_now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
 def _error(status: int, code: int, message: str, errors: dict[str, Any] | None = None) -> _Reply:
     body: dict[str, Any] = {"message": message, "code": code}
     if errors:
@@ -446,7 +404,7 @@ class DiscordStandIn:
         self.presence_updates: list[dict[str, Any]] = []
         self.sessions: dict[str, GatewaySession] = {}
         self.ack_heartbeats = True  # set False to simulate a zombied connection
-        self._ids = _Snowflakes()
+        self._ids = Snowflakes()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._conns: list[_Conn] = []
@@ -542,54 +500,13 @@ class DiscordStandIn:
 
     def _build_guild(self, g: GuildFixture) -> dict[str, Any]:
         def role(rid: int, name: str, perms: int, position: int, **extra: Any) -> dict[str, Any]:
-            return {
-                "id": str(rid),
-                "name": name,
-                "permissions": str(perms),
-                "position": position,
-                "color": 0,
-                "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
-                "hoist": False,
-                "managed": False,
-                "mentionable": False,
-                "icon": None,
-                "unicode_emoji": None,
-                "flags": 0,
-                **extra,
-            }
+            return payloads.role_payload(rid, name, perms, position, **extra)
 
         def channel(cid: int, name: str, position: int) -> dict[str, Any]:
-            return {
-                "id": str(cid),
-                "type": 0,
-                "guild_id": str(g.id),
-                "name": name,
-                "position": position,
-                "permission_overwrites": [],
-                "parent_id": None,
-                "topic": None,
-                "nsfw": False,
-                "rate_limit_per_user": 0,
-                "last_message_id": None,
-                "last_pin_timestamp": None,
-                "flags": 0,
-            }
+            return payloads.channel_payload(cid, g.id, name, position)
 
         members = {
-            u.id: {
-                "user": u.payload(),
-                "nick": None,
-                "avatar": None,
-                "banner": None,
-                "roles": [str(r) for r in self._member_roles(g, u.id)],
-                "joined_at": "2024-01-02T00:00:00+00:00",
-                "premium_since": None,
-                "deaf": False,
-                "mute": False,
-                "flags": 0,
-                "pending": False,
-                "communication_disabled_until": None,
-            }
+            u.id: payloads.member_payload(u.payload(), self._member_roles(g, u.id), JOINED_AT)
             for u in (self.config.editor, self.config.reader, self.config.bot_user)
         }
         return {
@@ -603,7 +520,7 @@ class DiscordStandIn:
                     BOT_ROLE_PERMISSIONS,
                     2,
                     managed=True,
-                    tags={"bot_id": str(self.config.bot_user.id)},
+                    bot_id=self.config.bot_user.id,
                 ),
             ],
             "channels": [
@@ -616,48 +533,18 @@ class DiscordStandIn:
     def _guild_rest_payload(self, gid: int) -> dict[str, Any]:
         g = self._guilds[gid]
         fx: GuildFixture = g["fixture"]
-        return {
-            "id": str(gid),
-            "name": fx.name,
-            "icon": None,
-            "icon_hash": None,
-            "splash": None,
-            "discovery_splash": None,
-            "banner": None,
-            "description": None,
-            "owner_id": str(self.config.owner.id),
-            "region": "deprecated",
-            "afk_channel_id": None,
-            "afk_timeout": 300,
-            "widget_enabled": False,
-            "widget_channel_id": None,
-            "verification_level": 1,
-            "default_message_notifications": 1,
-            "explicit_content_filter": 2,
-            "roles": copy.deepcopy(g["roles"]),
-            "emojis": [],
-            "stickers": [],
-            "features": [],
-            "mfa_level": 0,
-            "application_id": None,
-            "system_channel_id": str(fx.text_channel_id),
-            "system_channel_flags": 0,
-            "rules_channel_id": None,
-            "max_presences": None,
-            "max_members": 500000,
-            "vanity_url_code": None,
-            "premium_tier": 0,
-            "premium_subscription_count": 0,
-            "preferred_locale": "en-US",
-            "public_updates_channel_id": None,
-            "safety_alerts_channel_id": None,
-            "max_video_channel_users": 25,
-            "max_stage_video_channel_users": 50,
-            "nsfw_level": 0,
-            "nsfw": False,
-            "premium_progress_bar_enabled": False,
-            "incidents_data": None,
-        }
+        roles = copy.deepcopy(g["roles"])
+        data = payloads.guild_payload(gid, fx.name, self.config.owner.id, roles, fx.text_channel_id)
+        # Fields only the REST guild carries (or that discord.py ignores but Discord still sends).
+        data.update(
+            icon_hash=None,
+            region="deprecated",
+            widget_channel_id=None,
+            max_presences=None,
+            nsfw=False,
+            incidents_data=None,
+        )
+        return data
 
     def _guild_create_payload(self, gid: int, intents: int) -> dict[str, Any]:
         g = self._guilds[gid]
@@ -666,26 +553,14 @@ class DiscordStandIn:
         # Discord only includes other members up front when the client has the presences intent;
         # otherwise it sends the bot itself and the client must chunk (op 8) if it wants the rest.
         members = all_members if intents & INTENT_GUILD_PRESENCES else [g["members"][self.config.bot_user.id]]
-        data.update(
-            {
-                "joined_at": "2024-01-02T00:00:00+00:00",
-                "large": False,
-                "unavailable": False,
-                "member_count": len(all_members),
-                "voice_states": [],
-                "members": copy.deepcopy(members),
-                "channels": copy.deepcopy(g["channels"]),
-                "threads": [],
-                "presences": [],
-                "stage_instances": [],
-                "guild_scheduled_events": [],
-                "soundboard_sounds": [],
-                "embedded_activities": [],
-                "application_command_counts": {},
-                "lazy": True,
-                "hub_type": None,
-            }
+        data = payloads.guild_create_payload(
+            data,
+            channels=copy.deepcopy(g["channels"]),
+            members=copy.deepcopy(members),
+            member_count=len(all_members),
+            joined_at=JOINED_AT,
         )
+        data.update(embedded_activities=[], application_command_counts={}, lazy=True, hub_type=None)
         return data
 
     def _member_permissions(self, gid: int, user_id: int) -> int:
@@ -706,7 +581,7 @@ class DiscordStandIn:
 
     def _user_payload(self, user_id: int) -> dict[str, Any]:
         fx = self._users.get(user_id)
-        return fx.payload() if fx else UserFixture(user_id, f"user{user_id}").payload()
+        return fx.payload() if fx else payloads.user_payload(user_id, f"user{user_id}")
 
     async def set_member_roles(self, guild_id: int, user_id: int, role_ids: Iterable[int]) -> None:
         """Changes a member's roles and tells the bot (GUILD_MEMBER_UPDATE), e.g. to demote an editor."""
@@ -1393,7 +1268,7 @@ class DiscordStandIn:
             "mention_everyone": False,
             "pinned": False,
             "tts": bool(body.get("tts")),
-            "timestamp": _iso_now(),
+            "timestamp": now_iso(),
             "edited_timestamp": None,
             "flags": flags,
         }
@@ -1467,7 +1342,7 @@ class DiscordStandIn:
             msg["attachments"] = kept + self._attachments_from(stored.channel_id, files)
         # Editing a deferred ("thinking") response turns it into a normal message.
         msg["flags"] = int(msg.get("flags", 0)) & ~MESSAGE_FLAG_LOADING
-        msg["edited_timestamp"] = _iso_now()
+        msg["edited_timestamp"] = now_iso()
 
     def _render(self, stored: _Stored, *, with_nonce: bool = False) -> dict[str, Any]:
         msg = copy.deepcopy(stored.msg)
@@ -2351,19 +2226,7 @@ class DiscordStandIn:
         return int(user), self._user_payload(int(user))
 
     def _member_for(self, gid: int, uid: int, user_payload: dict[str, Any], permissions: int | None) -> dict[str, Any]:
-        member = copy.deepcopy(self._guilds[gid]["members"].get(uid)) or {
-            "nick": None,
-            "avatar": None,
-            "banner": None,
-            "roles": [],
-            "joined_at": "2024-01-02T00:00:00+00:00",
-            "premium_since": None,
-            "deaf": False,
-            "mute": False,
-            "flags": 0,
-            "pending": False,
-            "communication_disabled_until": None,
-        }
+        member = copy.deepcopy(self._guilds[gid]["members"].get(uid)) or payloads.member_payload(None, [], JOINED_AT)
         member["user"] = user_payload
         member["permissions"] = str(self._member_permissions(gid, uid) if permissions is None else permissions)
         return member
@@ -2385,30 +2248,22 @@ class DiscordStandIn:
         cid = int(channel_id) if channel_id is not None else fx.text_channel_id
         uid, user_payload = self._resolve_user(user)
         iid = self._ids.next()
-        payload: dict[str, Any] = {
-            "id": str(iid),
-            "application_id": str(self.config.application_id),
-            "type": itype,
-            "guild_id": str(gid),
-            "guild": {"id": str(gid), "locale": "en-US", "features": []},
-            "channel_id": str(cid),
-            "channel": copy.deepcopy(self._channels[cid]),
-            "member": self._member_for(gid, uid, user_payload, permissions),
-            "token": f"aW50ZXJhY3Rpb246{iid}:{secrets.token_urlsafe(48)}",
-            "version": 1,
-            "app_permissions": str(self._member_permissions(gid, self.config.bot_user.id)),
-            "locale": locale,
-            "guild_locale": "en-US",
-            "entitlements": [],
-            "entitlement_sku_ids": [],
-            "authorizing_integration_owners": {"0": str(gid)},
-            "context": 0,
-            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
-        }
-        if data is not None:
-            payload["data"] = data
-        if message is not None:
-            payload["message"] = copy.deepcopy(dict(message))
+        payload = payloads.interaction_payload(
+            itype,
+            data or {},
+            application_id=self.config.application_id,
+            channel=copy.deepcopy(self._channels[cid]),
+            guild_id=gid,
+            member=self._member_for(gid, uid, user_payload, permissions),
+            app_permissions=self._member_permissions(gid, self.config.bot_user.id),
+            interaction_id=iid,
+            token=f"aW50ZXJhY3Rpb246{iid}:{secrets.token_urlsafe(48)}",
+            locale=locale,
+            message=message,
+        )
+        payload["entitlement_sku_ids"] = []
+        if data is None:
+            del payload["data"]
         return payload
 
     def _find_command(self, gid: int, name: str, ctype: int = 1) -> dict[str, Any] | None:
