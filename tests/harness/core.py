@@ -28,6 +28,7 @@ BotT = TypeVar("BotT", bound=discord.Client)
 APPLICATION_ID: Final = 900_000_000_000_000_001  # also the bot user's id, as for every modern bot
 GUILD_A_ID: Final = 111_111_111_111_111_111
 GUILD_B_ID: Final = 222_222_222_222_222_222
+EDITOR_ID, READER_ID, ADMIN_ID, OUTSIDER_ID = (300_000_000_000_000_000 + n for n in (1, 2, 3, 4))
 
 # Permissions everybody gets in the fixture guilds (roughly Discord's defaults for a new server).
 EVERYONE_PERMISSIONS: Final = discord.Permissions(
@@ -51,10 +52,10 @@ def _fixture_world(application_id: int) -> World:
     bot_user = User(application_id, "Newsdesk", None, bot=True)
     owner = User(300_000_000_000_000_009, "owner", "Olga Owner")
     world = World(bot_user, owner)
-    editor = User(300_000_000_000_000_001, "ed.itor", "Edie Editor")
-    reader = User(300_000_000_000_000_002, "reader", "Rita Reader")
-    admin = User(300_000_000_000_000_003, "admin", "Adam Admin")
-    outsider = User(300_000_000_000_000_004, "outsider", "Otto Outsider")
+    editor = User(EDITOR_ID, "ed.itor", "Edie Editor")
+    reader = User(READER_ID, "reader", "Rita Reader")
+    admin = User(ADMIN_ID, "admin", "Adam Admin")
+    outsider = User(OUTSIDER_ID, "outsider", "Otto Outsider")
     for user in (bot_user, editor, reader, admin, outsider, owner):
         world.add_user(user)
 
@@ -115,8 +116,8 @@ class DiscordHarness(Interactions, CommandOptions, Recorder, Generic[BotT]):
         self.last_reply: Reply | None = None
         self.bot_user = world.bot_user
         self.owner = world.owner
-        users = list(world.users.values())
-        self.editor, self.reader, self.admin, self.other_guild_user = users[1:5]
+        self.editor, self.reader = world.users[EDITOR_ID], world.users[READER_ID]
+        self.admin, self.other_guild_user = world.users[ADMIN_ID], world.users[OUTSIDER_ID]
         self.users, self.guilds, self.channels = world.users, world.guilds, world.channels
         self.guild_a, self.guild_b = world.guilds[GUILD_A_ID], world.guilds[GUILD_B_ID]
         self._closed = False
