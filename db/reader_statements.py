@@ -30,7 +30,7 @@ _NEWSROOM: Table = Newsroom.__table__  # type: ignore[attr-defined]
 _NEWEST_FIRST = (_ENTRY.c.date_sort.desc(), _ENTRY.c.id.desc())
 _OLDEST_FIRST = (_ENTRY.c.date_sort.asc(), _ENTRY.c.id.asc())
 
-# A read model's columns in its field order, so a slice of a row becomes one (db.reader).
+# A read model's columns in its field order, so a slice of a row becomes one (bot.services.reader).
 ENTRY_FIELDS = tuple(EntryRead.model_fields)
 TOPIC_FIELDS = tuple(TopicRead.model_fields)
 
