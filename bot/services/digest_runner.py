@@ -44,6 +44,9 @@ class NoticeBoard:
         self.guilds: set[int] = set()
         self.refreshed_at: dt.datetime | None = None
 
+    def add(self, guild_id: int) -> None:
+        self.guilds.add(guild_id)
+
     async def refresh(self, db: Database, now: dt.datetime) -> None:
         self.guilds = await digests.newsrooms_with_notices(db)
         self.refreshed_at = now
@@ -87,7 +90,7 @@ class DigestRunner:
             render=render,
             config=self.config,
             process=self.process,
-            refused=self.notices.guilds.add,
+            refused=self.notices.add,  # the board's set is replaced on refresh: not its bound add
         )
 
     # -- the tick ----------------------------------------------------------------------------------
