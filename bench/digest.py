@@ -1,7 +1,7 @@
 """Digest throughput: many subscriptions due in the same minute, built and handed to the HTTP layer.
 
-Subscriptions are created through the editor service (``db.digests.add_subscription``), all posting
-at the same UTC minute, then the scheduler's own tick (``DigestService.run_due``) runs back to back
+Subscriptions are created through the editor service (``bot.services.digests.add_subscription``), all posting
+at the same UTC minute, then the scheduler's own tick (``DigestRunner.run_due``) runs back to back
 until every digest is out. The scheduler runs a tick every ``DIGEST_TICK_SECONDS``; rather than
 sleep between ticks the bench moves the bot's clock forward and reports both the time spent
 working and the projected wall time with the real tick spacing. Posts count when discord.py hands
@@ -24,13 +24,13 @@ from bench import gateway
 from bench.dataset import Dataset, NewsroomSpec
 from bench.measure import LoopMonitor
 from bot.client import NewsBot
-from bot.core.drafts import Actor
+from bot.core.requester import Requester
 
 try:  # The feature may not exist yet on the branch under test.
-    from bot.digest.service import DigestService
-    from db import digests
+    from bot.services import digests
+    from cogs.digest import runner_for
 except ImportError as exc:  # pragma: no cover - depends on the code under test
-    DigestService = None  # type: ignore[assignment,misc]
+    runner_for = None  # type: ignore[assignment]
     digests = None  # type: ignore[assignment]
     MISSING = f"digest modules not importable ({exc})"
 else:
@@ -52,9 +52,12 @@ async def _subscribe(bot: NewsBot, newsroom: NewsroomSpec, local_time: str, now:
     member = gateway.editor_of(newsroom)
     await digests.add_subscription(
         bot.database,
-        guild_id=newsroom.id,
-        guild_name=newsroom.name,
-        actor=Actor(user_id=member.user_id, role_ids=frozenset(member.role_ids), interaction_id=None),
+        Requester(
+            guild_id=newsroom.id,
+            user_id=member.user_id,
+            guild_name=newsroom.name,
+            role_ids=frozenset(member.role_ids),
+        ),
         channel_id=newsroom.channel_ids[-1],
         local_time=local_time,
         timezone="UTC",
@@ -63,7 +66,6 @@ async def _subscribe(bot: NewsBot, newsroom: NewsroomSpec, local_time: str, now:
         mention_role_id=None,
         post_when_empty=True,
         missing_permissions=[],
-        channel_label="#digest",
         now=now,
         settle=settle,
     )
@@ -78,7 +80,7 @@ async def measure(
     tick_seconds: float,
     monitor: LoopMonitor | None = None,
 ) -> dict[str, Any]:
-    if DigestService is None or digests is None:
+    if runner_for is None or digests is None:
         return {"measured": False, "reason": MISSING}
     newsrooms = dataset.ordinary_newsrooms
     per_newsroom = -(-subscriptions // len(newsrooms))
@@ -90,7 +92,7 @@ async def measure(
     clock = ShiftedClock()
     saved_clock = bot.clock
     bot.clock = clock
-    service = DigestService(bot)
+    service = runner_for(bot)
     try:
         now = clock()
         # Every digest posts at the same minute, a few minutes from now.
@@ -154,7 +156,7 @@ async def measure(
             "batch": service.config.batch,
             "max_rounds": service.config.max_rounds,
             "concurrency": service.config.concurrency,
-            "method": f"DigestService.run_due ticks; seconds = projected with {tick_seconds:g} s tick spacing",
+            "method": f"DigestRunner.run_due ticks; seconds = projected with {tick_seconds:g} s tick spacing",
         }
     finally:
         bot.clock = saved_clock

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import zoneinfo
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
@@ -135,3 +137,22 @@ async def speaker_autocomplete(interaction: discord.Interaction, current: str) -
 def text_option(field: str, minimum: int = 1) -> Any:
     """A string option bounded by the field's stated maximum, so Discord's client enforces it too."""
     return app_commands.Range[str, minimum, LIMITS[field]]
+
+
+@functools.cache
+def _zones() -> tuple[str, ...]:
+    # Read once: listing the tz database touches the disk.
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def clean_timezone(value: str) -> str:
+    name = value.strip()
+    if name not in _zones():
+        raise InvalidInput(f"`{name[:64]}` is not a time zone name. Use an IANA name such as Europe/London or UTC.")
+    return name
+
+
+async def timezone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    needle = current.strip().lower()
+    matches = [z for z in _zones() if needle in z.lower()][:AUTOCOMPLETE_MAX]
+    return [app_commands.Choice(name=z, value=z) for z in matches]

@@ -15,11 +15,13 @@ from bot.core.errors import InvalidInput
 from bot.core.schedule import load_zone, local_label
 from bot.digest import options as digest_options
 from bot.digest import views
-from bot.digest.service import DigestService, Outcome
-from bot.options import actor_of, bot_of, guild_id_of, guild_name_of
+from bot.digest.delivery import DiscordPoster
+from bot.digest.render import DigestPart, render_payload
+from bot.options import bot_of, clean_timezone, guild_id_of, requester_of, timezone_autocomplete
 from bot.render.text import NO_MENTIONS
-from cogs.settings import clean_timezone, timezone_autocomplete
-from db import digests
+from bot.services import digests
+from bot.services.digest_runner import DigestRunner
+from bot.services.digest_sending import Outcome
 
 log = logging.getLogger(__name__)
 # How long shutdown waits for a digest tick in progress before cutting it off.
@@ -33,12 +35,20 @@ def _channel_label(channel_id: int) -> str:
     return f"<#{channel_id}>"
 
 
+def _missing(missing: list[str]) -> str:
+    return f"{', '.join(missing)} permission{'s' if len(missing) > 1 else ''}"
+
+
+def runner_for(bot: NewsBot) -> DigestRunner:
+    return DigestRunner(bot.database, poster=DiscordPoster(bot), clock=bot.clock, render=render_payload)
+
+
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_messages=True)
 class DigestCog(commands.GroupCog, group_name="digest", group_description="Editors: digests of what changed"):
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
-        self.service = DigestService(bot)
+        self.service = runner_for(bot)
         self.loop: tasks.Loop | None = None  # type: ignore[type-arg]
         self._idle = asyncio.Event()  # set while no tick is running
         self._idle.set()
@@ -92,7 +102,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
             await board.refresh_if_stale(self.bot.database, self.bot.clock(), self.service.config.notice_max_age)
             if guild_id not in board.guilds or interaction.response.type is discord.InteractionResponseType.modal:
                 return  # nothing to say, or a modal was opened (it cannot take a followup)
-            notices = await digests.take_notices(self.bot.database, guild_id=guild_id, actor=actor_of(interaction))
+            notices = await digests.take_notices(self.bot.database, requester_of(interaction))
             if notices is None:
                 return  # not an editor: the notice waits for one
             board.guilds.discard(guild_id)
@@ -130,23 +140,26 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
         if mention is not None and (mention.is_default() or mention.id == guild_id_of(interaction)):
             raise InvalidInput("A digest can't mention the everyone role; pick another role, or leave `mention` empty.")
         bot = bot_of(interaction)
-        view = await digests.add_subscription(
-            bot.database,
-            guild_id=guild_id_of(interaction),
-            guild_name=guild_name_of(interaction),
-            actor=actor_of(interaction),
-            channel_id=channel.id,
-            local_time=digest_options.clean_time(time),
-            timezone=clean_timezone(timezone) if timezone else None,
-            topic_slugs=digest_options.clean_topics(topics),
-            weekdays=digest_options.clean_days(days),
-            mention_role_id=mention.id if mention is not None else None,
-            post_when_empty=post_when_empty,
-            missing_permissions=digest_options.missing_permissions(channel),
-            channel_label=channel.mention,
-            now=bot.clock(),
-            settle=self.service.config.settle,
-        )
+        try:
+            view = await digests.add_subscription(
+                bot.database,
+                requester_of(interaction),
+                channel_id=channel.id,
+                local_time=digest_options.clean_time(time),
+                timezone=clean_timezone(timezone) if timezone else None,
+                topic_slugs=digest_options.clean_topics(topics),
+                weekdays=digest_options.clean_days(days),
+                mention_role_id=mention.id if mention is not None else None,
+                post_when_empty=post_when_empty,
+                missing_permissions=digest_options.missing_permissions(channel),
+                now=bot.clock(),
+                settle=self.service.config.settle,
+            )
+        except digests.CannotPost as exc:
+            raise InvalidInput(
+                f"I can't post in {channel.mention}: I'm missing the {_missing(exc.missing)} there. "
+                "Grant it and try again."
+            ) from exc
         sub = view.subscription
         await replies.reply(
             interaction,
@@ -157,24 +170,13 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
 
     @app_commands.command(name="list", description="This newsroom's digests, their schedule and health")
     async def list_(self, interaction: discord.Interaction) -> None:
-        found = await digests.list_subscriptions(
-            bot_of(interaction).database,
-            guild_id=guild_id_of(interaction),
-            guild_name=guild_name_of(interaction),
-            actor=actor_of(interaction),
-        )
+        found = await digests.list_subscriptions(bot_of(interaction).database, requester_of(interaction))
         await replies.reply(interaction, embeds=[views.list_embed(found)], ephemeral=True)
 
     @app_commands.command(name="remove", description="Stop and delete a digest")
     @app_commands.describe(id=_ID_HELP)
     async def remove(self, interaction: discord.Interaction, id: DigestId) -> None:
-        sub = await digests.remove_subscription(
-            bot_of(interaction).database,
-            guild_id=guild_id_of(interaction),
-            guild_name=guild_name_of(interaction),
-            actor=actor_of(interaction),
-            subscription_id=id,
-        )
+        sub = await digests.remove_subscription(bot_of(interaction).database, requester_of(interaction), id)
         await replies.reply(
             interaction, content=f"Removed digest `#{id}` ({_channel_label(sub.channel_id)}).", ephemeral=True
         )
@@ -185,10 +187,8 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
         bot = bot_of(interaction)
         await digests.set_paused(
             bot.database,
-            guild_id=guild_id_of(interaction),
-            guild_name=guild_name_of(interaction),
-            actor=actor_of(interaction),
-            subscription_id=id,
+            requester_of(interaction),
+            id,
             paused=True,
             now=bot.clock(),
             settle=self.service.config.settle,
@@ -201,24 +201,25 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
     @app_commands.describe(id=_ID_HELP)
     async def resume(self, interaction: discord.Interaction, id: DigestId) -> None:
         bot = bot_of(interaction)
-        guild_id, guild_name, actor = guild_id_of(interaction), guild_name_of(interaction), actor_of(interaction)
-        sub, _ = await digests.editor_subscription(
-            bot.database, guild_id=guild_id, guild_name=guild_name, actor=actor, subscription_id=id
-        )
+        requester = requester_of(interaction)
+        sub = await digests.editor_subscription(bot.database, requester, id)
         channel = interaction.guild.get_channel(sub.channel_id) if interaction.guild is not None else None
-        sub = await digests.set_paused(
-            bot.database,
-            guild_id=guild_id,
-            guild_name=guild_name,
-            actor=actor,
-            subscription_id=id,
-            paused=False,
-            now=bot.clock(),
-            settle=self.service.config.settle,
-            missing_permissions=digest_options.missing_permissions(channel),  # type: ignore[arg-type]
-            channel_label=_channel_label(sub.channel_id),
-        )
-        self.service.notices.guilds.discard(guild_id)
+        try:
+            sub = await digests.set_paused(
+                bot.database,
+                requester,
+                id,
+                paused=False,
+                now=bot.clock(),
+                settle=self.service.config.settle,
+                missing_permissions=digest_options.missing_permissions(channel),  # type: ignore[arg-type]
+            )
+        except digests.CannotPost as exc:
+            raise InvalidInput(
+                f"Digest `#{id}` stays paused: I still can't post in {_channel_label(sub.channel_id)} "
+                f"(missing {', '.join(exc.missing)})."
+            ) from exc
+        self.service.notices.guilds.discard(requester.guild_id)
         zone = load_zone(sub.timezone)
         await replies.reply(
             interaction,
@@ -231,14 +232,8 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
     @app_commands.describe(id=_ID_HELP)
     async def preview(self, interaction: discord.Interaction, id: DigestId) -> None:
         bot = bot_of(interaction)
-        sub, _ = await digests.editor_subscription(
-            bot.database,
-            guild_id=guild_id_of(interaction),
-            guild_name=guild_name_of(interaction),
-            actor=actor_of(interaction),
-            subscription_id=id,
-        )
-        parts = await self.service.preview(sub, bot.clock())
+        sub = await digests.editor_subscription(bot.database, requester_of(interaction), id)
+        parts = [DigestPart.from_json(p) for p in await self.service.preview(sub, bot.clock())]
         for part in parts:
             await replies.reply(interaction, content=part.content, embeds=part.discord_embeds(), ephemeral=True)
 
@@ -246,12 +241,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
     @app_commands.describe(id=_ID_HELP)
     async def send_now(self, interaction: discord.Interaction, id: DigestId) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        claim, result = await self.service.send_now(
-            guild_id=guild_id_of(interaction),
-            guild_name=guild_name_of(interaction),
-            actor=actor_of(interaction),
-            subscription_id=id,
-        )
+        claim, result = await self.service.send_now(requester_of(interaction), id)
         channel = _channel_label(claim.channel_id)
         if result.outcome in (Outcome.SENT, Outcome.RECONCILED):
             count = len(result.message_ids)

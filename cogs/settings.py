@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import zoneinfo
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -12,29 +9,9 @@ from discord.ext import commands
 from bot import replies
 from bot.client import NewsBot
 from bot.core.errors import InvalidInput
-from bot.options import bot_of, requester_of
+from bot.options import bot_of, clean_timezone, requester_of, timezone_autocomplete
 from bot.render import editor as render
-from bot.render.text import AUTOCOMPLETE_MAX
 from bot.services import settings
-
-
-@functools.cache
-def _zones() -> tuple[str, ...]:
-    # Read once: listing the tz database touches the disk.
-    return tuple(sorted(zoneinfo.available_timezones()))
-
-
-def clean_timezone(value: str) -> str:
-    name = value.strip()
-    if name not in _zones():
-        raise InvalidInput(f"`{name[:64]}` is not a time zone name. Use an IANA name such as Europe/London or UTC.")
-    return name
-
-
-async def timezone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    needle = current.strip().lower()
-    matches = [z for z in _zones() if needle in z.lower()][:AUTOCOMPLETE_MAX]
-    return [app_commands.Choice(name=z, value=z) for z in matches]
 
 
 @app_commands.guild_only()

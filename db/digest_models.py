@@ -8,25 +8,13 @@ healthy process take over a claim whose holder died. All datetimes are aware UTC
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.core.digest_rules import DeliveryState
 from db.models import utcnow
-
-
-class DeliveryState(enum.StrEnum):
-    CLAIMED = "claimed"  # a process owns the period; nothing has been sent yet
-    SENDING = "sending"  # a send began: something may have reached Discord, so reconcile before resending
-    SENT = "sent"  # every part was posted; message_ids holds them
-    SKIPPED = "skipped"  # nothing new and the subscription does not post empty digests
-    FAILED = "failed"  # Discord refused for good (403/404); the subscription was paused
-
-
-UNSENT_STATES = (DeliveryState.CLAIMED.value, DeliveryState.SENDING.value, DeliveryState.FAILED.value)
-DONE_STATES = (DeliveryState.SENT.value, DeliveryState.SKIPPED.value)
 
 
 class DigestSubscription(SQLModel, table=True):

@@ -1,7 +1,6 @@
-"""The daily digest: scheduling math, content, rendering and the exactly-once delivery service.
+"""The daily digest's Discord side: rendering, posting and the editor-facing views.
 
-Pure modules hold no I/O: `schedule` (local times across daylight saving), `content` (the net change
-of each followed topic, from the audit log), `render` (messages within Discord's limits), `views`
-(editor-facing embeds) and `options` (command input). `delivery` talks to Discord through discord.py;
-`service` ties it to the database steps in `db.digests` and runs the scheduler's tick.
+`render` packs a digest into messages within Discord's limits, `delivery` is the runner's Poster
+through discord.py, `views` renders editor-facing embeds and `options` cleans command input. The
+rules are in `bot.core.digest_rules`, the use cases and the scheduler's runner in `bot.services`.
 """

@@ -1,4 +1,5 @@
-"""Posting digest parts through discord.py, finding parts already posted, and sorting failures.
+"""The digest runner's Poster through discord.py: posting parts, finding parts already posted, and
+sorting failures into the runner's two kinds.
 
 Failures fall in two kinds. A refusal (403 Forbidden, 404 Not Found) will not go away by retrying:
 the channel is gone or the bot lost a permission, so the subscription pauses until an editor fixes
@@ -11,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
 
 from bot.digest.render import DigestPart, part_refs
+from bot.services.digest_ports import Refused, RetryLater
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -24,19 +27,6 @@ if TYPE_CHECKING:
 HISTORY_LIMIT = 100
 # Parts are posted after the claim; a minute of slack covers clock skew between hosts and Discord.
 HISTORY_SLACK = dt.timedelta(minutes=1)
-
-
-class Refused(Exception):
-    """Discord will not accept posts in this channel until someone fixes it."""
-
-    def __init__(self, reason: str, error: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.error = error
-
-
-class Transient(Exception):
-    """Worth retrying later."""
 
 
 def _describe(exc: BaseException) -> str:
@@ -55,7 +45,7 @@ def classify(exc: BaseException, channel_id: int) -> Exception:
     if isinstance(
         exc, discord.HTTPException | discord.RateLimited | aiohttp.ClientError | asyncio.TimeoutError | OSError
     ):
-        return Transient(_describe(exc))
+        return RetryLater(_describe(exc))
     raise TypeError(f"not a delivery failure: {exc!r}")
 
 
@@ -66,10 +56,34 @@ def allowed_mentions(role_id: int | None, *, first_part: bool) -> discord.Allowe
     return discord.AllowedMentions(everyone=False, users=False, replied_user=False, roles=[discord.Object(id=role_id)])
 
 
+class DiscordPoster:
+    """Posts through the bot's HTTP client, whose rate limiter paces the runner's senders."""
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+
+    async def post(
+        self, channel_id: int, part: Mapping[str, Any], *, nonce: str, mention_role_id: int | None, first_part: bool
+    ) -> str:
+        """Post one part; Discord drops a repeat of the same nonce from the same bot for a few minutes."""
+        return str(
+            await post_part(
+                self.bot,
+                channel_id=channel_id,
+                part=DigestPart.from_json(dict(part)),
+                nonce=nonce,
+                mention_role_id=mention_role_id,
+                first_part=first_part,
+            )
+        )
+
+    async def find_posted(self, channel_id: int, *, nonce: str, since: dt.datetime) -> dict[int, str]:
+        return await find_posted(self.bot, channel_id=channel_id, nonce=nonce, since=since)
+
+
 async def post_part(
     bot: NewsBot, *, channel_id: int, part: DigestPart, nonce: str, mention_role_id: int | None, first_part: bool
 ) -> int:
-    """Post one part; Discord drops a repeat of the same nonce from the same bot for a few minutes."""
     channel = bot.get_partial_messageable(channel_id, type=discord.ChannelType.text)
     try:
         message = await channel.send(

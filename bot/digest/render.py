@@ -23,7 +23,6 @@ import discord
 from bot.core.fuzzydate import FuzzyDate
 from bot.core.schedule import local_label
 from bot.core.vocabulary import status_info
-from bot.digest.content import DigestContent, Item, ItemKind, Snapshot, TopicRef
 from bot.render.entries import COLOUR
 from bot.render.text import (
     CONTENT_MAX,
@@ -35,6 +34,7 @@ from bot.render.text import (
     inline,
     link,
 )
+from bot.services.digest_content import DigestContent, Item, ItemKind, Snapshot, TopicRef
 
 MAX_PARTS = 3  # messages per digest; beyond this the digest points to /chronology
 FOOTER_ROOM = 120  # reserved in every message for the footer that carries the delivery reference
@@ -376,3 +376,16 @@ def part_refs(message: dict[str, Any]) -> list[tuple[str, int]]:
         text = ((embed or {}).get("footer") or {}).get("text") or ""
         found.extend((m[1], int(m[2])) for m in REF_RE.finditer(text))
     return found
+
+
+def render_payload(
+    content: DigestContent,
+    *,
+    zone: ZoneInfo,
+    period_day: dt.date,
+    mention_role_id: int | None = None,
+    ref: str | None = None,
+) -> list[dict[str, Any]]:
+    """`render_digest` as the digest runner takes it: the parts as the JSON stored with the delivery."""
+    parts = render_digest(content, zone=zone, period_day=period_day, mention_role_id=mention_role_id, ref=ref)
+    return [part.to_json() for part in parts]

@@ -9,8 +9,8 @@ import discord
 from bot.core.schedule import describe_days, load_zone, local_label
 from bot.render.entries import COLOUR
 from bot.render.text import FIELD_VALUE_MAX, clip
+from bot.services.digests import Notice, SubscriptionView
 from db.digest_models import DigestSubscription
-from db.digests import Notice, SubscriptionView
 
 PAUSED_COLOUR = discord.Colour.orange()
 

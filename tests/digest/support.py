@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import discord
@@ -17,9 +18,15 @@ from sqlmodel import col, func, select
 
 from bot.core.drafts import Actor, EntryDraft, TopicDraft
 from bot.core.fuzzydate import FuzzyDate
+from bot.core.requester import Requester
 from bot.core.vocabulary import EntryKind
-from bot.digest.service import DigestConfig, DigestService, Hook, TickReport
-from db import digests, writes
+from bot.digest.delivery import DiscordPoster
+from bot.digest.render import render_payload
+from bot.services import digests
+from bot.services.digest_ports import Poster, Render
+from bot.services.digest_runner import DigestRunner, TickReport
+from bot.services.digest_sending import DigestConfig
+from db import writes
 from db.digest_models import DigestAttempt, DigestDelivery, DigestSubscription
 from db.engine import Database
 from db.models import AuditRecord, Entry, Newsroom, Topic
@@ -27,6 +34,12 @@ from tests.harness import DEFAULT, GUILD_A_ID, DiscordHarness, RecordedCall, htt
 
 UTC = dt.UTC
 EDITOR = Actor(user_id=300_000_000_000_000_001, manage_guild=True)
+
+
+def editor_in(guild_id: int) -> Requester:
+    return Requester(guild_id=guild_id, user_id=EDITOR.user_id, guild_name="Newsroom", manage_guild=True)
+
+
 SETTLE = DigestConfig().settle
 LEASE = DigestConfig().lease
 
@@ -36,24 +49,66 @@ def utc(*args: int) -> dt.datetime:
 
 
 class Crash(BaseException):
-    """A process dying mid-delivery: not an Exception, so nothing in the service catches it."""
+    """A process dying mid-delivery: not an Exception, so nothing in the runner catches it."""
 
 
-def crash_at(step: str) -> Hook:
-    async def hook(name: str, claim: digests.Claim) -> None:
-        if name == step:
-            raise Crash(step)
-
-    return hook
+Step = Callable[[int, str], Awaitable[None]]
 
 
-def service(harness: DiscordHarness, hook: Hook | None = None, name: str = "proc") -> DigestService:
-    return DigestService(harness.bot, hook=hook, process_id=f"{name}-{id(harness)}")  # type: ignore[arg-type]
+class StepPoster:
+    """The discord.py Poster with a test's step before and after each post: a crash, a pause, a write."""
+
+    def __init__(self, inner: Poster, *, before: Step | None = None, after: Step | None = None) -> None:
+        self.inner, self.before, self.after = inner, before, after
+
+    async def post(
+        self, channel_id: int, part: Mapping[str, Any], *, nonce: str, mention_role_id: int | None, first_part: bool
+    ) -> str:
+        if self.before is not None:
+            await self.before(channel_id, nonce)
+        message_id = await self.inner.post(
+            channel_id, part, nonce=nonce, mention_role_id=mention_role_id, first_part=first_part
+        )
+        if self.after is not None:
+            await self.after(channel_id, nonce)
+        return message_id
+
+    async def find_posted(self, channel_id: int, *, nonce: str, since: dt.datetime) -> dict[int, str]:
+        return await self.inner.find_posted(channel_id, nonce=nonce, since=since)
 
 
-async def run_at(svc: DigestService, moment: dt.datetime) -> TickReport:
-    """A scheduler tick at `moment`: the bot's clock reads `moment` too, as it would in production."""
-    svc.bot.clock.now = moment  # type: ignore[attr-defined]
+async def crash(channel_id: int, nonce: str) -> None:
+    raise Crash(nonce)
+
+
+def crashing_render(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    """Claimed, and the process dies before anything is built."""
+    raise Crash("render")
+
+
+def service(
+    harness: DiscordHarness,
+    *,
+    before: Step | None = None,
+    after: Step | None = None,
+    render: Render = render_payload,
+    name: str = "proc",
+    config: DigestConfig | None = None,
+) -> DigestRunner:
+    bot = harness.bot
+    return DigestRunner(
+        bot.database,
+        poster=StepPoster(DiscordPoster(bot), before=before, after=after),  # type: ignore[arg-type]
+        clock=bot.clock,
+        render=render,
+        config=config,
+        process_id=f"{name}-{id(harness)}",
+    )
+
+
+async def run_at(svc: DigestRunner, moment: dt.datetime) -> TickReport:
+    """A scheduler tick at `moment`: the runner's clock reads `moment` too, as it would in production."""
+    svc.clock.now = moment  # type: ignore[attr-defined]
     return await svc.run_due(moment)
 
 
@@ -185,9 +240,7 @@ class Writer:
     ) -> DigestSubscription:
         view = await digests.add_subscription(
             self.db,
-            guild_id=self.guild_id,
-            guild_name="Newsroom",
-            actor=EDITOR,
+            editor_in(self.guild_id),
             channel_id=channel_id,
             local_time=local_time,
             timezone=timezone,
@@ -196,7 +249,6 @@ class Writer:
             mention_role_id=mention_role_id,
             post_when_empty=post_when_empty,
             missing_permissions=[],
-            channel_label=f"<#{channel_id}>",
             now=now,
             settle=SETTLE,
         )

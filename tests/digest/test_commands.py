@@ -10,7 +10,8 @@ from collections.abc import Callable
 import discord
 import pytest
 
-from bot.digest.service import DigestService, Outcome
+from bot.services.digest_runner import DigestRunner
+from bot.services.digest_sending import Outcome
 from db.engine import Database
 from tests.digest.support import ChannelStore, Writer, deliveries, run_at, service, subscription, utc
 from tests.harness import EVERYONE_PERMISSIONS, GUILD_A_ID, DiscordHarness, RoleFixture
@@ -229,12 +230,12 @@ async def test_the_scheduler_loop_starts_with_the_bot_and_survives_a_failing_tic
 ) -> None:
     ticks: list[dt.datetime] = []
 
-    async def run_due(self: DigestService, now: dt.datetime) -> None:
+    async def run_due(self: DigestRunner, now: dt.datetime) -> None:
         ticks.append(now)
         if len(ticks) == 1:
             raise RuntimeError("database unreachable")
 
-    monkeypatch.setattr(DigestService, "run_due", run_due)
+    monkeypatch.setattr(DigestRunner, "run_due", run_due)
     bot = make_bot(database, clock)
     bot.start_scheduler = True
     bot.settings.digest_tick_seconds = 3600
@@ -260,12 +261,12 @@ async def test_closing_the_bot_lets_a_tick_in_progress_finish(
     events: list[str] = []
     release = asyncio.Event()
 
-    async def run_due(self: DigestService, now: dt.datetime) -> None:
+    async def run_due(self: DigestRunner, now: dt.datetime) -> None:
         events.append("started")
         await release.wait()  # a tick in the middle of its work
         events.append("finished")
 
-    monkeypatch.setattr(DigestService, "run_due", run_due)
+    monkeypatch.setattr(DigestRunner, "run_due", run_due)
     bot = make_bot(database, clock)
     bot.start_scheduler = True
     bot.settings.digest_tick_seconds = 3600

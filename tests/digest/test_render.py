@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.schedule import load_zone
-from bot.digest.content import DigestContent, Item, ItemKind, TopicChanges, TopicRef
 from bot.digest.render import DigestPart, item_line, render_digest, size
+from bot.services.digest_content import DigestContent, Item, ItemKind, TopicChanges, TopicRef
 from tests.digest.support import utc
 from tests.e2e.contracts import check_message_body
 

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 TEXT_CHANNEL = GUILD_A.text_channel_id
 SECOND_CHANNEL = GUILD_A.second_channel_id
-# The digest service builds a period only this long after its moment (bot/digest/service.py).
+# The digest runner builds a period only this long after its moment (bot/services/digest_sending.py).
 SETTLE = dt.timedelta(seconds=10)
 # DIGEST_TICK_SECONDS as BotProcess sets it.
 TICK_S = 0.2

@@ -66,7 +66,7 @@ from tests.e2e.standin import (
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.postgres]
 
 SHARD_COUNT = 2
-# The digest service builds a period only this long after its moment (bot/digest/service.py).
+# The digest service builds a period only this long after its moment (bot/services/digest_runner.py).
 SETTLE = dt.timedelta(seconds=10)
 # DIGEST_TICK_SECONDS as BotProcess sets it.
 TICK_S = 0.2
@@ -385,7 +385,7 @@ async def test_each_digest_period_is_posted_exactly_once_by_either_process(clust
         period = f"{due:%Y-%m-%d}"
         assert sorted((d[0], d[1]) for d in deliveries) == sorted([(digest_a, period), (digest_b, period)])
         for subscription_id, _period, _state, claimed_by in deliveries:
-            pid = claimed_by.split(":")[1]  # "host:pid:random" (bot/digest/service.py)
+            pid = claimed_by.split(":")[1]  # "host:pid:random" (bot/services/digest_runner.py)
             assert pid in shard_of_pid, claimed_by
             # Which scheduler won is up to the race; shown with -s.
             print(f"digest #{subscription_id} was delivered by shard {shard_of_pid[pid]}'s process")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from bot.digest.service import DigestConfig, DigestService, Outcome
-from db import digests
+from bot.services.digest_ports import Claim
+from bot.services.digest_sending import DigestConfig, Outcome
+from db import digest_claims
 from db.engine import Database
-from tests.digest.support import LEASE, SETTLE, ChannelStore, Writer, deliveries, run_at, utc
+from tests.digest.support import LEASE, SETTLE, ChannelStore, Writer, deliveries, run_at, service, utc
 from tests.harness import DiscordHarness
 
 DUE = utc(2026, 3, 21, 9) + dt.timedelta(seconds=10)
@@ -30,7 +31,7 @@ async def test_one_tick_drains_more_than_a_batch(
     await room.topic("atacms")
     await room.event("atacms", "Overnight", utc(2026, 3, 20, 20))
     ids = await _subscribe_many(room, h, 11)
-    svc = DigestService(h.bot, config=DigestConfig(batch=3, concurrency=2), process_id="drain")  # type: ignore[arg-type]
+    svc = service(h, config=DigestConfig(batch=3, concurrency=2), name="drain")
 
     report = await run_at(svc, DUE)
     assert {i: r.outcome for i, r in report.results.items()} == dict.fromkeys(ids, Outcome.SENT)
@@ -48,10 +49,12 @@ async def test_a_batch_claim_never_hands_a_subscription_to_two_schedulers(
     await room.topic("atacms")
     ids = await _subscribe_many(room, h, 12)
 
-    async def claim(process: str) -> list[digests.Claim]:
-        return await digests.claim_due_many(
-            database, subscription_ids=ids, now=DUE, process=process, settle=SETTLE, lease=LEASE
-        )
+    async def claim(process: str, now: dt.datetime = DUE) -> list[Claim]:
+        async with database.write() as session:
+            held = await digest_claims.claim_due_many(
+                session, subscription_ids=ids, now=now, process=process, settle=SETTLE, lease=LEASE
+            )
+            return [Claim.of(pair) for pair in held]
 
     # On PostgreSQL the two claims run on two connections at once; SQLite takes them in turn.
     first, second = await asyncio.gather(claim("one"), claim("two"))
@@ -65,14 +68,7 @@ async def test_a_batch_claim_never_hands_a_subscription_to_two_schedulers(
         assert row.claimed_by == ("one" if subscription_id in one else "two")
     # Nobody gets them again while the leases run, and a dead holder's claims are taken over whole.
     assert await claim("three") == []
-    later = await digests.claim_due_many(
-        database,
-        subscription_ids=ids,
-        now=DUE + LEASE + dt.timedelta(seconds=1),
-        process="three",
-        settle=SETTLE,
-        lease=LEASE,
-    )
+    later = await claim("three", DUE + LEASE + dt.timedelta(seconds=1))
     assert {c.subscription_id for c in later} == set(ids)
     assert {c.delivery_id for c in later} == {c.delivery_id for c in first + second}
 
@@ -82,21 +78,19 @@ async def test_sends_overlap_up_to_the_concurrency(
 ) -> None:
     await room.topic("atacms")
     ids = await _subscribe_many(room, h, 9)
-    svc = DigestService(h.bot, config=DigestConfig(concurrency=3), process_id="overlap")  # type: ignore[arg-type]
     in_flight = peak = 0
-    original = svc._at
 
-    async def watch(step: str, claim: digests.Claim) -> None:
+    async def sending(channel_id: int, nonce: str) -> None:
         nonlocal in_flight, peak
-        if step == "sending":
-            in_flight += 1
-            peak = max(peak, in_flight)
-            await asyncio.sleep(0.01)  # a send the rate limiter holds back
-        elif step == "posted":
-            in_flight -= 1
-        await original(step, claim)
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.01)  # a send the rate limiter holds back
 
-    svc._at = watch  # type: ignore[method-assign]
+    async def posted(channel_id: int, nonce: str) -> None:
+        nonlocal in_flight
+        in_flight -= 1
+
+    svc = service(h, before=sending, after=posted, config=DigestConfig(concurrency=3), name="overlap")
     report = await run_at(svc, DUE)
     assert [r.outcome for r in report.results.values()].count(Outcome.SENT) == len(ids)
     assert peak == 3

@@ -1,6 +1,6 @@
 """What a digest says: the net change of each followed topic within a window of the audit log.
 
-Pure functions over plain data read by `db.digests`. The audit log is the change feed: every change
+Pure functions over plain data read by `bot.services.digest_windows`. The audit log is the change feed: every change
 to an entry appended a record with before/after snapshots, so the state of any entry at any moment
 can be read back without trusting the entry's current row. Building from snapshots (not from the
 entries' current state) makes a digest a function of its window alone, so a retry after a crash
@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from db.audit import CONTENT_FIELDS
+from db.digest_feed import ENTRY_ACTIONS
 
-ENTRY_ACTIONS = ("entry.create", "entry.edit", "entry.retract", "entry.undo", "entry.restore")
 Snapshot = Mapping[str, Any]
 
 

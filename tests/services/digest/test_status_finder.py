@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.digest.content import StatusFinder
+from bot.services.digest_content import StatusFinder
 
 T0 = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
 START, END = T0 + dt.timedelta(days=1), T0 + dt.timedelta(days=2)

@@ -7,18 +7,18 @@ import datetime as dt
 from sqlalchemy import event
 from sqlmodel import col, select
 
-from bot.digest.service import Outcome
-from db import digests
+from bot.services import digests
+from bot.services.digest_sending import Outcome
 from db.engine import Database
 from db.models import AuditRecord
 from db.newsrooms import ensure_newsroom
 from tests.digest.support import (
-    EDITOR,
     SETTLE,
     ChannelStore,
     Writer,
     attempts,
     deliveries,
+    editor_in,
     run_at,
     service,
     subscription,
@@ -180,12 +180,11 @@ async def test_an_entry_logged_while_a_digest_is_sent_goes_into_the_next_one(
     await room.event("atacms", "Before the cut", utc(2026, 3, 21, 8, 59, 59))
     tick = utc(2026, 3, 21, 9) + S10
 
-    async def log_during_send(step: str, claim: object) -> None:
-        if step == "sending":
-            # Logged while the digest is being posted; its time is after the period's end.
-            await room.event("atacms", "During the send", tick)
+    async def log_during_send(channel_id: int, nonce: str) -> None:
+        # Logged while the digest is being posted; its time is after the period's end.
+        await room.event("atacms", "During the send", tick)
 
-    await run_at(service(h, log_during_send), tick)
+    await run_at(service(h, before=log_during_send), tick)
     await run_at(service(h), utc(2026, 3, 22, 9) + S10)
     first, second = (text_of(m) for m in store.messages(channel))
     assert "Before the cut" in first and "During the send" not in first
@@ -239,10 +238,8 @@ async def test_forbidden_pauses_with_the_reason_and_resume_posts_the_missed_wind
 
     await digests.set_paused(
         database,
-        guild_id=GUILD_A_ID,
-        guild_name="A",
-        actor=EDITOR,
-        subscription_id=sub.id,
+        editor_in(GUILD_A_ID),
+        sub.id,
         paused=False,
         now=utc(2026, 3, 22, 12),
         settle=SETTLE,
@@ -300,11 +297,11 @@ async def test_one_newsroom_failing_does_not_stop_the_others(
     await other.topic("tariffs")
     b = await other.subscribe(channel_id=h.guild_b.channel.id, now=utc(2026, 3, 20, 12))
 
-    async def explode(step: str, claim: object) -> None:
-        if step == "prepared" and getattr(claim, "newsroom_id", None) == GUILD_A_ID:
+    async def explode(channel_id: int, nonce: str) -> None:
+        if channel_id == h.guild_a.channel.id:
             raise RuntimeError("a bug that only hits newsroom A")
 
-    report = await run_at(service(h, explode), utc(2026, 3, 21, 9) + S10)
+    report = await run_at(service(h, before=explode), utc(2026, 3, 21, 9) + S10)
     assert report.results[a.id].outcome is Outcome.ERROR
     assert report.results[b.id].outcome is Outcome.SENT
     assert len(store.messages(h.guild_b.channel.id)) == 1

@@ -7,10 +7,11 @@ import datetime as dt
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.digest.service import Outcome
+from bot.services.digest_sending import Outcome
 from db.engine import Database
 from tests.conftest import PG_URL, drop_database, make_database
 from tests.digest.support import (
@@ -18,7 +19,8 @@ from tests.digest.support import (
     ChannelStore,
     Crash,
     Writer,
-    crash_at,
+    crash,
+    crashing_render,
     deliveries,
     run_at,
     service,
@@ -41,19 +43,32 @@ def refs(messages: list[dict]) -> list[str]:
     return found
 
 
+# How the first process dies: its runner's render or Poster raises Crash at that step. The parts
+# are frozen and the send is begun in one transaction, so "sending" is also "prepared, nothing sent".
+DOOMED: dict[str, dict[str, Any]] = {
+    "claimed": {"render": crashing_render},  # claimed, nothing built
+    "sending": {"before": crash},  # parts frozen, marked as sending, the request never left
+    "posted": {"after": crash},  # Discord has the message; the process died before recording it
+}
+
+
 async def _crash(harness: DiscordHarness, step: str) -> None:
+    doomed = service(harness, name="doomed", **DOOMED.get(step, {}))
+    if step not in DOOMED:
+        # Recorded as sent: a process dying after that leaves nothing behind to recover.
+        await run_at(doomed, DUE)
+        return
     with pytest.raises(BaseExceptionGroup) as crashed:
-        await run_at(service(harness, crash_at(step), name="doomed"), DUE)
+        await run_at(doomed, DUE)
     assert crashed.group_contains(Crash)
 
 
 @pytest.mark.parametrize(
     ("step", "recovery"),
     [
-        ("claimed", Outcome.SENT),  # claimed, nothing built
-        ("prepared", Outcome.SENT),  # parts frozen in the delivery row, nothing sent
-        ("sending", Outcome.SENT),  # marked as sending, the request never left
-        ("posted", Outcome.RECONCILED),  # Discord has the message; the process died before recording it
+        ("claimed", Outcome.SENT),
+        ("sending", Outcome.SENT),
+        ("posted", Outcome.RECONCILED),
         ("marked", None),  # recorded as sent; nothing left to do
     ],
 )
@@ -96,18 +111,18 @@ async def test_a_crash_between_parts_posts_only_the_missing_parts(
         await room.statement("atacms", f"Speaker {n}", "A long quote. " * 30, utc(2026, 3, 20, 13, n))
     crashes = 0
 
-    async def die_after_first_part(step: str, claim: object) -> None:
+    async def die_after_first_part(channel_id: int, nonce: str) -> None:
         nonlocal crashes
-        if step == "posted" and crashes == 0:
+        if crashes == 0:
             crashes += 1
-            raise Crash(step)
+            raise Crash(nonce)
 
     async with DiscordHarness(make_bot(database, clock)) as first:
         store.attach(first)
         channel = first.guild_a.channel.id
         await room.subscribe(channel_id=channel, now=utc(2026, 3, 20, 12))
         with pytest.raises(BaseExceptionGroup):
-            await run_at(service(first, die_after_first_part), DUE)
+            await run_at(service(first, after=die_after_first_part), DUE)
         assert len(store.messages(channel)) == 1
     async with DiscordHarness(make_bot(database, clock)) as second:
         store.attach(second)
@@ -178,10 +193,11 @@ async def test_two_schedulers_on_one_postgres_never_both_post(tmp_path: Path) ->
                 for i, t in enumerate(("09:00", "09:00", "09:00", "08:30", "07:00"))
             ]
 
-            async def interleave(step: str, claim: object) -> None:
-                await asyncio.sleep(0)  # hand the loop to the other scheduler between every step
+            async def interleave(channel_id: int, nonce: str) -> None:
+                await asyncio.sleep(0)  # hand the loop to the other scheduler around every post
 
-            one, two = service(h1, interleave, "one"), service(h2, interleave, "two")
+            one = service(h1, before=interleave, after=interleave, name="one")
+            two = service(h2, before=interleave, after=interleave, name="two")
             outcomes: Counter[str] = Counter()
             for day in (21, 22, 23):
                 due = utc(2026, 3, day, 9) + dt.timedelta(seconds=10)
@@ -203,7 +219,7 @@ async def test_two_schedulers_on_one_postgres_never_both_post(tmp_path: Path) ->
             last = await room.subscribe(channel_id=channels[0], now=utc(2026, 3, 23, 12), local_time="10:00")
             due = utc(2026, 3, 24, 10) + dt.timedelta(seconds=10)
             with pytest.raises(BaseExceptionGroup):
-                await run_at(service(h1, crash_at("sending"), "doomed"), due)
+                await run_at(service(h1, before=crash, name="doomed"), due)
             takeover = due + LEASE + dt.timedelta(seconds=1)
             reports = await asyncio.gather(run_at(one, takeover), run_at(two, takeover))
             results = [r.results[last.id].outcome for r in reports if last.id in r.results]
