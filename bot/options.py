@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 
-from bot.core.drafts import Actor
 from bot.core.errors import InvalidInput
 from bot.core.fuzzydate import FuzzyDate, FuzzyDateError, parse_fuzzy_date
 from bot.core.requester import Requester
@@ -96,28 +95,18 @@ def parse_date_option(name: str, text: str, *, reference: dt.date) -> FuzzyDate:
         raise InvalidInput(f"`{name}`: {exc}") from exc
 
 
-def actor_of(interaction: discord.Interaction) -> Actor:
+def requester_of(interaction: discord.Interaction) -> Requester:
+    """The member behind an interaction, as Discord described them, in the shape the services take."""
     user = interaction.user
     role_ids = frozenset(role.id for role in user.roles) if isinstance(user, discord.Member) else frozenset()
     perms = interaction.permissions
-    return Actor(
+    return Requester(
+        guild_id=guild_id_of(interaction),
         user_id=user.id,
+        guild_name=guild_name_of(interaction),
         role_ids=role_ids,
         manage_guild=perms.manage_guild or perms.administrator,
         interaction_id=interaction.id,
-    )
-
-
-def requester_of(interaction: discord.Interaction) -> Requester:
-    """The member behind an interaction, in the shape the services take."""
-    actor = actor_of(interaction)
-    return Requester(
-        guild_id=guild_id_of(interaction),
-        user_id=actor.user_id,
-        guild_name=guild_name_of(interaction),
-        role_ids=actor.role_ids,
-        manage_guild=actor.manage_guild,
-        interaction_id=actor.interaction_id,
     )
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import discord
 
+from bot.services.newsrooms import seed_newsroom
 from bot.settings import Settings
 from db import migrate
 from db.engine import Database
-from db.newsrooms import ensure_newsroom
-from db.seeds import SeedError, apply_seed, available_seeds, load_seed_file_async
+from db.seeds import SeedError, available_seeds, load_seed_file_async
 
 log = logging.getLogger(__name__)
 # How long shutdown waits for work in flight once the bot has closed.
@@ -82,9 +82,7 @@ async def seed_command(settings: Settings, *, files: list[Path], guild_id: int) 
         return 1
     database = await open_database(settings)
     try:
-        async with database.write() as session:
-            await ensure_newsroom(session, guild_id=guild_id)
-            results = [await apply_seed(session, newsroom_id=guild_id, story=story) for story in stories]
+        results = await seed_newsroom(database, guild_id=guild_id, name="", stories=stories)
     finally:
         await database.dispose()
     for result in results:

@@ -9,10 +9,10 @@ from typing import Any
 from bot.console import parse
 from bot.console.offline import DEMO_EDITOR_ROLE_ID, DEMO_GUILD_ID, OfflineDiscord, Outcome
 from bot.console.printer import buttons, format_shown
+from bot.services.newsrooms import seed_newsroom
 from bot.settings import Settings
 from db.engine import Database
-from db.newsrooms import ensure_newsroom
-from db.seeds import apply_seed, available_seeds, load_seed_file_async
+from db.seeds import available_seeds, load_seed_file_async
 
 HELP = """Type a slash command as in Discord, options as name:value (quotes group words):
   /status atacms                      /latest atacms count:2
@@ -25,13 +25,9 @@ Other lines:  click N (press button N of the last reply)   complete /status topi
 async def prepare_demo(database: Database) -> None:
     """The demo newsroom, seeded from seeds/ on first use; seeding is idempotent so re-runs add nothing."""
     stories = [await load_seed_file_async(path) for path in available_seeds().values()]
-    async with database.write() as session:
-        newsroom = await ensure_newsroom(session, guild_id=DEMO_GUILD_ID, name="Demo newsroom")
-        if newsroom.editor_role_id is None:
-            newsroom.editor_role_id = DEMO_EDITOR_ROLE_ID
-            session.add(newsroom)
-        for story in stories:
-            await apply_seed(session, newsroom_id=DEMO_GUILD_ID, story=story)
+    await seed_newsroom(
+        database, guild_id=DEMO_GUILD_ID, name="Demo newsroom", stories=stories, editor_role_id=DEMO_EDITOR_ROLE_ID
+    )
 
 
 class Console:

@@ -39,13 +39,3 @@ class TopicDraft:
     summary: str = ""
     next_step: str = ""
     background: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who is acting, as Discord told us in the interaction; checked against the newsroom's settings."""
-
-    user_id: int
-    role_ids: frozenset[int] = frozenset()
-    manage_guild: bool = False
-    interaction_id: int | None = None

@@ -16,7 +16,7 @@ import discord
 from sqlalchemy import update
 from sqlmodel import col, func, select
 
-from bot.core.drafts import Actor, EntryDraft, TopicDraft
+from bot.core.drafts import EntryDraft, TopicDraft
 from bot.core.fuzzydate import FuzzyDate
 from bot.core.requester import Requester
 from bot.core.vocabulary import EntryKind
@@ -33,7 +33,7 @@ from db.models import AuditRecord, Entry, Newsroom, Topic
 from tests.harness import DEFAULT, GUILD_A_ID, DiscordHarness, RecordedCall, http_error
 
 UTC = dt.UTC
-EDITOR = Actor(user_id=300_000_000_000_000_001, manage_guild=True)
+EDITOR = Requester(guild_id=GUILD_A_ID, user_id=300_000_000_000_000_001, manage_guild=True)
 
 
 def editor_in(guild_id: int) -> Requester:
