@@ -17,7 +17,7 @@ from bot.services import reader
 from db import reader_statements as statements
 from db.engine import Database
 from db.models import Entry, EntryRead, Topic, TopicRead
-from tests.commands.test_chronology_keyset import add_events, button
+from tests.cogs.test_chronology_keyset import add_events, button
 from tests.newsroom import Desk
 
 

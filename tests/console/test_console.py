@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.console.loop import run_console
 from bot.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _settings(tmp_path: Path) -> Settings:
