@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 COMMANDS = {
@@ -66,3 +68,10 @@ def test_small_profile_completes_and_writes_every_command(tmp_path: Path, backen
     for command in results["commands"].values():
         assert f"| {command['label']} |" in markdown
     assert str(tmp_path) not in markdown and str(ROOT) not in markdown  # nothing machine-specific
+
+
+def test_the_product_command_line_no_longer_offers_the_bench(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["bench", "--small"])
+    assert exited.value.code == 2
+    assert "invalid choice: 'bench'" in capsys.readouterr().err
