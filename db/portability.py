@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, create_model
-from sqlalchemy import Table, func, insert, text
+from sqlalchemy import Column, Table, func, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col, select
 
@@ -142,6 +142,9 @@ def _check_references(rows: dict[str, list[Row]]) -> None:
     for entry in rows["entries"]:
         if entry["topic_id"] not in ids["topics"]:
             raise ImportRefused(f"Entry {entry['id']} refers to topic {entry['topic_id']}, which is not in the export.")
+    interactions = _interactions(rows)
+    if len(set(interactions)) != len(interactions):
+        raise ImportRefused("An interaction id appears on more than one entry.")
     for record in rows["audit"]:
         if record["entry_id"] is not None and record["entry_id"] not in ids["entries"]:
             raise ImportRefused(
@@ -153,9 +156,21 @@ def _check_references(rows: dict[str, list[Row]]) -> None:
             )
 
 
-def _batches(rows: list[Row], size: int) -> Iterator[list[Row]]:
+def _interactions(rows: dict[str, list[Row]]) -> list[int]:
+    return [entry["interaction_id"] for entry in rows["entries"] if entry["interaction_id"] is not None]
+
+
+def _batches(rows: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
+
+
+async def _any_taken(session: AsyncSession, column: Column[Any], values: list[int], batch_rows: int) -> bool:
+    for batch in _batches(values, batch_rows):
+        taken = await session.execute(select(func.count()).select_from(column.table).where(column.in_(batch)))
+        if taken.scalar_one():
+            return True
+    return False
 
 
 async def import_newsroom(db: Database, document: Any, *, batch_rows: int = BATCH_ROWS) -> dict[str, int]:
@@ -171,13 +186,11 @@ async def import_newsroom(db: Database, document: Any, *, batch_rows: int = BATC
         if await session.get(Newsroom, newsroom["id"]) is not None:
             raise ImportRefused(f"Newsroom {newsroom['id']} already exists in this database; nothing was imported.")
         for key, model in TABLES:
-            table = _table(model)
-            for batch in _batches(rows[key], batch_rows):
-                taken = await session.execute(
-                    select(func.count()).select_from(table).where(table.c.id.in_([row["id"] for row in batch]))
-                )
-                if taken.scalar_one():
-                    raise ImportRefused(f"Some `{key}` ids are already used in this database; nothing was imported.")
+            if await _any_taken(session, _table(model).c.id, [row["id"] for row in rows[key]], batch_rows):
+                raise ImportRefused(f"Some `{key}` ids are already used in this database; nothing was imported.")
+        # An interaction logs one entry, in one guild: its id is unique across the whole database.
+        if await _any_taken(session, _table(Entry).c.interaction_id, _interactions(rows), batch_rows):
+            raise ImportRefused("Some entries' interactions are already used in this database; nothing was imported.")
         await session.execute(insert(_table(Newsroom)), [newsroom])
         for key, model in TABLES:
             table = _table(model)

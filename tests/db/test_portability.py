@@ -165,6 +165,11 @@ MALFORMED: list[tuple[str, Any, str]] = [
     ("entry of a missing topic", row("entries", 0, topic_id=999_999), "refers to topic 999999"),
     ("audit of a missing entry", row("audit", -1, entry_id=999_999), "refers to entry 999999"),
     ("duplicate entry id", row("entries", 1, id=lambda d: d["entries"][0]["id"]), "more than once in `entries`"),
+    (
+        "duplicate interaction id",
+        lambda d: row("entries", 1, interaction_id=5)(row("entries", 0, interaction_id=5)(d)),
+        "interaction id appears on more than one entry",
+    ),
 ]
 
 
@@ -277,6 +282,13 @@ async def test_an_id_taken_anywhere_in_a_large_document_refuses_it(database: Dat
     last["id"] = document["entries"][-1]["id"]
     with pytest.raises(ImportRefused, match="`entries` ids are already used"):
         await import_newsroom(database, other)
+    assert await all_rows(database) == rows
+    # A move of the same history, ids changed but an entry's interaction kept: that interaction
+    # already logged an entry here.
+    again = moved(document, guild_id=333, shift=1_000_000)
+    again["entries"][-1]["interaction_id"] = document["entries"][-1]["interaction_id"]
+    with pytest.raises(ImportRefused, match="interactions are already used"):
+        await import_newsroom(database, again)
     assert await all_rows(database) == rows
     await import_newsroom(database, moved(document, guild_id=333, shift=1_000_000))  # unbroken, it imports
 
