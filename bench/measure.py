@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench import gateway, raw, rows
+from bench import documents, gateway, raw
 from bench.dataset import Dataset, NewsroomSpec, TopicSpec, snowflake
 from bench.synth import WORDS, Content
 from bot.client import NewsBot
 from bot.core.vocabulary import EntryKind
 from bot.render import custom_ids
+from db import writes
 
 JSON = dict[str, Any]
 CHRONOLOGY_PER_PAGE = 10  # cogs.reader.CHRONOLOGY_PER_PAGE
@@ -132,7 +133,7 @@ class Target:
     payload: JSON
     raw_sql: str | None
     raw_args: tuple[Any, ...]
-    write: tuple[rows.Values, rows.Values, int] | None = None
+    write: tuple[raw.Values, raw.Values, int] | None = None
 
 
 @dataclass(slots=True)
@@ -334,16 +335,12 @@ class Targets:
         at = self.dataset.now
         self.logged += 1
         interaction_id = snowflake(at, 0x300000 + self.logged)
-        entry = rows.entry_values(
-            entry_id=0,
-            newsroom_id=newsroom.id,
-            topic_id=topic.id,
-            draft=draft,
-            actor_id=member.user_id,
-            interaction_id=interaction_id,
-            at=at,
-        )
-        audit = rows.entry_created(entry, actor_id=member.user_id, interaction_id=interaction_id, at=at)
+        values = writes.entry_values(
+            newsroom_id=newsroom.id, topic_id=topic.id, draft=draft, actor_id=member.user_id,
+            interaction_id=interaction_id, now=at,
+        )  # fmt: skip
+        entry = {"id": None, **values}  # the database assigns it
+        audit = documents.entry_created(entry, actor_id=member.user_id, interaction_id=interaction_id, at=at)
         return Target(payload, None, (), write=(entry, audit, topic.id))
 
 

@@ -9,16 +9,26 @@ SQLite gets them as ``?n`` (SQLite's numbered parameters), so both backends run 
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import sqlite3
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 import asyncpg
+from sqlalchemy import Date, Table
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
+from sqlalchemy.engine import Dialect
+from sqlmodel import SQLModel
 
-from bench import bulk, rows
-from bench.bulk import Codec
+import db.models  # noqa: F401  (registers the tables in SQLModel.metadata)
+from bench import bulk
 from db.engine import SQLITE_BUSY_TIMEOUT_MS
+
+Values = dict[str, Any]
+Processor = Callable[[Any], Any]
 
 STATUS = """
 WITH t AS (SELECT * FROM topic WHERE newsroom_id = $1 AND slug = $2),
@@ -105,10 +115,40 @@ def autocomplete_query(newsroom_id: int, typed: str) -> tuple[str, tuple[Any, ..
     return AUTOCOMPLETE, (newsroom_id, f"%{escaped}%", f"{escaped}%")
 
 
+class Codec:
+    """Python values of one table's row -> the tuple its driver receives, in column order.
+
+    Each column goes through SQLAlchemy's own bind processor for its type on the target dialect (the
+    function the ORM's INSERT runs), so the raw write stores values in the format the bot does.
+    """
+
+    def __init__(self, table: Table, dialect: Dialect) -> None:
+        self.table = table.name
+        self.columns = [c.name for c in table.columns]
+        self._processors: list[tuple[int, Processor]] = []
+        for index, column in enumerate(table.columns):
+            processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is None:
+                continue
+            if isinstance(column.type, Date):
+                processor = functools.cache(processor)
+            self._processors.append((index, processor))
+
+    def encode(self, values: Values) -> tuple[Any, ...]:
+        row = [values[name] for name in self.columns]
+        for index, processor in self._processors:
+            row[index] = processor(row[index])
+        return tuple(row)
+
+
+def codecs_for(dialect: Dialect) -> dict[str, Codec]:
+    return {name: Codec(table, dialect) for name, table in SQLModel.metadata.tables.items()}
+
+
 class RawDriver(Protocol):
     async def fetch(self, sql: str, args: tuple[Any, ...]) -> list[Any]: ...
 
-    async def log_entry(self, entry: rows.Values, audit: rows.Values, topic_id: int) -> int: ...
+    async def log_entry(self, entry: Values, audit: Values, topic_id: int) -> int: ...
 
     async def close(self) -> None: ...
 
@@ -129,7 +169,7 @@ class RawSqlite:
         self._path = path
         self._conn: sqlite3.Connection | None = None
         self._statements: dict[str, str] = {}
-        self.codecs = bulk.codecs_for(bulk.dialect_named("sqlite"))
+        self.codecs = codecs_for(aiosqlite_dialect())
 
     async def open(self) -> RawSqlite:
         await self._run(self._connect)
@@ -162,7 +202,7 @@ class RawSqlite:
     async def fetch(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
         return await self._run(self._fetch, sql, args)
 
-    def _log_entry(self, entry: rows.Values, audit: rows.Values, topic_id: int) -> int:
+    def _log_entry(self, entry: Values, audit: Values, topic_id: int) -> int:
         conn = self._conn
         assert conn is not None
         entry_sql, entry_cols = _insert_sql(self.codecs["entry"], numbered=False)
@@ -181,7 +221,7 @@ class RawSqlite:
             raise
         return int(entry_id)
 
-    async def log_entry(self, entry: rows.Values, audit: rows.Values, topic_id: int) -> int:
+    async def log_entry(self, entry: Values, audit: Values, topic_id: int) -> int:
         return await self._run(self._log_entry, entry, audit, topic_id)
 
     async def close(self) -> None:
@@ -193,7 +233,7 @@ class RawSqlite:
 class RawPostgres:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
-        self.codecs = bulk.codecs_for(bulk.dialect_named("postgresql"))
+        self.codecs = codecs_for(asyncpg_dialect())
 
     @classmethod
     async def open(cls, url: str, schema: str) -> RawPostgres:
@@ -202,7 +242,7 @@ class RawPostgres:
     async def fetch(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
         return await self._conn.fetch(sql, *args)
 
-    async def log_entry(self, entry: rows.Values, audit: rows.Values, topic_id: int) -> int:
+    async def log_entry(self, entry: Values, audit: Values, topic_id: int) -> int:
         entry_sql, entry_cols = _insert_sql(self.codecs["entry"], numbered=True)
         audit_sql, audit_cols = _insert_sql(self.codecs["audit_record"], numbered=True)
         async with self._conn.transaction():

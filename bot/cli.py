@@ -1,4 +1,4 @@
-"""The `newsdesk` command line: run, console, db upgrade, seed, export/import, bench."""
+"""The `newsdesk` command line: run, console, db upgrade, seed, export/import."""
 
 from __future__ import annotations
 
@@ -53,18 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", "-o", type=Path, default=None, help="File to write (default: stdout).")
     imp = sub.add_parser("import", help="Restore an exported newsroom into a database that lacks it.")
     imp.add_argument("file", type=Path)
-    # Listed for --help only: main() hands everything after "bench" to the benchmark's own parser
-    # (argparse.REMAINDER would refuse a first argument that starts with "-", such as --small).
-    sub.add_parser("bench", help="Measure command handling time on synthetic data (see `newsdesk bench --help`).")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["bench"]:
-        from bench.__main__ import main as bench_main
-
-        return bench_main(argv[1:])
     args = build_parser().parse_args(argv)
     settings = Settings()
     configure_logging("WARNING" if args.command == "console" else settings.log_level)
