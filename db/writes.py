@@ -123,9 +123,11 @@ def entry_values(
     actor_id: int,
     interaction_id: int | None,
     seed_key: str | None = None,
+    now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """The columns of the row a draft becomes (all but the id and the times)."""
+    """Every column but the id of the row a draft becomes when logged at `now` (default: now)."""
     date, end = draft.date, draft.end_date
+    now = now or utcnow()
     values: dict[str, Any] = {
         "newsroom_id": newsroom_id,
         "topic_id": topic_id,
@@ -141,6 +143,11 @@ def entry_values(
         "created_by": actor_id,
         "interaction_id": interaction_id,
         "seed_key": seed_key,
+        "created_at": now,
+        "updated_at": now,
+        "edited_at": None,
+        "retracted_at": None,
+        "retraction_reason": None,
     }
     for name in DRAFT_FIELDS:
         values[name] = getattr(draft, name)
@@ -169,7 +176,6 @@ async def add_entry(
         seed_key=seed_key,
     )
     entry = Entry(**values)
-    entry.updated_at = entry.created_at
     session.add(entry)
     await session.flush()
     await audit.record(
