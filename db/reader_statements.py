@@ -56,14 +56,14 @@ def _topic_match(by: TopicKey) -> list[Any]:
     return [_TOPIC.c.newsroom_id == bindparam("newsroom_id"), key]
 
 
-def _named_topic(*columns: Any) -> Select[Any]:
+def _named_topic(*columns: Any) -> Select[*tuple[Any, ...]]:
     return select(*topic_columns(_TOPIC), _NEWSROOM.c.timezone, *columns)
 
 
 @cache
 def entry_page(
     by: TopicKey, kind: EntryKind | None, filters: frozenset[str], *, backwards: bool = False
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     """A page of one topic's live entries: statements newest first (`kind`), or the whole
     timeline oldest first; `filters` names the optional parameters used (speaker, since, until,
     seek_day with seek_id for a keyset page after a position, or before it when `backwards`).
@@ -128,7 +128,7 @@ def _newest_live(kind: EntryKind, topic_id: Any, outer: Any) -> Any:
 
 
 @cache
-def topic_card(by: TopicKey) -> Select[Any]:
+def topic_card(by: TopicKey) -> Select[*tuple[Any, ...]]:
     """The topic, its current status and latest statement (each its newest live one), and how many
     live entries it has: everything /status shows."""
     status = _ENTRY.alias("current_status")
@@ -168,7 +168,7 @@ def _listed(include_archived: bool) -> list[Any]:
 
 
 @cache
-def topic_list(include_archived: bool) -> Select[Any]:
+def topic_list(include_archived: bool) -> Select[*tuple[Any, ...]]:
     """A page of a newsroom's topics by slug, each with its current status, and the total."""
     where = _listed(include_archived)
     total = select(func.count()).select_from(_TOPIC).where(*where).scalar_subquery()
@@ -189,6 +189,6 @@ def topic_list(include_archived: bool) -> Select[Any]:
 
 
 @cache
-def topic_count(include_archived: bool) -> Select[Any]:
+def topic_count(include_archived: bool) -> Select[*tuple[Any, ...]]:
     """The total alone, for a page past the end of the list (no row carries it)."""
     return select(func.count()).select_from(_TOPIC).where(*_listed(include_archived))
