@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import discord
+import discord.http
 
 from bot.settings import Settings
 from db import migrate
