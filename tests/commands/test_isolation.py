@@ -12,21 +12,11 @@ from typing import Any
 from sqlmodel import select
 
 from db.engine import Database
-from db.models import AuditRecord, Entry, Newsroom, Topic
+from db.models import Entry, Topic
 from tests.harness import GUILD_A_ID, GUILD_B_ID, DiscordHarness, Reply
-from tests.newsroom import Desk
+from tests.newsroom import Desk, db_rows
 
 MISSING_ENTRY = 7_654_321  # an id no test database reaches
-
-
-async def db_rows(database: Database) -> dict[str, list[dict[str, Any]]]:
-    async with database.read() as session:
-        return {
-            model.__tablename__: [
-                row.model_dump() for row in (await session.execute(select(model).order_by(model.id))).scalars()
-            ]
-            for model in (Newsroom, Topic, Entry, AuditRecord)
-        }
 
 
 async def a_entry(database: Database, seed_key: str = "atacms-kirby-interview") -> Entry:

@@ -4,7 +4,7 @@ indexes; read models hold their tables' columns (rows become read models by posi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -96,7 +96,7 @@ async def test_entry_pages_past_the_end_show_the_last_page(desk: Desk) -> None:
     assert statements_page.page.number == statements_page.page.total - 1 and len(statements_page.entries) == 1
 
 
-def _plan_text(rows: list[Any]) -> str:
+def _plan_text(rows: Sequence[Any]) -> str:
     return " ".join(str(cell) for row in rows for cell in row)
 
 
