@@ -22,9 +22,10 @@ from db.models import Entry, EntryRead, Newsroom, Topic, TopicRead
 
 TopicKey = Literal["slug", "id"]
 
-_ENTRY: Table = Entry.__table__  # type: ignore[attr-defined]
-_TOPIC: Table = Topic.__table__  # type: ignore[attr-defined]
-_NEWSROOM: Table = Newsroom.__table__  # type: ignore[attr-defined]
+# SQLModel leaves __table__ (set by SQLAlchemy's mapping) undeclared.
+_ENTRY: Table = Entry.__table__  # pyright: ignore[reportAttributeAccessIssue]
+_TOPIC: Table = Topic.__table__  # pyright: ignore[reportAttributeAccessIssue]
+_NEWSROOM: Table = Newsroom.__table__  # pyright: ignore[reportAttributeAccessIssue]
 
 # By best-estimate date, then by log order (id grows with log time).
 _NEWEST_FIRST = (_ENTRY.c.date_sort.desc(), _ENTRY.c.id.desc())

@@ -58,7 +58,8 @@ async def prepare_newsrooms(database: Database, *, seed: bool = True) -> None:
 
 
 def make_bot(database: Database, clock: FakeClock) -> NewsBot:
-    settings = Settings(_env_file=None, discord_token=None, database_url="sqlite+aiosqlite://")  # type: ignore[call-arg]
+    # pydantic's typed __init__ lists the fields only, not BaseSettings' own _env_file.
+    settings = Settings(_env_file=None, discord_token=None, database_url="sqlite+aiosqlite://")  # pyright: ignore[reportCallIssue]
     return NewsBot(settings=settings, database=database, clock=clock, start_scheduler=False)
 
 

@@ -3,6 +3,7 @@
 import functools
 import pickle
 import types
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pytest
@@ -256,7 +257,7 @@ def test_extreme_reference_dates_only_raise_fuzzydateerror(text: str, reference:
 
 def test_non_string_input_is_a_type_error() -> None:
     with pytest.raises(TypeError):
-        parse_fuzzy_date(None, reference=REF)  # type: ignore[arg-type]
+        parse_fuzzy_date(None, reference=REF)  # pyright: ignore[reportArgumentType]  # the wrong type on purpose
 
 
 # -- dateutil failure modes are mapped, even ones the input gate normally keeps away -----------------
@@ -340,9 +341,9 @@ def test_constructor_bounds(fd: FuzzyDate, earliest: date, latest: date) -> None
         lambda: FuzzyDate(Precision.MONTH, date(2023, 9, 1), date(2023, 9, 29)),
     ],
 )
-def test_constructor_rejects_bad_arguments(build: object) -> None:
+def test_constructor_rejects_bad_arguments(build: Callable[[], object]) -> None:
     with pytest.raises(ValueError):
-        build()  # type: ignore[operator]
+        build()
 
 
 # -- round trip ----------------------------------------------------------------------------------------

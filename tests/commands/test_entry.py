@@ -290,7 +290,9 @@ async def test_history_shows_who_when_before_after_and_reason(desk: Desk) -> Non
     reply = await h.slash(
         "log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "Nothing yet."}, user=h.editor
     )
-    entry_id = int(re.search(r"`#(\d+)`", reply.content or "")[1])  # type: ignore[index]
+    found = re.search(r"`#(\d+)`", text_of(reply))
+    assert found is not None
+    entry_id = int(found[1])
     await h.slash(
         "entry edit",
         {"id": str(entry_id), "field": "text", "value": "Nothing to announce.", "reason": "Exact words"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.engine import Database
 from db.models import AuditRecord, Newsroom
@@ -23,7 +23,7 @@ async def newsroom_a(database: Database) -> Newsroom:
 
 async def last_audit(database: Database) -> AuditRecord:
     async with database.read() as session:
-        stmt = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(1)  # type: ignore[union-attr]
+        stmt = select(AuditRecord).order_by(col(AuditRecord.id).desc()).limit(1)
         return (await session.execute(stmt)).scalars().one()
 
 
