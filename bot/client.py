@@ -67,7 +67,8 @@ class NewsBot(commands.AutoShardedBot):
             chunk_guilds_at_startup=False,
             max_messages=None,
             shard_count=settings.shard_count,
-            shard_ids=settings.shard_ids,
+            # discord.py types shard_ids as List[int], yet None (its own default) means "all shards".
+            shard_ids=settings.shard_ids,  # pyright: ignore[reportArgumentType]
         )
         self.settings = settings
         self.database = database

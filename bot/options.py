@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zoneinfo
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 import discord
@@ -14,7 +14,6 @@ from discord import app_commands
 from bot.core.errors import InvalidInput
 from bot.core.fuzzydate import FuzzyDate, FuzzyDateError, parse_fuzzy_date
 from bot.core.requester import Requester
-from bot.core.validation import LIMITS
 from bot.render.text import AUTOCOMPLETE_MAX, CHOICE_NAME_MAX, clip
 from bot.services import entries, reader, settings
 
@@ -121,11 +120,6 @@ async def speaker_autocomplete(interaction: discord.Interaction, current: str) -
         bot_of(interaction).database, requester_of(interaction), current=current, limit=AUTOCOMPLETE_MAX
     )
     return [app_commands.Choice(name=clip(n, CHOICE_NAME_MAX), value=n[:CHOICE_NAME_MAX]) for n in names]
-
-
-def text_option(field: str, minimum: int = 1) -> Any:
-    """A string option bounded by the field's stated maximum, so Discord's client enforces it too."""
-    return app_commands.Range[str, minimum, LIMITS[field]]
 
 
 @functools.cache

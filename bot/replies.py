@@ -36,10 +36,12 @@ async def reply(
     kwargs: dict[str, object] = {"content": content, "embeds": list(embeds), "allowed_mentions": NO_MENTIONS}
     if view is not None:
         kwargs["view"] = view
+    # discord.py types content as str, yet takes None (no text), and view only when one is given: the
+    # arguments go as a dict its overloads cannot check.
     if interaction.response.is_done():
-        await interaction.followup.send(ephemeral=ephemeral, **kwargs)  # type: ignore[arg-type]
+        await interaction.followup.send(ephemeral=ephemeral, **kwargs)  # pyright: ignore[reportCallIssue, reportArgumentType]
     else:
-        await interaction.response.send_message(ephemeral=ephemeral, **kwargs)  # type: ignore[arg-type]
+        await interaction.response.send_message(ephemeral=ephemeral, **kwargs)  # pyright: ignore[reportCallIssue, reportArgumentType]
     _forget(view)
 
 

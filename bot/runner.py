@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import discord
+import discord.http
 
 from bot.services.newsrooms import seed_newsroom
 from bot.settings import Settings

@@ -11,15 +11,15 @@ from discord.ext import commands
 from bot import replies
 from bot.client import NewsBot
 from bot.core.errors import InvalidInput
-from bot.core.validation import clean_text, clean_url, parse_entry_ref, require_text
+from bot.core.validation import LIMITS, clean_text, clean_url, parse_entry_ref, require_text
 from bot.core.vocabulary import StatementKind, Status
-from bot.options import bot_of, parse_date_option, reference_for, requester_of, text_option
+from bot.options import bot_of, parse_date_option, reference_for, requester_of
 from bot.render import editor as render
 from bot.services import entries
 
 Str = app_commands.Range
-OptReason = text_option("reason")
-OptText = text_option("text")
+OptReason = app_commands.Range[str, 1, LIMITS["reason"]]
+OptText = app_commands.Range[str, 1, LIMITS["text"]]
 
 
 # Field name shown to editors -> (column, which kinds it applies to).

@@ -22,7 +22,6 @@ from bot.options import (
     parse_date_options,
     requester_of,
     speaker_autocomplete,
-    text_option,
     topic_autocomplete,
 )
 from bot.render import custom_ids
@@ -35,17 +34,17 @@ STATUS_CHOICES = [app_commands.Choice(name=f"{info.label}", value=status.value) 
 KIND_CHOICES = [app_commands.Choice(name=k.value.capitalize(), value=k.value) for k in StatementKind]
 
 Str = app_commands.Range
-OptContext = text_option("context")
-OptDate = text_option("date")
-OptDetails = text_option("details")
-OptHeadline = text_option("headline")
-OptNote = text_option("note")
-OptOrganisation = text_option("organisation")
-OptRole = text_option("role")
-OptSource = text_option("source")
-OptSpeaker = text_option("speaker")
-OptText = text_option("text")
-OptUrl = text_option("url")
+OptContext = app_commands.Range[str, 1, LIMITS["context"]]
+OptDate = app_commands.Range[str, 1, LIMITS["date"]]
+OptDetails = app_commands.Range[str, 1, LIMITS["details"]]
+OptHeadline = app_commands.Range[str, 1, LIMITS["headline"]]
+OptNote = app_commands.Range[str, 1, LIMITS["note"]]
+OptOrganisation = app_commands.Range[str, 1, LIMITS["organisation"]]
+OptRole = app_commands.Range[str, 1, LIMITS["role"]]
+OptSource = app_commands.Range[str, 1, LIMITS["source"]]
+OptSpeaker = app_commands.Range[str, 1, LIMITS["speaker"]]
+OptText = app_commands.Range[str, 1, LIMITS["text"]]
+OptUrl = app_commands.Range[str, 1, LIMITS["url"]]
 
 
 async def _dates(interaction: discord.Interaction, date: str | None, end: str | None = None) -> tuple[Any, Any]:

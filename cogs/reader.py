@@ -135,7 +135,8 @@ class _StatefulButton:
     match: re.Match[str]
 
     def __init__(self, custom_id: str) -> None:
-        super().__init__(discord.ui.Button(custom_id=custom_id))  # type: ignore[call-arg]
+        # A mixin: in the buttons that use it, super() is discord.ui.DynamicItem, which takes the item.
+        super().__init__(discord.ui.Button(custom_id=custom_id))  # pyright: ignore[reportCallIssue]
 
     @classmethod
     async def from_custom_id(

@@ -11,17 +11,17 @@ from discord.ext import commands
 from bot import replies
 from bot.client import NewsBot
 from bot.core.drafts import TopicDraft
-from bot.core.validation import clean_aliases, clean_slug, clean_text, require_text
-from bot.options import bot_of, requester_of, text_option, topic_autocomplete
+from bot.core.validation import LIMITS, clean_aliases, clean_slug, clean_text, require_text
+from bot.options import bot_of, requester_of, topic_autocomplete
 from bot.render import editor as render
 from bot.services import topics
 from db.seeds import available_seeds
 
 Str = app_commands.Range
-OptAliases = text_option("aliases")
-OptNextStep = text_option("next_step")
-OptSummary = text_option("summary")
-OptTitle = text_option("title")
+OptAliases = app_commands.Range[str, 1, LIMITS["aliases"]]
+OptNextStep = app_commands.Range[str, 1, LIMITS["next_step"]]
+OptSummary = app_commands.Range[str, 1, LIMITS["summary"]]
+OptTitle = app_commands.Range[str, 1, LIMITS["title"]]
 
 
 async def _seed_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -18,7 +18,7 @@ async def put(db: Database, *, key: str, value: str) -> None:
     # One statement, not read-then-insert: bot processes starting together on a fresh database
     # would otherwise both insert the key and one would fail its start-up on the primary key.
     async with db.write() as session:
-        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         stmt = dialect.insert(AppState).values(key=key, value=value, updated_at=utcnow())
         stmt = stmt.on_conflict_do_update(
             index_elements=["key"], set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at}

@@ -37,7 +37,8 @@ def snapshot(row: EntryBase | TopicBase) -> dict[str, Any]:
 
 # Built once: appending a record is a Core insert. No caller needs the record back, and the ORM's unit
 # of work around it cost more than the statement (profiled).
-_TABLE: Table = AuditRecord.__table__  # type: ignore[attr-defined]
+# SQLModel leaves __table__ (set by SQLAlchemy's mapping) undeclared.
+_TABLE: Table = AuditRecord.__table__  # pyright: ignore[reportAttributeAccessIssue]
 _INSERT = insert(_TABLE).values({c.key: bindparam(c.key) for c in _TABLE.columns if c.key != "id"})
 
 

@@ -8,7 +8,7 @@ so one indexed table serves every read path without a UNION. Kind-specific colum
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -69,7 +69,9 @@ class Topic(TopicBase, table=True):
 class TopicRead(TopicBase):
     """A topic as the reader commands fetch it: read from a Core statement's row, never written back."""
 
-    id: int
+    # Required here: pydantic does not carry the base's default over to a redeclared field, but pyright
+    # models it on stdlib dataclasses, which do.
+    id: int  # pyright: ignore[reportGeneralTypeIssues]
 
 
 class EntryBase(SQLModel):
@@ -164,13 +166,15 @@ class Entry(EntryBase, table=True):
 class EntryRead(EntryBase):
     """An entry as the reader commands fetch it: read from a Core statement's row, never written back."""
 
-    id: int
+    # Required here: pydantic does not carry the base's default over to a redeclared field, but pyright
+    # models it on stdlib dataclasses, which do.
+    id: int  # pyright: ignore[reportGeneralTypeIssues]
 
 
 class AuditRecord(SQLModel, table=True):
     """Append-only: the bot has no code path that updates or deletes these rows."""
 
-    __tablename__ = "audit_record"
+    __tablename__: ClassVar[str] = "audit_record"
     __table_args__ = (
         Index("ix_audit_entry", "entry_id", "id"),
         Index("ix_audit_topic", "topic_id", "id"),
@@ -191,7 +195,7 @@ class AuditRecord(SQLModel, table=True):
 
 
 class AppState(SQLModel, table=True):
-    __tablename__ = "app_state"
+    __tablename__: ClassVar[str] = "app_state"
 
     key: str = Field(primary_key=True, max_length=100)
     value: str = Field(max_length=200)

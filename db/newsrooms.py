@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert
+from types import EllipsisType
+
+from sqlalchemy import Insert, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Newsroom, utcnow
 
 
-def _insert_ignore(session: AsyncSession):  # type: ignore[no-untyped-def]
+def _insert_ignore(session: AsyncSession) -> Insert:
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     if dialect == "postgresql":
         return postgresql.insert(Newsroom).on_conflict_do_nothing(index_elements=["id"])
@@ -40,11 +42,11 @@ async def update_settings(
     session: AsyncSession,
     *,
     newsroom: Newsroom,
-    editor_role_id: int | type[...] | None = ...,
+    editor_role_id: int | EllipsisType | None = ...,
     timezone: str | None = None,
 ) -> Newsroom:
     if editor_role_id is not ...:
-        newsroom.editor_role_id = editor_role_id  # type: ignore[assignment]
+        newsroom.editor_role_id = editor_role_id
     if timezone is not None:
         newsroom.timezone = timezone
     newsroom.updated_at = utcnow()

@@ -22,9 +22,10 @@ from db.models import Entry, EntryRead, Newsroom, Topic, TopicRead
 
 TopicKey = Literal["slug", "id"]
 
-_ENTRY: Table = Entry.__table__  # type: ignore[attr-defined]
-_TOPIC: Table = Topic.__table__  # type: ignore[attr-defined]
-_NEWSROOM: Table = Newsroom.__table__  # type: ignore[attr-defined]
+# SQLModel leaves __table__ (set by SQLAlchemy's mapping) undeclared.
+_ENTRY: Table = Entry.__table__  # pyright: ignore[reportAttributeAccessIssue]
+_TOPIC: Table = Topic.__table__  # pyright: ignore[reportAttributeAccessIssue]
+_NEWSROOM: Table = Newsroom.__table__  # pyright: ignore[reportAttributeAccessIssue]
 
 # By best-estimate date, then by log order (id grows with log time).
 _NEWEST_FIRST = (_ENTRY.c.date_sort.desc(), _ENTRY.c.id.desc())
@@ -56,14 +57,14 @@ def _topic_match(by: TopicKey) -> list[Any]:
     return [_TOPIC.c.newsroom_id == bindparam("newsroom_id"), key]
 
 
-def _named_topic(*columns: Any) -> Select[Any]:
+def _named_topic(*columns: Any) -> Select[*tuple[Any, ...]]:
     return select(*topic_columns(_TOPIC), _NEWSROOM.c.timezone, *columns)
 
 
 @cache
 def entry_page(
     by: TopicKey, kind: EntryKind | None, filters: frozenset[str], *, backwards: bool = False
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     """A page of one topic's live entries: statements newest first (`kind`), or the whole
     timeline oldest first; `filters` names the optional parameters used (speaker, since, until,
     seek_day with seek_id for a keyset page after a position, or before it when `backwards`).
@@ -128,7 +129,7 @@ def _newest_live(kind: EntryKind, topic_id: Any, outer: Any) -> Any:
 
 
 @cache
-def topic_card(by: TopicKey) -> Select[Any]:
+def topic_card(by: TopicKey) -> Select[*tuple[Any, ...]]:
     """The topic, its current status and latest statement (each its newest live one), and how many
     live entries it has: everything /status shows."""
     status = _ENTRY.alias("current_status")
@@ -168,7 +169,7 @@ def _listed(include_archived: bool) -> list[Any]:
 
 
 @cache
-def topic_list(include_archived: bool) -> Select[Any]:
+def topic_list(include_archived: bool) -> Select[*tuple[Any, ...]]:
     """A page of a newsroom's topics by slug, each with its current status, and the total."""
     where = _listed(include_archived)
     total = select(func.count()).select_from(_TOPIC).where(*where).scalar_subquery()
@@ -189,6 +190,6 @@ def topic_list(include_archived: bool) -> Select[Any]:
 
 
 @cache
-def topic_count(include_archived: bool) -> Select[Any]:
+def topic_count(include_archived: bool) -> Select[*tuple[Any, ...]]:
     """The total alone, for a page past the end of the list (no row carries it)."""
     return select(func.count()).select_from(_TOPIC).where(*_listed(include_archived))

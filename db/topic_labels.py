@@ -118,7 +118,7 @@ async def bump_revision(session: AsyncSession, *, newsroom_id: int) -> None:
     await session.execute(_BUMP, {"newsroom_id": newsroom_id})
 
 
-_REVISION = select(Newsroom.topic_labels_rev).where(col(Newsroom.id) == bindparam("newsroom_id"))
+_REVISION = select(col(Newsroom.topic_labels_rev)).where(col(Newsroom.id) == bindparam("newsroom_id"))
 
 
 class TopicLabelCache:
@@ -150,8 +150,8 @@ class TopicLabelCache:
             # Streamed in batches so a newsroom with ten thousand topics does not hold the event
             # loop for the whole load: other interactions run between batches.
             result = await session.stream(
-                select(Topic.slug, Topic.title, Topic.search_text).where(
-                    Topic.newsroom_id == newsroom_id, col(Topic.archived).is_(False)
+                select(col(Topic.slug), col(Topic.title), col(Topic.search_text)).where(
+                    col(Topic.newsroom_id) == newsroom_id, col(Topic.archived).is_(False)
                 )
             )
             loaded: list[tuple[str, str, str]] = []

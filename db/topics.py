@@ -52,7 +52,7 @@ async def find_topic(
     stmt = select(Topic).where(
         Topic.newsroom_id == newsroom_id,
         or_(
-            Topic.search_text == key,
+            col(Topic.search_text) == key,
             col(Topic.search_text).like(f"{escaped}\n%", escape="\\"),
             col(Topic.search_text).like(f"%\n{escaped}", escape="\\"),
             col(Topic.search_text).like(f"%\n{escaped}\n%", escape="\\"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import discord
 
@@ -185,9 +185,8 @@ def status_history(
     return embed
 
 
-def _pager(page: int, pages: int, make_id: object) -> discord.ui.View:
+def _pager(page: int, pages: int, make_id: Callable[[int], str]) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    assert callable(make_id)
     view.add_item(
         discord.ui.Button(
             label="Previous",

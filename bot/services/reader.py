@@ -102,7 +102,7 @@ _LIST_STATUS = TOPIC_WIDTH + len(statements.LIST_EXTRAS)
 
 
 # A reader statement for a topic found by slug or by id (db.reader_statements).
-_Statement = Callable[[statements.TopicKey], Select[Any]]
+_Statement = Callable[[statements.TopicKey], Select[*tuple[Any, ...]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +135,7 @@ async def _resolve(db: Database, named: _Named) -> int:
     return topic.id
 
 
-async def _rows(db: Database, statement: Select[Any], values: dict[str, Any]) -> Sequence[Row[Any]]:
+async def _rows(db: Database, statement: Select[*tuple[Any, ...]], values: dict[str, Any]) -> Sequence[Row[Any]]:
     async with db.connect() as connection:
         return (await connection.execute(statement, values)).all()
 

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.core.drafts import EntryDraft
 from bot.core.fuzzydate import FuzzyDate
@@ -61,7 +61,9 @@ async def test_next_and_previous_walk_the_same_pages_as_page_numbers(desk: Desk)
     assert "page 6 of 6" in footer(reply) and button(reply, "Next").get("disabled")
     # The same pages by number (a button without a position, as older messages carry; the harness
     # makes up a message holding it).
-    topic_id = re.search(r"nd1:chron:(\d+):", button(first, "Next")["custom_id"]).group(1)  # type: ignore[union-attr]
+    found = re.search(r"nd1:chron:(\d+):", button(first, "Next")["custom_id"])
+    assert found is not None
+    topic_id = found.group(1)
     by_number = []
     for page in range(6):
         numbered = await h.click(f"nd1:chron:{topic_id}:{page}::")
@@ -93,7 +95,9 @@ async def test_entries_added_before_the_page_neither_repeat_nor_skip_an_entry(de
         ordered = (
             (
                 await session.execute(
-                    select(Entry.id).where(Entry.retracted_at.is_(None)).order_by(Entry.date_sort, Entry.id)  # type: ignore[union-attr]
+                    select(Entry.id)
+                    .where(col(Entry.retracted_at).is_(None))
+                    .order_by(col(Entry.date_sort), col(Entry.id))
                 )
             )
             .scalars()
@@ -122,7 +126,9 @@ async def test_a_forged_or_impossible_position_falls_back_to_the_page_number(des
     h = desk.harness
     await add_events(desk.database, EVENTS, first_day=dt.date(2024, 1, 1))
     page1 = await h.slash("chronology", {"topic": "atacms"})
-    topic_id = re.search(r"nd1:chron:(\d+):", button(page1, "Next")["custom_id"]).group(1)  # type: ignore[union-attr]
+    found = re.search(r"nd1:chron:(\d+):", button(page1, "Next")["custom_id"])
+    assert found is not None
+    topic_id = found.group(1)
     expected = ids_on(await h.click(f"nd1:chron:{topic_id}:2::"))
     for seek in ("a9999999.1", "b0.5", "a1.9999999999", "b3652059.9999999999", "a738000.0"):
         reply = await h.click(f"nd1:chron:{topic_id}:2:::{seek}")

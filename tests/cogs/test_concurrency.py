@@ -12,7 +12,7 @@ import itertools
 import random
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.core.vocabulary import STATUS_INFO, Status
 from db import audit
@@ -24,8 +24,8 @@ from tests.newsroom import Desk
 
 async def entries_and_audit(database: Database) -> tuple[list[Entry], list[AuditRecord]]:
     async with database.read() as session:
-        entries = list((await session.execute(select(Entry).order_by(Entry.id))).scalars())
-        records = list((await session.execute(select(AuditRecord).order_by(AuditRecord.id))).scalars())
+        entries = list((await session.execute(select(Entry).order_by(col(Entry.id)))).scalars())
+        records = list((await session.execute(select(AuditRecord).order_by(col(AuditRecord.id)))).scalars())
     return entries, records
 
 
@@ -73,6 +73,7 @@ async def test_twenty_concurrent_log_status_calls_all_persist_and_status_picks_t
     winner = max(newest_day, key=lambda e: e.id or 0)  # logged later
     card = await h.slash("status", {"topic": "atacms", "history": True}, user=h.reader)
     label, description = current_status_of(card)
+    assert winner.note is not None
     assert label == STATUS_INFO[Status(winner.status)].label and winner.note in description
     history = card.embeds[1]["description"]
     shown_ids = [int(part.split("`")[0]) for part in history.split("`#")[1:]]
@@ -149,7 +150,7 @@ async def test_concurrent_edits_of_one_entry_keep_an_unbroken_audit_chain(desk: 
     assert all(not r.ephemeral for r in replies), [r.content for r in replies if r.ephemeral]
     async with desk.database.read() as session:
         final = await session.get(Entry, kirby.id)
-        stmt = select(AuditRecord).where(AuditRecord.entry_id == kirby.id).order_by(AuditRecord.id)
+        stmt = select(AuditRecord).where(AuditRecord.entry_id == kirby.id).order_by(col(AuditRecord.id))
         records = list((await session.execute(stmt)).scalars())
     assert final is not None
     assert [r.action for r in records] == ["entry.create"] + ["entry.edit"] * 10
@@ -194,7 +195,7 @@ async def test_concurrent_settings_changes_keep_an_unbroken_audit_chain(desk: De
     replies = await asyncio.gather(*(h.slash("settings timezone", {"timezone": z}, user=h.admin) for z in zones))
     assert all("Time zone saved" in (r.content or "") for r in replies)
     async with desk.database.read() as session:
-        stmt = select(AuditRecord).where(AuditRecord.action == "settings.timezone").order_by(AuditRecord.id)
+        stmt = select(AuditRecord).where(AuditRecord.action == "settings.timezone").order_by(col(AuditRecord.id))
         records = list((await session.execute(stmt)).scalars())
         newsroom = await session.get(Newsroom, GUILD_A_ID)
     assert newsroom is not None and len(records) == len(zones)

@@ -8,26 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.render.text import local_time
 from db import audit, writes
 from db.engine import Database
-from db.models import AuditRecord, Entry, Newsroom, Topic
+from db.models import AuditRecord, Entry, Topic
 from tests.harness import DiscordHarness
-from tests.newsroom import EDITORS_ROLE_A, Desk
+from tests.newsroom import EDITORS_ROLE_A, Desk, db_rows, text_of
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-async def db_rows(database: Database) -> dict[str, list[dict[str, Any]]]:
-    async with database.read() as session:
-        return {
-            model.__tablename__: [
-                row.model_dump() for row in (await session.execute(select(model).order_by(model.id))).scalars()
-            ]
-            for model in (Newsroom, Topic, Entry, AuditRecord)
-        }
 
 
 async def seeded(database: Database, seed_key: str) -> Entry:
@@ -44,7 +34,7 @@ async def load_entry(database: Database, entry_id: int) -> Entry:
 
 async def audit_of(database: Database, entry_id: int) -> list[AuditRecord]:
     async with database.read() as session:
-        stmt = select(AuditRecord).where(AuditRecord.entry_id == entry_id).order_by(AuditRecord.id)
+        stmt = select(AuditRecord).where(AuditRecord.entry_id == entry_id).order_by(col(AuditRecord.id))
         return list((await session.execute(stmt)).scalars())
 
 
@@ -82,7 +72,7 @@ async def test_edit_corrects_one_field_with_one_audit_record_and_readers_see_it_
         {"id": f"#{miller.id}", "field": "text", "value": "No new decision on ATACMS.", "reason": "Closer wording"},
         user=h.editor,
     )
-    assert not reply.ephemeral and f"Corrected `#{miller.id}`" in reply.content
+    assert not reply.ephemeral and f"Corrected `#{miller.id}`" in text_of(reply)
     edited = await load_entry(desk.database, miller.id or 0)
     assert edited.text == "No new decision on ATACMS." and edited.edited_at is not None
     after_rows = await db_rows(desk.database)
@@ -170,7 +160,7 @@ async def test_bad_edits_get_a_clear_ephemeral_error_and_change_nothing(desk: De
         with subtests.test(label):
             entry = await seeded(desk.database, seed_key)
             reply = await h.slash("entry edit", {"id": f"#{entry.id}", "field": field, "value": value}, user=h.editor)
-            assert reply.ephemeral and message in reply.content
+            assert reply.ephemeral and message in text_of(reply)
             assert await db_rows(desk.database) == rows
 
 
@@ -199,7 +189,7 @@ async def test_unknown_or_malformed_entry_ids_are_refused_by_every_entry_command
         ):
             with subtests.test(f"{command} {ref}"):
                 reply = await h.slash(command, {"id": ref, **extra}, user=h.editor)
-                assert reply.ephemeral and message in reply.content
+                assert reply.ephemeral and message in text_of(reply)
                 assert await db_rows(desk.database) == rows
 
 
@@ -212,7 +202,7 @@ async def test_retracted_entry_leaves_reader_views_but_stays_in_history(desk: De
     status = await seeded(desk.database, "atacms-status-review")
     for entry in (kirby, status):
         reply = await h.slash("entry retract", {"id": f"#{entry.id}", "reason": "Misattributed"}, user=h.editor)
-        assert not reply.ephemeral and f"Retracted `#{entry.id}`" in reply.content
+        assert not reply.ephemeral and f"Retracted `#{entry.id}`" in text_of(reply)
         assert "Misattributed" in embed_text(reply.embeds[0])
         retracted = await load_entry(desk.database, entry.id or 0)
         assert retracted.retracted_at is not None and retracted.retraction_reason == "Misattributed"
@@ -236,7 +226,7 @@ async def test_restore_brings_a_retracted_entry_back(desk: Desk) -> None:
     kirby = await seeded(desk.database, "atacms-kirby-interview")
     await h.slash("entry retract", {"id": str(kirby.id), "reason": "Checking"}, user=h.editor)
     reply = await h.slash("entry restore", {"id": str(kirby.id), "reason": "Confirmed"}, user=h.admin)
-    assert f"Restored `#{kirby.id}`" in reply.content
+    assert f"Restored `#{kirby.id}`" in text_of(reply)
     restored = await load_entry(desk.database, kirby.id or 0)
     assert (restored.retracted_at, restored.retraction_reason) == (None, None)
     records = await audit_of(desk.database, kirby.id or 0)
@@ -279,16 +269,16 @@ async def test_retract_restore_and_edit_refuse_the_wrong_state(desk: Desk) -> No
     kirby = await seeded(desk.database, "atacms-kirby-interview")
     rows = await db_rows(desk.database)
     not_retracted = await h.slash("entry restore", {"id": str(kirby.id)}, user=h.editor)
-    assert not_retracted.ephemeral and "is not retracted" in not_retracted.content
+    assert not_retracted.ephemeral and "is not retracted" in text_of(not_retracted)
     no_reason = await h.slash("entry retract", {"id": str(kirby.id), "reason": "  "}, user=h.editor)
-    assert no_reason.ephemeral and "`reason` can't be empty" in no_reason.content
+    assert no_reason.ephemeral and "`reason` can't be empty" in text_of(no_reason)
     assert await db_rows(desk.database) == rows
     await h.slash("entry retract", {"id": str(kirby.id), "reason": "Wrong"}, user=h.editor)
     rows = await db_rows(desk.database)
     twice = await h.slash("entry retract", {"id": str(kirby.id), "reason": "Wrong"}, user=h.editor)
-    assert twice.ephemeral and "already retracted" in twice.content
+    assert twice.ephemeral and "already retracted" in text_of(twice)
     edit = await h.slash("entry edit", {"id": str(kirby.id), "field": "text", "value": "x"}, user=h.editor)
-    assert edit.ephemeral and "restore it before editing" in edit.content
+    assert edit.ephemeral and "restore it before editing" in text_of(edit)
     assert await db_rows(desk.database) == rows
 
 
@@ -300,7 +290,9 @@ async def test_history_shows_who_when_before_after_and_reason(desk: Desk) -> Non
     reply = await h.slash(
         "log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "Nothing yet."}, user=h.editor
     )
-    entry_id = int(re.search(r"`#(\d+)`", reply.content or "")[1])  # type: ignore[index]
+    found = re.search(r"`#(\d+)`", text_of(reply))
+    assert found is not None
+    entry_id = int(found[1])
     await h.slash(
         "entry edit",
         {"id": str(entry_id), "field": "text", "value": "Nothing to announce.", "reason": "Exact words"},
@@ -348,7 +340,7 @@ async def test_readers_cannot_correct_entries(desk: Desk, subtests: Any) -> None
     ):
         with subtests.test(command):
             reply = await h.slash(command, extra, user=h.reader)
-            assert reply.ephemeral and f"<@&{EDITORS_ROLE_A}>" in reply.content and "Manage Server" in reply.content
+            assert reply.ephemeral and f"<@&{EDITORS_ROLE_A}>" in text_of(reply) and "Manage Server" in text_of(reply)
             assert await db_rows(desk.database) == rows
 
 
@@ -377,7 +369,7 @@ async def test_a_write_and_its_audit_record_commit_together_or_not_at_all(
     ):
         with subtests.test(command):
             reply = await h.slash(command, options, user=h.editor)
-            assert reply.ephemeral and "nothing was changed" in reply.content
+            assert reply.ephemeral and "nothing was changed" in text_of(reply)
             assert await db_rows(desk.database) == rows  # neither the change nor its audit record
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import func, select
 
 from db.models import AuditRecord, Entry
-from tests.newsroom import Desk
+from tests.newsroom import Desk, text_of
 
 
 async def _counts(desk: Desk) -> tuple[int, int]:
@@ -17,13 +17,14 @@ async def _counts(desk: Desk) -> tuple[int, int]:
 
 async def test_undo_button_with_an_absurd_deadline_counts_as_expired(desk: Desk) -> None:
     logged = await desk.harness.slash("log event", {"topic": "atacms", "headline": "Talks held"})
-    entry_id = int(logged.content.split("`#")[1].split("`")[0])
+    entry_id = int(text_of(logged).split("`#")[1].split("`")[0])
+    assert logged.final is not None
     before = await _counts(desk)
     forged = f"nd1:undo:{entry_id}:{desk.harness.editor.id}:{10**30}"
     message = {**logged.final, "components": [{"type": 1, "components": [
         {"type": 2, "style": 4, "label": "Undo", "custom_id": forged}]}]}  # fmt: skip
     reply = await desk.harness.click(forged, message=message, user=desk.harness.editor)
-    assert reply.ephemeral and "undo window has passed" in reply.content
+    assert reply.ephemeral and "undo window has passed" in text_of(reply)
     assert await _counts(desk) == before
 
 

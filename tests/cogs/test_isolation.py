@@ -12,21 +12,11 @@ from typing import Any
 from sqlmodel import select
 
 from db.engine import Database
-from db.models import AuditRecord, Entry, Newsroom, Topic
+from db.models import Entry, Topic
 from tests.harness import GUILD_A_ID, GUILD_B_ID, DiscordHarness, Reply
-from tests.newsroom import Desk
+from tests.newsroom import Desk, db_rows, text_of
 
 MISSING_ENTRY = 7_654_321  # an id no test database reaches
-
-
-async def db_rows(database: Database) -> dict[str, list[dict[str, Any]]]:
-    async with database.read() as session:
-        return {
-            model.__tablename__: [
-                row.model_dump() for row in (await session.execute(select(model).order_by(model.id))).scalars()
-            ]
-            for model in (Newsroom, Topic, Entry, AuditRecord)
-        }
 
 
 async def a_entry(database: Database, seed_key: str = "atacms-kirby-interview") -> Entry:
@@ -135,7 +125,9 @@ async def test_each_newsroom_has_its_own_slugs_and_speaker_memory(desk: Desk) ->
     created = await as_b(h, "topic create", {"slug": "atacms", "title": "ATACMS, B's own coverage"})
     assert "Created topic `atacms`" in (created.content or "")
     logged = await as_b(h, "log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "B's quote."})
-    entry_id = int(re.search(r"`#(\d+)`", logged.content or "")[1])  # type: ignore[index]
+    found = re.search(r"`#(\d+)`", text_of(logged))
+    assert found is not None
+    entry_id = int(found[1])
     async with desk.database.read() as session:
         entry = await session.get(Entry, entry_id)
     assert entry is not None and entry.newsroom_id == GUILD_B_ID
@@ -150,7 +142,9 @@ async def test_each_newsroom_has_its_own_slugs_and_speaker_memory(desk: Desk) ->
 async def test_guild_a_undo_button_pressed_in_guild_b_changes_nothing(desk: Desk) -> None:
     h = desk.harness
     logged = await h.slash("log status", {"topic": "atacms", "status": "approved", "note": "Approved."}, user=h.editor)
-    entry_id = int(re.search(r"`#(\d+)`", logged.content or "")[1])  # type: ignore[index]
+    found = re.search(r"`#(\d+)`", text_of(logged))
+    assert found is not None
+    entry_id = int(found[1])
     undo = logged.components[0]["components"][0]["custom_id"]
     expires = undo.rsplit(":", 1)[1]
     rows = await db_rows(desk.database)

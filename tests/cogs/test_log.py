@@ -9,14 +9,15 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from discord import app_commands
+from sqlmodel import col, select
 
 from bot.core.vocabulary import STATUS_INFO, Status
 from db import audit
 from db.engine import Database
-from db.models import AuditRecord, Entry, Newsroom, Topic
+from db.models import AuditRecord, Entry, Topic
 from tests.harness import DiscordHarness, Reply
-from tests.newsroom import EDITORS_ROLE_A, Desk
+from tests.newsroom import EDITORS_ROLE_A, Desk, db_rows, text_of
 
 MODAL = 9
 UPDATE_MESSAGE = 7
@@ -28,15 +29,6 @@ _RAW_IDS = itertools.count(8_000_000_000_000_000_000)
 # ------------------------------------------------------------------------------------------------
 # Helpers
 # ------------------------------------------------------------------------------------------------
-async def db_rows(database: Database) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every newsroom table: equal before and after means nothing was written."""
-    async with database.read() as session:
-        return {
-            model.__tablename__: [
-                row.model_dump() for row in (await session.execute(select(model).order_by(model.id))).scalars()
-            ]
-            for model in (Newsroom, Topic, Entry, AuditRecord)
-        }
 
 
 async def entry_logged_by(database: Database, reply: Reply) -> Entry:
@@ -55,7 +47,7 @@ async def load_entry(database: Database, entry_id: int) -> Entry:
 
 async def audit_of(database: Database, entry_id: int) -> list[AuditRecord]:
     async with database.read() as session:
-        stmt = select(AuditRecord).where(AuditRecord.entry_id == entry_id).order_by(AuditRecord.id)
+        stmt = select(AuditRecord).where(AuditRecord.entry_id == entry_id).order_by(col(AuditRecord.id))
         return list((await session.execute(stmt)).scalars())
 
 
@@ -173,7 +165,7 @@ async def test_log_reply_shows_the_entry_as_readers_see_it_with_short_id_and_und
         "log status", {"topic": "atacms", "status": "approved", "note": STATUS_NOTE, "date": "Sept 11"}, user=h.editor
     )
     entry = await entry_logged_by(desk.database, reply)
-    assert f"`#{entry.id}`" in reply.content and "ATACMS long-range missiles for Ukraine" in reply.content
+    assert f"`#{entry.id}`" in text_of(reply) and "ATACMS long-range missiles for Ukraine" in text_of(reply)
     [embed] = reply.embeds
     assert f"#{entry.id}" in embed["description"] and "Approved" in embed["description"]
     [undo] = buttons(reply)
@@ -207,7 +199,7 @@ async def test_log_status_date_is_read_relative_to_the_newsrooms_today(desk: Des
 async def test_default_date_is_today_in_the_newsrooms_time_zone_not_utc(desk: Desk) -> None:
     h = desk.harness
     saved = await h.slash("settings timezone", {"timezone": "Pacific/Kiritimati"}, user=h.admin)  # UTC+14
-    assert saved.ephemeral and "Time zone saved" in saved.content
+    assert saved.ephemeral and "Time zone saved" in text_of(saved)
     desk.clock.now = dt.datetime(2023, 9, 20, 12, 0, tzinfo=dt.UTC)  # already 21 Sep in Kiritimati
     today = await h.slash("log status", {"topic": "atacms", "status": "approved", "note": "x"}, user=h.editor)
     yesterday = await h.slash(
@@ -219,7 +211,10 @@ async def test_default_date_is_today_in_the_newsrooms_time_zone_not_utc(desk: De
 
 async def test_every_status_choice_is_offered_and_stored(desk: Desk) -> None:
     h = desk.harness
-    command = desk.bot.tree.get_command("log").get_command("status")  # type: ignore[union-attr]
+    group = desk.bot.tree.get_command("log")
+    assert isinstance(group, app_commands.Group)
+    command = group.get_command("status")
+    assert isinstance(command, app_commands.Command)
     [parameter] = [p for p in command.parameters if p.name == "status"]
     offered = [c.value for c in parameter.choices]  # the choices Discord shows
     assert offered == [s.value for s in STATUS_INFO]
@@ -325,7 +320,7 @@ async def test_log_statement_without_text_opens_a_modal_and_the_submission_is_st
     entry = await entry_logged_by(desk.database, submitted)
     assert entry.text == "Officials are still weighing it.\nNo decision to announce."
     assert (entry.speaker, entry.statement_kind, entry.speaker_role) == ("Matthew Miller", "paraphrase", "Spokesman")
-    assert f"`#{entry.id}`" in submitted.content
+    assert f"`#{entry.id}`" in text_of(submitted)
     assert [b["label"] for b in buttons(submitted)] == ["Undo"]
     assert len(await audit_of(desk.database, entry.id or 0)) == 1
 
@@ -384,7 +379,7 @@ async def test_undo_by_its_author_within_ten_minutes_retracts_with_an_audit_reco
     desk.clock.advance(minutes=9, seconds=59)
     clicked = await h.click(undo, message=reply.final, user=h.editor)
     assert clicked.response_type == UPDATE_MESSAGE
-    assert f"Undone `#{entry.id}`" in clicked.content and clicked.final is not None
+    assert f"Undone `#{entry.id}`" in text_of(clicked) and clicked.final is not None
     assert clicked.components == []  # the button is gone from the message
     undone = await load_entry(desk.database, entry.id or 0)
     assert undone.retracted_at is not None and undone.retraction_reason
@@ -416,7 +411,7 @@ async def test_undo_is_refused_late_or_for_anyone_else_and_changes_nothing(desk:
             desk.clock.advance(minutes=minutes)
             rows = await db_rows(desk.database)
             clicked = await h.click(undo, message=reply.final, user=getattr(h, who))
-            assert clicked.ephemeral and refusal in clicked.content
+            assert clicked.ephemeral and refusal in text_of(clicked)
             assert await db_rows(desk.database) == rows
 
 
@@ -426,7 +421,7 @@ async def test_undo_by_an_author_who_is_no_longer_an_editor_is_refused(desk: Des
     h.set_member_roles(h.guild_a, h.editor, [])
     rows = await db_rows(desk.database)
     clicked = await h.click(undo, message=reply.final, user=h.editor)
-    assert clicked.ephemeral and f"<@&{EDITORS_ROLE_A}>" in clicked.content
+    assert clicked.ephemeral and f"<@&{EDITORS_ROLE_A}>" in text_of(clicked)
     assert await db_rows(desk.database) == rows
 
 
@@ -436,7 +431,7 @@ async def test_undo_pressed_twice_is_refused_the_second_time(desk: Desk) -> None
     await h.click(undo, message=reply.final, user=h.editor)
     rows = await db_rows(desk.database)
     again = await h.click(undo, message=reply.final, user=h.editor)
-    assert again.ephemeral and "already retracted" in again.content
+    assert again.ephemeral and "already retracted" in text_of(again)
     assert await db_rows(desk.database) == rows
     assert [r.action for r in await audit_of(desk.database, entry.id or 0)] == ["entry.create", "entry.undo"]
 
@@ -459,7 +454,7 @@ async def test_a_reader_is_refused_with_what_is_needed_and_nothing_is_written(de
         with subtests.test(f"{command} {sorted(options)}"):
             reply = await h.slash(command, options, user=h.reader)
             assert reply.response_type == 4 and reply.ephemeral  # never a modal (9) for a reader
-            assert f"<@&{EDITORS_ROLE_A}>" in reply.content and "Manage Server" in reply.content
+            assert f"<@&{EDITORS_ROLE_A}>" in text_of(reply) and "Manage Server" in text_of(reply)
             assert reply.allowed_mentions == NO_PINGS
             assert await db_rows(desk.database) == rows
 
@@ -479,7 +474,7 @@ async def test_a_reader_submitting_the_statement_modal_is_refused_and_the_editor
     [field] = [c for row in opened.modal["components"] for c in row.get("components", [row.get("component")])]
     rows = await db_rows(desk.database)
     forged = await h.submit_modal(opened.modal["custom_id"], {field["custom_id"]: "Reader's words"}, user=h.reader)
-    assert forged.ephemeral and f"<@&{EDITORS_ROLE_A}>" in forged.content
+    assert forged.ephemeral and f"<@&{EDITORS_ROLE_A}>" in text_of(forged)
     assert await db_rows(desk.database) == rows
     sent = await h.submit_modal(opened.modal["custom_id"], {field["custom_id"]: "Editor's words"}, user=h.editor)
     assert (await entry_logged_by(desk.database, sent)).text == "Editor's words"
@@ -493,7 +488,7 @@ async def test_an_editor_who_loses_the_role_before_sending_the_modal_is_refused(
     h.set_member_roles(h.guild_a, h.editor, [])
     rows = await db_rows(desk.database)
     refused = await h.submit_modal(opened.modal["custom_id"], {field["custom_id"]: "Words"}, user=h.editor)
-    assert refused.ephemeral and "Only editors" in refused.content
+    assert refused.ephemeral and "Only editors" in text_of(refused)
     assert await db_rows(desk.database) == rows
 
 
@@ -531,7 +526,7 @@ async def test_bad_log_status_input_gets_a_clear_ephemeral_error_and_changes_not
             options = {"topic": "atacms", "status": "approved", "note": STATUS_NOTE, **bad}
             reply = await h.slash("log status", options, user=h.editor)
             assert reply.response_type == 4 and reply.ephemeral
-            assert message in reply.content
+            assert message in text_of(reply)
             assert not reply.embeds and not reply.components
             assert await db_rows(desk.database) == rows
 
@@ -557,7 +552,7 @@ async def test_bad_log_statement_input_gets_a_clear_ephemeral_error_and_changes_
         with subtests.test(label):
             options = {"topic": "atacms", "speaker": "John Kirby", "text": "No decision yet.", **bad}
             reply = await h.slash("log statement", options, user=h.editor)
-            assert reply.ephemeral and message in reply.content
+            assert reply.ephemeral and message in text_of(reply)
             assert await db_rows(desk.database) == rows
 
 
@@ -577,7 +572,7 @@ async def test_bad_log_event_input_gets_a_clear_ephemeral_error_and_changes_noth
     for label, bad, message in BAD_EVENT_INPUT:
         with subtests.test(label):
             reply = await h.slash("log event", {"topic": "atacms", "headline": "Talks", **bad}, user=h.editor)
-            assert reply.ephemeral and message in reply.content
+            assert reply.ephemeral and message in text_of(reply)
             assert await db_rows(desk.database) == rows
 
 
@@ -609,9 +604,9 @@ async def test_overlong_fields_are_refused_by_the_bot_even_past_discords_client_
             # A probe Discord would deliver (an unknown topic, so it stores nothing), then the same
             # interaction with the overlong values and the real topic.
             probe = await h.slash(command, {"topic": "no-such-story", **minimal[command]}, user=h.editor)
-            assert probe.ephemeral and "No topic matches" in probe.content
+            assert probe.ephemeral and "No topic matches" in text_of(probe)
             reply = await deliver_unchecked(h, probe, {"topic": "atacms", **values})
-            assert reply.ephemeral and message in reply.content
+            assert reply.ephemeral and message in text_of(reply)
             assert await db_rows(desk.database) == rows
 
 
@@ -623,7 +618,7 @@ async def test_an_overlong_modal_statement_is_refused(desk: Desk) -> None:
     assert field["max_length"] == 4000
     rows = await db_rows(desk.database)
     reply = await h.submit_modal(opened.modal["custom_id"], {field["custom_id"]: "w" * 4001}, user=h.editor)
-    assert reply.ephemeral and "the maximum is 4000" in reply.content
+    assert reply.ephemeral and "the maximum is 4000" in text_of(reply)
     assert await db_rows(desk.database) == rows
 
 

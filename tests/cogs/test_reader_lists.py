@@ -11,7 +11,7 @@ from db.engine import Database
 from db.models import Topic
 from db.writes import add_entry
 from tests.harness import GUILD_A_ID, GUILD_B_ID
-from tests.newsroom import Desk, FakeClock, running_desk
+from tests.newsroom import Desk, FakeClock, running_desk, text_of
 
 
 async def test_latest_lists_the_spokesman_and_the_coordinator_newest_first(desk: Desk) -> None:
@@ -54,9 +54,9 @@ async def test_chronology_since_until_filter_on_overlap(desk: Desk) -> None:
 
 async def test_chronology_rejects_a_bad_date_with_accepted_forms(desk: Desk) -> None:
     reply = await desk.harness.slash("chronology", {"topic": "atacms", "since": "03/04/2023"})
-    assert reply.ephemeral and "Use one of" in reply.content and not reply.embeds
+    assert reply.ephemeral and "Use one of" in text_of(reply) and not reply.embeds
     reply = await desk.harness.slash("chronology", {"topic": "atacms", "since": "2024", "until": "2023"})
-    assert reply.ephemeral and "after" in reply.content
+    assert reply.ephemeral and "after" in text_of(reply)
 
 
 async def test_topics_lists_the_newsroom_with_status(desk: Desk) -> None:

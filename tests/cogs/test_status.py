@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from tests.harness import GUILD_B_ID
-from tests.newsroom import Desk
+from tests.newsroom import Desk, text_of
 
 EPHEMERAL = 64
 
@@ -46,7 +46,7 @@ async def test_status_finds_a_topic_by_alias_case_insensitively(desk: Desk) -> N
 async def test_unknown_topic_gets_ephemeral_not_found_with_closest_match(desk: Desk) -> None:
     reply = await desk.harness.slash("status", {"topic": "atcms"})
     assert reply.ephemeral
-    assert "No topic matches" in reply.content and "`atacms`" in reply.content
+    assert "No topic matches" in text_of(reply) and "`atacms`" in text_of(reply)
     assert not reply.embeds
 
 
@@ -54,8 +54,8 @@ async def test_a_topic_of_another_guild_does_not_exist_here(desk: Desk) -> None:
     reply = await desk.harness.slash(
         "status", {"topic": "atacms"}, guild=GUILD_B_ID, user=desk.harness.other_guild_user
     )
-    assert reply.ephemeral and "No topic matches" in reply.content
-    assert "atacms" not in reply.content.split("matches")[1].split("in this")[1]
+    assert reply.ephemeral and "No topic matches" in text_of(reply)
+    assert "atacms" not in text_of(reply).split("matches")[1].split("in this")[1]
 
 
 async def test_status_history_lists_earlier_statuses(desk: Desk) -> None:
@@ -77,8 +77,9 @@ async def test_status_card_buttons_open_statements_and_chronology_privately(desk
 async def test_status_card_button_from_another_guild_finds_nothing(desk: Desk) -> None:
     card = await desk.harness.slash("status", {"topic": "atacms"})
     button = card.components[0]["components"][0]["custom_id"]
+    assert card.final is not None
     # The same button, as if it sat on a message in guild B (a crafted or forwarded payload).
     forged = {**card.final, "id": "1", "channel_id": str(desk.harness.guild_b.channel.id)}
     reply = await desk.harness.click(button, message=forged, guild=GUILD_B_ID, user=desk.harness.other_guild_user)
-    assert reply.ephemeral and "No topic matches" in reply.content
+    assert reply.ephemeral and "No topic matches" in text_of(reply)
     assert not reply.embeds

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import discord
 import pytest
@@ -23,7 +25,7 @@ async def _payloads(database: Database) -> list[dict]:
         return bot.command_payload()
 
 
-def _walk(options: list[dict], path: str):  # type: ignore[no-untyped-def]
+def _walk(options: list[dict[str, Any]], path: str) -> Iterator[tuple[str, dict[str, Any]]]:
     for option in options:
         yield f"{path} {option['name']}", option
         yield from _walk(option.get("options", []), f"{path} {option['name']}")

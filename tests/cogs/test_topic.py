@@ -7,26 +7,16 @@ import itertools
 import uuid
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db import audit
 from db.engine import Database
-from db.models import AuditRecord, Entry, Newsroom, Topic
+from db.models import AuditRecord, Topic
 from tests.harness import GUILD_A_ID, GUILD_B_ID, DiscordHarness, Reply
-from tests.newsroom import EDITORS_ROLE_A, Desk
+from tests.newsroom import EDITORS_ROLE_A, Desk, db_rows, text_of
 
 _RAW_IDS = itertools.count(8_100_000_000_000_000_000)
 SLUG_RULE = "A slug is 2 to 32 characters of lowercase letters, digits and hyphens"
-
-
-async def db_rows(database: Database) -> dict[str, list[dict[str, Any]]]:
-    async with database.read() as session:
-        return {
-            model.__tablename__: [
-                row.model_dump() for row in (await session.execute(select(model).order_by(model.id))).scalars()
-            ]
-            for model in (Newsroom, Topic, Entry, AuditRecord)
-        }
 
 
 async def topic_named(database: Database, slug: str, guild_id: int = GUILD_A_ID) -> Topic:
@@ -39,8 +29,8 @@ async def topic_audit(database: Database, topic_id: int) -> list[AuditRecord]:
     async with database.read() as session:
         stmt = (
             select(AuditRecord)
-            .where(AuditRecord.topic_id == topic_id, AuditRecord.entry_id.is_(None))  # type: ignore[union-attr]
-            .order_by(AuditRecord.id)
+            .where(AuditRecord.topic_id == topic_id, col(AuditRecord.entry_id).is_(None))
+            .order_by(col(AuditRecord.id))
         )
         return list((await session.execute(stmt)).scalars())
 
@@ -134,7 +124,7 @@ async def test_slugs_breaking_the_rules_are_refused_with_the_rule_and_nothing_is
             else:  # outside the option's length: Discord's client would block it, the bot must too
                 probe = await h.slash("topic create", {"slug": "F16", "title": "A story"}, user=h.editor)
                 reply = await deliver_unchecked(h, probe, {"slug": slug})
-            assert reply.ephemeral and SLUG_RULE in reply.content
+            assert reply.ephemeral and SLUG_RULE in text_of(reply)
             assert await db_rows(desk.database) == rows
 
 
@@ -142,12 +132,12 @@ async def test_a_slug_clash_is_refused_clearly_even_with_an_archived_topic(desk:
     h = desk.harness
     rows = await db_rows(desk.database)
     clash = await h.slash("topic create", {"slug": "atacms", "title": "Another"}, user=h.editor)
-    assert clash.ephemeral and "A topic with the slug `atacms` already exists" in clash.content
+    assert clash.ephemeral and "A topic with the slug `atacms` already exists" in text_of(clash)
     assert await db_rows(desk.database) == rows
     await h.slash("topic archive", {"topic": "atacms"}, user=h.editor)
     rows = await db_rows(desk.database)
     again = await h.slash("topic create", {"slug": "atacms", "title": "Another"}, user=h.editor)
-    assert again.ephemeral and "archived topics count" in again.content
+    assert again.ephemeral and "archived topics count" in text_of(again)
     assert await db_rows(desk.database) == rows
 
 
@@ -167,11 +157,11 @@ async def test_bad_topic_fields_are_refused_and_nothing_is_written(desk: Desk, s
     for label, values, message in BAD_TOPIC_FIELDS:
         with subtests.test(label):
             reply = await h.slash("topic create", {"slug": "f16-jets", **values}, user=h.editor)
-            assert reply.ephemeral and message in reply.content
+            assert reply.ephemeral and message in text_of(reply)
             assert await db_rows(desk.database) == rows
     probe = await h.slash("topic create", {"slug": "atacms", "title": "T"}, user=h.editor)  # refused: clash
     overlong = await deliver_unchecked(h, probe, {"slug": "f16-jets", "title": "t" * 201})
-    assert overlong.ephemeral and "`title` is 201 characters; the maximum is 200" in overlong.content
+    assert overlong.ephemeral and "`title` is 201 characters; the maximum is 200" in text_of(overlong)
     assert await db_rows(desk.database) == rows
 
 
@@ -190,7 +180,7 @@ async def test_readers_cannot_manage_topics(desk: Desk, subtests: Any) -> None:
     for command, options in READER_ATTEMPTS:
         with subtests.test(command):
             reply = await h.slash(command, options, user=h.reader)
-            assert reply.ephemeral and f"<@&{EDITORS_ROLE_A}>" in reply.content and "Manage Server" in reply.content
+            assert reply.ephemeral and f"<@&{EDITORS_ROLE_A}>" in text_of(reply) and "Manage Server" in text_of(reply)
             assert await db_rows(desk.database) == rows
 
 
@@ -219,7 +209,7 @@ async def test_edit_changes_fields_and_records_before_and_after(desk: Desk) -> N
     status = await h.slash("status", {"topic": "mgm-140"}, user=h.reader)  # the new alias finds it
     assert status.embeds[0]["title"] == "ATACMS for Kyiv"
     old_alias = await h.slash("status", {"topic": "army tactical missile system"}, user=h.reader)
-    assert old_alias.ephemeral and "No topic matches" in old_alias.content
+    assert old_alias.ephemeral and "No topic matches" in text_of(old_alias)
 
 
 EDIT_REFUSALS: list[tuple[dict[str, str], str]] = [
@@ -236,7 +226,7 @@ async def test_edit_refusals_change_nothing(desk: Desk, subtests: Any) -> None:
     for options, message in EDIT_REFUSALS:
         with subtests.test(message):
             reply = await desk.harness.slash("topic edit", options)
-            assert reply.ephemeral and message in reply.content
+            assert reply.ephemeral and message in text_of(reply)
             assert await db_rows(desk.database) == rows
 
 
@@ -247,7 +237,7 @@ async def test_archived_topic_leaves_lists_but_keeps_its_history_and_exact_statu
     h = desk.harness
     entries_before = (await db_rows(desk.database))["entry"]
     reply = await h.slash("topic archive", {"topic": "atacms"}, user=h.editor)
-    assert "Archived topic `atacms`" in reply.content and "/topic unarchive" in reply.content
+    assert "Archived topic `atacms`" in text_of(reply) and "/topic unarchive" in text_of(reply)
     topic = await topic_named(desk.database, "atacms")
     assert topic.archived
     assert [r.action for r in await topic_audit(desk.database, topic.id or 0)] == ["topic.create", "topic.archive"]
@@ -262,9 +252,9 @@ async def test_archived_topic_leaves_lists_but_keeps_its_history_and_exact_statu
     assert "6 entries" in chronology.embeds[0]["footer"]["text"]
     rows = await db_rows(desk.database)
     logging_to_it = await h.slash("log event", {"topic": "atacms", "headline": "x"}, user=h.editor)
-    assert logging_to_it.ephemeral and "No topic matches" in logging_to_it.content
+    assert logging_to_it.ephemeral and "No topic matches" in text_of(logging_to_it)
     twice = await h.slash("topic archive", {"topic": "atacms"}, user=h.editor)
-    assert twice.ephemeral and "already archived" in twice.content
+    assert twice.ephemeral and "already archived" in text_of(twice)
     assert await db_rows(desk.database) == rows
 
 
@@ -280,9 +270,9 @@ async def test_unarchive_brings_the_topic_back(desk: Desk) -> None:
     assert "atacms" in await topics_listed(h)
     rows = await db_rows(desk.database)
     twice = await h.slash("topic unarchive", {"topic": "atacms"}, user=h.editor)
-    assert twice.ephemeral and "already active" in twice.content
+    assert twice.ephemeral and "already active" in text_of(twice)
     unknown = await h.slash("topic unarchive", {"topic": "no-such-story"}, user=h.editor)
-    assert unknown.ephemeral and "No topic matches" in unknown.content
+    assert unknown.ephemeral and "No topic matches" in text_of(unknown)
     assert await db_rows(desk.database) == rows
 
 
@@ -311,7 +301,9 @@ async def test_import_seed_into_a_newsroom_that_already_has_it_adds_nothing(desk
     h = desk.harness
     rows = await db_rows(desk.database)
     reply = await h.slash("topic import-seed", {"name": "atacms"}, user=h.editor)
-    assert reply.ephemeral and "0 entries added" in reply.content
+    assert reply.ephemeral and "0 entries added" in text_of(reply)
     unknown = await h.slash("topic import-seed", {"name": "no-such-seed"}, user=h.editor)
-    assert unknown.ephemeral and "No seed story named `no-such-seed`" in unknown.content and "atacms" in unknown.content
+    assert (
+        unknown.ephemeral and "No seed story named `no-such-seed`" in text_of(unknown) and "atacms" in text_of(unknown)
+    )
     assert await db_rows(desk.database) == rows

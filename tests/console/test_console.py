@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _settings(tmp_path: Path) -> Settings:
-    return Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'console.db'}")  # type: ignore[call-arg]
+    # pydantic's typed __init__ lists the fields only, not BaseSettings' own _env_file.
+    return Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'console.db'}")  # pyright: ignore[reportCallIssue]
 
 
 async def _run(tmp_path: Path, lines: list[str], *, editor: bool = True) -> str:

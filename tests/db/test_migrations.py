@@ -37,7 +37,7 @@ async def test_down_and_up_again_keeps_the_data_and_dates_topics_by_their_latest
         topic = (await session.execute(select(Topic).where(Topic.slug == "atacms"))).scalars().one()
         # A correction made before topics followed their entries' changes: only the entry moved.
         first = (
-            (await session.execute(select(Entry).where(Entry.topic_id == topic.id).order_by(Entry.id).limit(1)))
+            (await session.execute(select(Entry).where(Entry.topic_id == topic.id).order_by(col(Entry.id)).limit(1)))
             .scalars()
             .one()
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import discord
+import discord.http
 import pytest
 import yarl
 from discord.gateway import DiscordWebSocket

@@ -14,6 +14,7 @@ from typing import Any
 
 import aiohttp
 import discord
+import discord.http
 import pytest
 import yarl
 from discord import app_commands

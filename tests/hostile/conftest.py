@@ -26,7 +26,7 @@ import logging
 import os
 import re
 import unicodedata
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -608,8 +608,8 @@ class LiveDesk:
         self.commands: dict[str, CommandSpec] = {s.qualified_name: s for s in slash_commands(desk.harness.tree)}
         self.pools = Pools()
 
-    def run(self, coro: Awaitable[Any]) -> Any:
-        return self.runner.run(coro)  # type: ignore[arg-type]
+    def run(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        return self.runner.run(coro)
 
     def actor(self, label: str) -> Actor:
         return next(a for a in self.actors if a.label == label)

@@ -285,7 +285,8 @@ def command_specs() -> tuple[CommandSpec, ...]:
         from bot.settings import Settings
         from db.engine import Database
 
-        settings = Settings(_env_file=None, discord_token=None, database_url="sqlite+aiosqlite://")  # type: ignore[call-arg]
+        # pydantic's typed __init__ lists the fields only, not BaseSettings' own _env_file.
+        settings = Settings(_env_file=None, discord_token=None, database_url="sqlite+aiosqlite://")  # pyright: ignore[reportCallIssue]
         database = Database("sqlite+aiosqlite://")
         bot = NewsBot(settings=settings, database=database, start_scheduler=False)
         try:

@@ -256,7 +256,7 @@ def test_extreme_reference_dates_only_raise_fuzzydateerror(text: str, reference:
 
 def test_non_string_input_is_a_type_error() -> None:
     with pytest.raises(TypeError):
-        parse_fuzzy_date(None, reference=REF)  # type: ignore[arg-type]
+        parse_fuzzy_date(None, reference=REF)  # pyright: ignore[reportArgumentType]  # the wrong type on purpose
 
 
 # -- dateutil failure modes are mapped, even ones the input gate normally keeps away -----------------

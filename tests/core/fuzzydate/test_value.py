@@ -1,5 +1,6 @@
 """bot.core.fuzzydate.value: the FuzzyDate type, its bounds, storage, ordering and rendering."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 import pytest
@@ -65,9 +66,9 @@ def test_constructor_bounds(fd: FuzzyDate, earliest: date, latest: date) -> None
         lambda: FuzzyDate(Precision.MONTH, date(2023, 9, 1), date(2023, 9, 29)),
     ],
 )
-def test_constructor_rejects_bad_arguments(build: object) -> None:
+def test_constructor_rejects_bad_arguments(build: Callable[[], object]) -> None:
     with pytest.raises(ValueError):
-        build()  # type: ignore[operator]
+        build()
 
 
 # -- round trip ----------------------------------------------------------------------------------------
