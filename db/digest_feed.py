@@ -11,9 +11,9 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import col
 
 from bot.core.vocabulary import EntryKind
 from db.models import AuditRecord, Entry, Topic
@@ -28,21 +28,21 @@ def _ids(name: str) -> Any:
 
 
 _FEED_TOPICS = (
-    select(Topic.id, Topic.newsroom_id, Topic.slug, Topic.title, Topic.archived)
+    select(col(Topic.id), col(Topic.newsroom_id), col(Topic.slug), col(Topic.title), col(Topic.archived))
     .where(col(Topic.newsroom_id).in_(_ids("newsrooms")))
     .order_by(col(Topic.slug))
 )
 _FEED_RECORDS = (
     select(
-        AuditRecord.id,
-        AuditRecord.entry_id,
-        AuditRecord.topic_id,
-        AuditRecord.action,
-        AuditRecord.at,
-        AuditRecord.before,
-        AuditRecord.after,
-        AuditRecord.reason,
-        AuditRecord.newsroom_id,
+        col(AuditRecord.id),
+        col(AuditRecord.entry_id),
+        col(AuditRecord.topic_id),
+        col(AuditRecord.action),
+        col(AuditRecord.at),
+        col(AuditRecord.before),
+        col(AuditRecord.after),
+        col(AuditRecord.reason),
+        col(AuditRecord.newsroom_id),
     )
     .where(
         col(AuditRecord.newsroom_id).in_(_ids("newsrooms")),
@@ -54,10 +54,18 @@ _FEED_RECORDS = (
     .order_by(col(AuditRecord.at), col(AuditRecord.id))
 )
 _STATUS_HISTORY = (
-    select(AuditRecord.id, AuditRecord.entry_id, AuditRecord.topic_id, AuditRecord.at, AuditRecord.after)
+    select(
+        col(AuditRecord.id),
+        col(AuditRecord.entry_id),
+        col(AuditRecord.topic_id),
+        col(AuditRecord.at),
+        col(AuditRecord.after),
+    )
     .where(
         col(AuditRecord.entry_id).in_(
-            select(Entry.id).where(col(Entry.topic_id).in_(_ids("topics")), Entry.kind == EntryKind.STATUS.value)
+            select(col(Entry.id)).where(
+                col(Entry.topic_id).in_(_ids("topics")), col(Entry.kind) == EntryKind.STATUS.value
+            )
         ),
         col(AuditRecord.action).in_(ENTRY_ACTIONS),
         col(AuditRecord.at) <= bindparam("end"),

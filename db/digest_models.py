@@ -18,7 +18,7 @@ from db.models import utcnow
 
 
 class DigestSubscription(SQLModel, table=True):
-    __tablename__ = "digest_subscription"
+    __tablename__ = "digest_subscription"  # pyright: ignore[reportAssignmentType]  # SQLModel declares it a declared_attr
     __table_args__ = (
         # The scheduler's only per-tick query: unpaused subscriptions whose next action is due.
         Index("ix_digest_subscription_due", "paused", "next_attempt_at"),
@@ -58,7 +58,7 @@ class DigestSubscription(SQLModel, table=True):
 
 
 class DigestDelivery(SQLModel, table=True):
-    __tablename__ = "digest_delivery"
+    __tablename__ = "digest_delivery"  # pyright: ignore[reportAssignmentType]  # SQLModel declares it a declared_attr
     __table_args__ = (
         UniqueConstraint("subscription_id", "period_key", name="uq_digest_delivery_period"),
         Index("ix_digest_delivery_subscription_state", "subscription_id", "state"),
@@ -85,7 +85,7 @@ class DigestDelivery(SQLModel, table=True):
 
 
 class DigestAttempt(SQLModel, table=True):
-    __tablename__ = "digest_attempt"
+    __tablename__ = "digest_attempt"  # pyright: ignore[reportAssignmentType]  # SQLModel declares it a declared_attr
     __table_args__ = (Index("ix_digest_attempt_delivery", "delivery_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)

@@ -68,9 +68,9 @@ async def save(session: AsyncSession, sub: DigestSubscription) -> None:
 
 async def remove(session: AsyncSession, sub: DigestSubscription) -> None:
     """The subscription with its deliveries and their attempts."""
-    deliveries = select(DigestDelivery.id).where(DigestDelivery.subscription_id == sub.id)
+    deliveries = select(DigestDelivery.id).where(col(DigestDelivery.subscription_id) == sub.id)
     await session.execute(delete(DigestAttempt).where(col(DigestAttempt.delivery_id).in_(deliveries)))
-    await session.execute(delete(DigestDelivery).where(DigestDelivery.subscription_id == sub.id))
+    await session.execute(delete(DigestDelivery).where(col(DigestDelivery.subscription_id) == sub.id))
     await session.delete(sub)
 
 

@@ -94,7 +94,9 @@ def http_error(
         cls = discord.DiscordServerError
     else:
         cls = discord.HTTPException
-    return cls(response, body)  # duck-typed aiohttp response
+    # discord.py annotates the response as aiohttp's ClientResponse (or requests') but only reads its
+    # status and reason; FakeHTTPResponse is the duck-typed stand-in.
+    return cls(response, body)  # pyright: ignore[reportArgumentType]
 
 
 def path_of(route: Route) -> str:

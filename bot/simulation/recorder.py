@@ -12,7 +12,7 @@ import enum
 import inspect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
 import discord
@@ -20,6 +20,7 @@ import discord
 from bot.simulation import components, dispatch
 from bot.simulation.network import RecordedCall, http_error
 from bot.simulation.payloads import EPHEMERAL_FLAG, JSON, LOADING_FLAG, SNOWFLAKES, now_iso, roundtrip
+from bot.simulation.recorder_base import InteractionRecord
 from bot.simulation.routes import Routes
 from bot.simulation.world import World, id_of
 
@@ -54,20 +55,6 @@ class _RouteResponder:
 
     def matches(self, call: RecordedCall) -> bool:
         return (self.method in ("*", call.method)) and self.pattern.search(call.path) is not None
-
-
-@dataclass(slots=True)
-class InteractionRecord:
-    id: int
-    token: str
-    type: int
-    channel_id: int
-    user: JSON
-    source_message_id: int | None = None  # the message a component lives on
-    acknowledged: bool = False
-    original_id: int | None = None  # the message @original refers to
-    loading: bool = False  # deferred with a "thinking" placeholder still showing
-    followup_ids: list[int] = field(default_factory=list)
 
 
 class Recorder(Routes):

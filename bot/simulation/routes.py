@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.simulation.network import RecordedCall, http_error
 from bot.simulation.payloads import (
@@ -21,18 +21,12 @@ from bot.simulation.payloads import (
     UPDATE_MESSAGE,
     callback_result,
 )
-
-if TYPE_CHECKING:
-    from bot.simulation.recorder import InteractionRecord, Recorder
-
-    _Base = Recorder
-else:
-    _Base = object
+from bot.simulation.recorder_base import InteractionRecord, RecorderBase
 
 Handler = Callable[[RecordedCall, re.Match[str]], Any]
 
 
-class Routes(_Base):
+class Routes(RecorderBase):
     """The route table of ``Recorder``; a mixin so the table reads as one list of Discord's behaviours."""
 
     def _default_routes(self) -> list[tuple[str, re.Pattern[str], Handler]]:

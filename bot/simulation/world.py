@@ -21,8 +21,9 @@ def id_of(obj: Any) -> int:
         return int(obj)
     if isinstance(obj, Mapping) and "id" in obj:
         return int(obj["id"])
-    if hasattr(obj, "id"):
-        return int(obj.id)
+    ident = getattr(obj, "id", None)
+    if ident is not None:
+        return int(ident)
     raise TypeError(f"cannot take a snowflake from {obj!r}")
 
 

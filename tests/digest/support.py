@@ -255,6 +255,12 @@ class Writer:
         return view.subscription
 
 
+def row_id(row: Topic | DigestSubscription) -> int:
+    """The id of a stored row (SQLModel types it optional because it is unset before the insert)."""
+    assert row.id is not None
+    return row.id
+
+
 async def subscription(database: Database, subscription_id: int) -> DigestSubscription:
     async with database.read() as session:
         sub = await session.get(DigestSubscription, subscription_id)

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 import discord
 import pytest
@@ -13,20 +14,25 @@ import pytest
 from bot.services.digest_runner import DigestRunner
 from bot.services.digest_sending import Outcome
 from db.engine import Database
-from tests.digest.support import ChannelStore, Writer, deliveries, run_at, service, subscription, utc
-from tests.harness import EVERYONE_PERMISSIONS, GUILD_A_ID, DiscordHarness, RoleFixture
+from tests.digest.support import ChannelStore, Writer, deliveries, row_id, run_at, service, subscription, utc
+from tests.harness import EVERYONE_PERMISSIONS, GUILD_A_ID, DiscordHarness, Reply, RoleFixture
 from tests.newsroom import FakeClock, make_bot
+
+if TYPE_CHECKING:
+    # For types only: the extension loader runs its own copy of cogs.digest, so the cog the bot
+    # holds is not an instance of the class an import here would give.
+    from cogs.digest import DigestCog
 
 S10 = dt.timedelta(seconds=10)
 NO_PINGS = {"parse": []}
 
 
-def field_of(reply: object) -> tuple[str, str]:
-    field = reply.embeds[0]["fields"][0]  # type: ignore[attr-defined]
+def field_of(reply: Reply) -> tuple[str, str]:
+    field = reply.embeds[0]["fields"][0]
     return field["name"], field["value"]
 
 
-async def add(h: DiscordHarness, **options: object) -> object:
+async def add(h: DiscordHarness, **options: object) -> Reply:
     values = {"channel": h.guild_a.channels[1], "time": "09:00", "timezone": "Europe/London", **options}
     return await h.slash("digest add", values, user=h.editor)
 
@@ -80,14 +86,14 @@ async def test_bad_options_are_refused_clearly(
 
 async def test_only_editors_manage_digests(database: Database, h: DiscordHarness, room: Writer) -> None:
     reply = await h.slash("digest add", {"channel": h.guild_a.channel, "time": "09:00"}, user=h.reader)
-    assert reply.ephemeral and "Only editors can do this" in reply.content
+    assert reply.ephemeral and "Only editors can do this" in (reply.content or "")
     listed = await h.slash("digest list", user=h.reader)
-    assert "Only editors can do this" in listed.content
+    assert "Only editors can do this" in (listed.content or "")
 
 
 async def test_a_digest_cant_mention_everyone(database: Database, h: DiscordHarness, room: Writer) -> None:
     reply = await add(h, mention=h.guild_a.everyone_role)
-    assert "can't mention the everyone role" in reply.content
+    assert "can't mention the everyone role" in (reply.content or "")
 
 
 async def test_the_bot_refuses_a_channel_it_cannot_post_in(database: Database, room: Writer, clock: FakeClock) -> None:
@@ -121,7 +127,7 @@ async def test_pause_resume_and_remove(database: Database, h: DiscordHarness, ro
     assert paused.content == "Paused digest `#1`. `/digest resume 1` restarts it."
     listed = await h.slash("digest list", user=h.editor)
     assert f"paused: paused by <@{h.editor.id}>" in listed.embeds[0]["fields"][0]["value"]
-    assert "already paused" in (await h.slash("digest pause", {"id": 1}, user=h.editor)).content
+    assert "already paused" in ((await h.slash("digest pause", {"id": 1}, user=h.editor)).content or "")
     clock.now = utc(2026, 3, 25, 12)
     resumed = await h.slash("digest resume", {"id": 1}, user=h.editor)
     assert resumed.content == (
@@ -129,7 +135,7 @@ async def test_pause_resume_and_remove(database: Database, h: DiscordHarness, ro
     )
     removed = await h.slash("digest remove", {"id": 1}, user=h.editor)
     assert removed.content == f"Removed digest `#1` ({h.guild_a.channels[1].mention})."
-    assert "No digest `#1`" in (await h.slash("digest preview", {"id": 1}, user=h.editor)).content
+    assert "No digest `#1`" in ((await h.slash("digest preview", {"id": 1}, user=h.editor)).content or "")
 
 
 async def test_preview_is_private_and_posts_nothing(
@@ -141,7 +147,9 @@ async def test_preview_is_private_and_posts_nothing(
     clock.now = utc(2026, 3, 20, 18)
     reply = await h.slash("digest preview", {"id": 1}, user=h.editor)
     assert reply.ephemeral and reply.allowed_mentions == NO_PINGS
-    assert reply.content.startswith("**Newsdesk digest** · Sat 21 Mar 2026 · since Fri 20 Mar 09:00 GMT (1 change)")
+    assert (reply.content or "").startswith(
+        "**Newsdesk digest** · Sat 21 Mar 2026 · since Fri 20 Mar 09:00 GMT (1 change)"
+    )
     assert "Visible in the preview" in reply.embeds[0]["description"]
     assert reply.embeds[-1]["footer"]["text"].endswith("preview, not posted")
     assert store.sends(h.guild_a.channels[1].id) == [] and await deliveries(database) == []
@@ -200,14 +208,14 @@ async def test_the_next_editor_sees_a_one_line_notice_after_a_failure(
     listed = await h.slash("digest list", user=h.editor)
     assert "paused: Discord refused to let me post in" in listed.embeds[0]["fields"][0]["value"]
     resumed = await h.slash("digest resume", {"id": 1}, user=h.editor)
-    assert resumed.content.startswith("Resumed digest `#1`.")
+    assert (resumed.content or "").startswith("Resumed digest `#1`.")
 
 
 async def test_resume_is_refused_while_the_channel_is_still_unusable(
     database: Database, h: DiscordHarness, room: Writer
 ) -> None:
     gone = await room.subscribe(channel_id=999_999_999_999_999_999, now=utc(2026, 3, 20, 12))
-    assert (await run_at(service(h), utc(2026, 3, 21, 9) + S10)).results[gone.id].outcome is Outcome.PAUSED
+    assert (await run_at(service(h), utc(2026, 3, 21, 9) + S10)).results[row_id(gone)].outcome is Outcome.PAUSED
     reply = await h.slash("digest resume", {"id": gone.id}, user=h.editor)
     assert reply.content == (
         f"Digest `#{gone.id}` stays paused: I still can't post in <#999999999999999999> (missing View Channel)."
@@ -241,18 +249,19 @@ async def test_the_scheduler_loop_starts_with_the_bot_and_survives_a_failing_tic
     bot.settings.digest_tick_seconds = 3600
     with caplog.at_level(logging.ERROR):
         async with DiscordHarness(bot):
-            cog = bot.get_cog("DigestCog")
+            cog = cast("DigestCog | None", bot.get_cog("DigestCog"))
             assert cog is not None and cog.loop is not None
+            loop = cog.loop
             await _yield_until(lambda: bool(ticks))
             # The first tick ran once the bot was ready, with the bot's clock; its failure was logged ...
             assert ticks == [clock()] and "digest scheduler tick failed" in caplog.text
             # ... and did not stop the loop.
-            assert cog.loop.is_running()
+            assert loop.is_running()
             await cog.tick()
             assert len(ticks) == 2
     # Closing the bot unloads the cog, which cancels the loop.
-    await _yield_until(lambda: not cog.loop.is_running())
-    assert not cog.loop.is_running()
+    await _yield_until(lambda: not loop.is_running())
+    assert not loop.is_running()
 
 
 async def test_closing_the_bot_lets_a_tick_in_progress_finish(
@@ -271,7 +280,7 @@ async def test_closing_the_bot_lets_a_tick_in_progress_finish(
     bot.start_scheduler = True
     bot.settings.digest_tick_seconds = 3600
     async with DiscordHarness(bot):
-        cog = bot.get_cog("DigestCog")
+        cog = cast("DigestCog | None", bot.get_cog("DigestCog"))
         assert cog is not None and cog.loop is not None
         await _yield_until(lambda: events == ["started"])
         closing = asyncio.create_task(bot.close())

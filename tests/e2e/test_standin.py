@@ -19,6 +19,7 @@ import pytest
 import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
+from discord.http import Route
 
 from tests.e2e.standin import (
     EDITOR_USER,
@@ -340,7 +341,7 @@ async def test_double_acknowledgement_is_rejected(client: TinyClient, standin: D
 
 async def test_late_acknowledgement_is_a_violation(monkeypatch: pytest.MonkeyPatch) -> None:
     async with asyncio.timeout(10), DiscordStandIn(StandInConfig(ack_deadline_s=0.2)) as standin:
-        monkeypatch.setattr(discord.http.Route, "BASE", standin.base_url)
+        monkeypatch.setattr(Route, "BASE", standin.base_url)
         monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(standin.gateway_url))
         async with running_client() as client:
             await client.tree.sync()
@@ -406,7 +407,7 @@ async def test_outage_with_refused_reconnect_backs_off_then_resumes(
 
 async def test_interactions_route_to_the_owning_shard(monkeypatch: pytest.MonkeyPatch) -> None:
     async with asyncio.timeout(15), DiscordStandIn(StandInConfig(shard_count=2)) as standin:
-        monkeypatch.setattr(discord.http.Route, "BASE", standin.base_url)
+        monkeypatch.setattr(Route, "BASE", standin.base_url)
         monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(standin.gateway_url))
         async with (
             running_client(shard_id=0, shard_count=2) as shard0,

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from types import TracebackType
-from typing import Any, Final, Generic, Self, TypeVar
+from typing import Any, Final, Self
 
 import discord
 from discord import app_commands
@@ -17,11 +17,9 @@ from bot.simulation.network import RecordedCall
 from bot.simulation.payloads import SNOWFLAKES, ready_payload
 from bot.simulation.recorder import Recorder
 from bot.simulation.world import Channel, Guild, Role, User, World
+from tests.harness.base import BotT
 from tests.harness.interactions import Interactions
-from tests.harness.options import CommandOptions
 from tests.harness.reply import CURRENT_REPLY, HarnessError, LogCapture, Reply
-
-BotT = TypeVar("BotT", bound=discord.Client)
 
 # Fixed values (not random) so a second harness built for a "restarted" bot sees the same guilds,
 # channels and users as the first one, exactly like a real restart would.
@@ -86,7 +84,7 @@ def _fixture_world(application_id: int) -> World:
     return world
 
 
-class DiscordHarness(Interactions, CommandOptions, Recorder, Generic[BotT]):
+class DiscordHarness(Interactions[BotT]):
     """Drives ``bot`` offline: fixture guilds/users, real dispatch, recorded HTTP.
 
     ``bot`` must not have logged in. Use ``async with DiscordHarness(bot) as h`` or ``start()``/``close()``.
@@ -186,8 +184,9 @@ class DiscordHarness(Interactions, CommandOptions, Recorder, Generic[BotT]):
         self.live = True
         try:
             before = set(asyncio.all_tasks())
-            if hasattr(self.bot, "add_listener"):
-                self.bot.add_listener(self._capture_interaction, "on_interaction")
+            add_listener = getattr(self.bot, "add_listener", None)
+            if add_listener is not None:
+                add_listener(self._capture_interaction, "on_interaction")
                 self._listener_added = True
             gateway = dispatch.FakeGateway(self.gateway_calls)
             await dispatch.log_in(self.bot, self.application_id, self.bot_user.payload(), gateway)

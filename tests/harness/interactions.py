@@ -5,26 +5,22 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from bot.simulation import components, dispatch
 from bot.simulation.dispatch import SettleTimeout
 from bot.simulation.payloads import JSON, SNOWFLAKES, new_token, roundtrip
-from bot.simulation.recorder import DEFAULT, DM, InteractionRecord
+from bot.simulation.recorder import DEFAULT, DM
+from bot.simulation.recorder_base import InteractionRecord
 from bot.simulation.world import Channel, Guild, User, id_of
+from tests.harness.base import BotT
+from tests.harness.options import CommandOptions
 from tests.harness.reply import CURRENT_REPLY, HarnessError, HarnessTimeout, Reply
 
-if TYPE_CHECKING:
-    from tests.harness.core import DiscordHarness
 
-    _Base = DiscordHarness[Any]
-else:
-    _Base = object
-
-
-class Interactions(_Base):
+class Interactions(CommandOptions[BotT]):
     """Part of ``DiscordHarness``: builds INTERACTION_CREATE payloads and waits for the bot to finish."""
 
     async def slash(

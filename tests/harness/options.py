@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import enum
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -13,16 +13,10 @@ from discord import app_commands
 from bot.simulation import components
 from bot.simulation.payloads import JSON, SNOWFLAKES, roundtrip
 from bot.simulation.world import Channel, Guild, User, id_of
-
-if TYPE_CHECKING:
-    from tests.harness.core import DiscordHarness
-
-    _Base = DiscordHarness[Any]
-else:
-    _Base = object
+from tests.harness.base import BotT, HarnessBase
 
 
-class CommandOptions(_Base):
+class CommandOptions(HarnessBase[BotT]):
     """Part of ``DiscordHarness``: turns Python values into option, resolved and component data."""
 
     def _command_data(

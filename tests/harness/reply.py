@@ -15,7 +15,7 @@ from bot.simulation.payloads import AUTOCOMPLETE_RESULT, CHANNEL_MESSAGE, EPHEME
 from bot.simulation.recorder import SimulationError, UnhandledRouteError
 
 if TYPE_CHECKING:
-    from tests.harness.core import DiscordHarness
+    from tests.harness.base import HarnessBase
 
 HarnessError = SimulationError
 
@@ -35,7 +35,7 @@ class Reply:
     inherits, so concurrent background traffic never leaks into a reply.
     """
 
-    harness: DiscordHarness[Any] = field(repr=False)
+    harness: HarnessBase[Any] = field(repr=False)
     kind: str
     interaction_id: int
     token: str
@@ -176,7 +176,7 @@ class Reply:
 class LogCapture(logging.Handler):
     """Attributes discord.py's ERROR log records to the dispatch (task context) that produced them."""
 
-    def __init__(self, harness: DiscordHarness[Any]) -> None:
+    def __init__(self, harness: HarnessBase[Any]) -> None:
         super().__init__(level=logging.ERROR)
         self._harness = harness
 

@@ -11,6 +11,7 @@ from bot.simulation import components as sim_components
 from bot.simulation import payloads
 from bot.simulation.world import User as UserFixture
 from tests.e2e import contracts
+from tests.e2e.standin.base import _StandInBase
 from tests.e2e.standin.model import (
     INTERACTION_AUTOCOMPLETE,
     INTERACTION_COMMAND,
@@ -21,7 +22,7 @@ from tests.e2e.standin.model import (
 )
 
 
-class _Builders:
+class _Builders(_StandInBase):
     """Part of ``DiscordStandIn``: interaction payload builders."""
 
     def _resolve_user(self, user: int | UserFixture | Mapping[str, Any]) -> tuple[int, dict[str, Any]]:

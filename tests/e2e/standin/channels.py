@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tests.e2e import contracts
+from tests.e2e.standin.base import _StandInBase
 from tests.e2e.standin.model import (
     MESSAGE_FLAG_EPHEMERAL,
     _Call,
@@ -17,7 +18,7 @@ from tests.e2e.standin.model import (
 )
 
 
-class _Channels:
+class _Channels(_StandInBase):
     """Part of ``DiscordStandIn``: HTTP handlers for channels, guilds, messages."""
 
     def _channel_or_404(self, call: _Call) -> tuple[dict[str, Any] | None, _Reply | None]:

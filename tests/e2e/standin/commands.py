@@ -13,6 +13,7 @@ from typing import Any
 from bot.simulation.payloads import now_iso
 from bot.simulation.world import User as UserFixture
 from tests.e2e import contracts
+from tests.e2e.standin.base import _StandInBase
 from tests.e2e.standin.model import (
     INTENT_GUILD_MESSAGES,
     INTENT_MESSAGE_CONTENT,
@@ -27,7 +28,7 @@ from tests.e2e.standin.model import (
 )
 
 
-class _Commands:
+class _Commands(_StandInBase):
     """Part of ``DiscordStandIn``: HTTP handlers for application commands."""
 
     def _command_scope(self, call: _Call) -> tuple[list[dict[str, Any]] | None, int | None, _Reply | None]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.e2e.standin.base import _StandInBase
 from tests.e2e.standin.model import (
     APPLICATION_FLAGS,
     PRIVILEGED_INTENTS,
@@ -23,7 +24,7 @@ from tests.e2e.standin.model import (
 )
 
 
-class _Gateway:
+class _Gateway(_StandInBase):
     """Part of ``DiscordStandIn``: the gateway."""
 
     def _frame(self, direction: str, conn: _Conn, payload: Mapping[str, Any]) -> None:

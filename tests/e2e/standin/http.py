@@ -9,14 +9,14 @@ import re
 import time
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
+from tests.e2e.standin.base import _StandInBase
 from tests.e2e.standin.model import (
     API_PREFIX,
     APPLICATION_FLAGS,
-    SNOWFLAKE,
-    TOKEN,
     RecordedFile,
     RecordedRequest,
     _Call,
@@ -26,54 +26,11 @@ from tests.e2e.standin.model import (
 )
 
 
-class _Http:
+class _Http(_StandInBase):
     """Part of ``DiscordStandIn``: HTTP plumbing."""
 
     def _route(self, method: str, pattern: str, handler: _Handler, *, auth: bool = True) -> None:
         self._routes.append((method, re.compile(pattern), handler, auth, pattern))
-
-    def _install_routes(self) -> None:
-        app_cmds = rf"/applications/{SNOWFLAKE}/commands"
-        guild_cmds = rf"/applications/{SNOWFLAKE}/guilds/{SNOWFLAKE}/commands"
-        webhook = rf"/webhooks/{SNOWFLAKE}/{TOKEN}"
-        r = self._route
-        r("GET", r"/gateway", self._h_gateway, auth=False)
-        r("GET", r"/gateway/bot", self._h_gateway_bot)
-        r("GET", r"/users/@me", self._h_me)
-        r("GET", rf"/users/{SNOWFLAKE}", self._h_user)
-        r("GET", r"/oauth2/applications/@me", self._h_application)
-        r("GET", r"/applications/@me", self._h_application)
-        r("GET", app_cmds, self._h_list_commands)
-        r("PUT", app_cmds, self._h_put_commands)
-        r("POST", app_cmds, self._h_post_command)
-        r("GET", app_cmds + rf"/{SNOWFLAKE}", self._h_get_command)
-        r("PATCH", app_cmds + rf"/{SNOWFLAKE}", self._h_patch_command)
-        r("DELETE", app_cmds + rf"/{SNOWFLAKE}", self._h_delete_command)
-        r("GET", guild_cmds, self._h_list_commands)
-        r("PUT", guild_cmds, self._h_put_commands)
-        r("POST", guild_cmds, self._h_post_command)
-        r("GET", guild_cmds + rf"/{SNOWFLAKE}", self._h_get_command)
-        r("PATCH", guild_cmds + rf"/{SNOWFLAKE}", self._h_patch_command)
-        r("DELETE", guild_cmds + rf"/{SNOWFLAKE}", self._h_delete_command)
-        r("POST", rf"/interactions/{SNOWFLAKE}/{TOKEN}/callback", self._h_callback, auth=False)
-        r("GET", webhook + r"/messages/@original", self._h_get_webhook_message, auth=False)
-        r("PATCH", webhook + r"/messages/@original", self._h_edit_webhook_message, auth=False)
-        r("DELETE", webhook + r"/messages/@original", self._h_delete_webhook_message, auth=False)
-        r("POST", webhook, self._h_followup, auth=False)
-        r("GET", webhook + rf"/messages/{SNOWFLAKE}", self._h_get_webhook_message, auth=False)
-        r("PATCH", webhook + rf"/messages/{SNOWFLAKE}", self._h_edit_webhook_message, auth=False)
-        r("DELETE", webhook + rf"/messages/{SNOWFLAKE}", self._h_delete_webhook_message, auth=False)
-        r("POST", rf"/channels/{SNOWFLAKE}/messages", self._h_create_message)
-        r("GET", rf"/channels/{SNOWFLAKE}/messages", self._h_list_messages)
-        r("GET", rf"/channels/{SNOWFLAKE}/messages/{SNOWFLAKE}", self._h_get_message)
-        r("PATCH", rf"/channels/{SNOWFLAKE}/messages/{SNOWFLAKE}", self._h_edit_message)
-        r("DELETE", rf"/channels/{SNOWFLAKE}/messages/{SNOWFLAKE}", self._h_delete_message)
-        r("POST", rf"/channels/{SNOWFLAKE}/typing", self._h_typing)
-        r("GET", rf"/channels/{SNOWFLAKE}", self._h_get_channel)
-        r("GET", rf"/guilds/{SNOWFLAKE}", self._h_get_guild)
-        r("GET", rf"/guilds/{SNOWFLAKE}/channels", self._h_guild_channels)
-        r("GET", rf"/guilds/{SNOWFLAKE}/roles", self._h_guild_roles)
-        r("GET", rf"/guilds/{SNOWFLAKE}/members/{SNOWFLAKE}", self._h_guild_member)
 
     def _token_ok(self, token: Any) -> bool:
         if not isinstance(token, str) or not token.strip():
@@ -87,7 +44,7 @@ class _Http:
             body: Any = None
             reader = await request.multipart()
             async for part in reader:
-                if part is None or not isinstance(part, web.BodyPartReader):
+                if part is None or not isinstance(part, aiohttp.BodyPartReader):
                     continue
                 if part.name == "payload_json":
                     try:

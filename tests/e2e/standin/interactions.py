@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.e2e import contracts
 from tests.e2e.contracts import Problem
+from tests.e2e.standin.base import _StandInBase
 from tests.e2e.standin.model import (
     ALLOWED_CALLBACKS,
     INTERACTION_COMMAND,
@@ -24,7 +25,7 @@ from tests.e2e.standin.model import (
 )
 
 
-class _Interactions:
+class _Interactions(_StandInBase):
     """Part of ``DiscordStandIn``: HTTP handlers for interactions."""
 
     def _respond_record(

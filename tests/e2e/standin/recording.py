@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from tests.e2e.contracts import Problem
+from tests.e2e.standin.base import _StandInBase
 from tests.e2e.standin.model import (
     ContractViolation,
     GatewayFrame,
@@ -22,7 +23,7 @@ from tests.e2e.standin.model import (
 )
 
 
-class _Recording:
+class _Recording(_StandInBase):
     """Part of ``DiscordStandIn``: recording helpers and waiting."""
 
     def _notify(self) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import copy
 import itertools
-import re
 import socket
 from collections.abc import Iterable
 from typing import Any, Self
@@ -15,7 +14,6 @@ from aiohttp import web
 
 from bot.simulation import payloads
 from bot.simulation.payloads import Snowflakes
-from bot.simulation.world import User as UserFixture
 from tests.e2e.standin.builders import _Builders
 from tests.e2e.standin.channels import _Channels
 from tests.e2e.standin.commands import _Commands
@@ -34,19 +32,10 @@ from tests.e2e.standin.model import (
     INTENT_GUILD_PRESENCES,
     JOINED_AT,
     RESUME_GATEWAY_PATH,
-    ContractViolation,
-    GatewayConnection,
-    GatewayFrame,
-    GatewaySession,
+    SNOWFLAKE,
+    TOKEN,
     GuildFixture,
-    InteractionRecord,
-    RecordedRequest,
     StandInConfig,
-    Unexpected,
-    _Conn,
-    _Failure,
-    _Handler,
-    _Stored,
 )
 from tests.e2e.standin.recording import _Recording
 
@@ -56,40 +45,85 @@ class DiscordStandIn(_Recording, _Http, _Commands, _Channels, _Interactions, _Ga
 
     def __init__(self, config: StandInConfig | None = None) -> None:
         self.config = config or StandInConfig()
-        self.requests: list[RecordedRequest] = []
-        self.violations: list[ContractViolation] = []
-        self.unexpected: list[Unexpected] = []
-        self.gateway_connections: list[GatewayConnection] = []
-        self.gateway_frames: list[GatewayFrame] = []
-        self.identify_payloads: list[dict[str, Any]] = []
-        self.presence_updates: list[dict[str, Any]] = []
-        self.sessions: dict[str, GatewaySession] = {}
+        self.requests = []
+        self.violations = []
+        self.unexpected = []
+        self.gateway_connections = []
+        self.gateway_frames = []
+        self.identify_payloads = []
+        self.presence_updates = []
+        self.sessions = {}
         self.ack_heartbeats = True  # set False to simulate a zombied connection
         self._ids = Snowflakes()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
-        self._conns: list[_Conn] = []
+        self._conns = []
         self._conn_ids = itertools.count(1)
-        self._failures: list[_Failure] = []
+        self._failures = []
         self._refuse_gateway = 0
         self._changed = asyncio.Event()
-        self._timers: list[asyncio.TimerHandle] = []
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._interactions: dict[int, InteractionRecord] = {}
-        self._tokens: dict[str, int] = {}
-        self._messages: dict[int, _Stored] = {}
-        self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
-        self._global_commands: list[dict[str, Any]] = []
-        self._guild_commands: dict[int, list[dict[str, Any]]] = {}
-        self._users: dict[int, UserFixture] = {
+        self._timers = []
+        self._tasks = set()
+        self._interactions = {}
+        self._tokens = {}
+        self._messages = {}
+        self._nonces = {}
+        self._global_commands = []
+        self._guild_commands = {}
+        self._users = {
             u.id: u for u in (self.config.bot_user, self.config.owner, self.config.editor, self.config.reader)
         }
-        self._guilds: dict[int, dict[str, Any]] = {g.id: self._build_guild(g) for g in self.config.guilds}
-        self._channels: dict[int, dict[str, Any]] = {
-            int(ch["id"]): ch for g in self._guilds.values() for ch in g["channels"]
-        }
-        self._routes: list[tuple[str, re.Pattern[str], _Handler, bool, str]] = []
+        self._guilds = {g.id: self._build_guild(g) for g in self.config.guilds}
+        self._channels = {int(ch["id"]): ch for g in self._guilds.values() for ch in g["channels"]}
+        self._routes = []
         self._install_routes()
+
+    # -----------------------------------------------------------------------------------------
+    # Routes (the handlers live in the parts)
+    # -----------------------------------------------------------------------------------------
+
+    def _install_routes(self) -> None:
+        app_cmds = rf"/applications/{SNOWFLAKE}/commands"
+        guild_cmds = rf"/applications/{SNOWFLAKE}/guilds/{SNOWFLAKE}/commands"
+        webhook = rf"/webhooks/{SNOWFLAKE}/{TOKEN}"
+        r = self._route
+        r("GET", r"/gateway", self._h_gateway, auth=False)
+        r("GET", r"/gateway/bot", self._h_gateway_bot)
+        r("GET", r"/users/@me", self._h_me)
+        r("GET", rf"/users/{SNOWFLAKE}", self._h_user)
+        r("GET", r"/oauth2/applications/@me", self._h_application)
+        r("GET", r"/applications/@me", self._h_application)
+        r("GET", app_cmds, self._h_list_commands)
+        r("PUT", app_cmds, self._h_put_commands)
+        r("POST", app_cmds, self._h_post_command)
+        r("GET", app_cmds + rf"/{SNOWFLAKE}", self._h_get_command)
+        r("PATCH", app_cmds + rf"/{SNOWFLAKE}", self._h_patch_command)
+        r("DELETE", app_cmds + rf"/{SNOWFLAKE}", self._h_delete_command)
+        r("GET", guild_cmds, self._h_list_commands)
+        r("PUT", guild_cmds, self._h_put_commands)
+        r("POST", guild_cmds, self._h_post_command)
+        r("GET", guild_cmds + rf"/{SNOWFLAKE}", self._h_get_command)
+        r("PATCH", guild_cmds + rf"/{SNOWFLAKE}", self._h_patch_command)
+        r("DELETE", guild_cmds + rf"/{SNOWFLAKE}", self._h_delete_command)
+        r("POST", rf"/interactions/{SNOWFLAKE}/{TOKEN}/callback", self._h_callback, auth=False)
+        r("GET", webhook + r"/messages/@original", self._h_get_webhook_message, auth=False)
+        r("PATCH", webhook + r"/messages/@original", self._h_edit_webhook_message, auth=False)
+        r("DELETE", webhook + r"/messages/@original", self._h_delete_webhook_message, auth=False)
+        r("POST", webhook, self._h_followup, auth=False)
+        r("GET", webhook + rf"/messages/{SNOWFLAKE}", self._h_get_webhook_message, auth=False)
+        r("PATCH", webhook + rf"/messages/{SNOWFLAKE}", self._h_edit_webhook_message, auth=False)
+        r("DELETE", webhook + rf"/messages/{SNOWFLAKE}", self._h_delete_webhook_message, auth=False)
+        r("POST", rf"/channels/{SNOWFLAKE}/messages", self._h_create_message)
+        r("GET", rf"/channels/{SNOWFLAKE}/messages", self._h_list_messages)
+        r("GET", rf"/channels/{SNOWFLAKE}/messages/{SNOWFLAKE}", self._h_get_message)
+        r("PATCH", rf"/channels/{SNOWFLAKE}/messages/{SNOWFLAKE}", self._h_edit_message)
+        r("DELETE", rf"/channels/{SNOWFLAKE}/messages/{SNOWFLAKE}", self._h_delete_message)
+        r("POST", rf"/channels/{SNOWFLAKE}/typing", self._h_typing)
+        r("GET", rf"/channels/{SNOWFLAKE}", self._h_get_channel)
+        r("GET", rf"/guilds/{SNOWFLAKE}", self._h_get_guild)
+        r("GET", rf"/guilds/{SNOWFLAKE}/channels", self._h_guild_channels)
+        r("GET", rf"/guilds/{SNOWFLAKE}/roles", self._h_guild_roles)
+        r("GET", rf"/guilds/{SNOWFLAKE}/members/{SNOWFLAKE}", self._h_guild_member)
 
     # -----------------------------------------------------------------------------------------
     # Lifecycle

@@ -9,7 +9,7 @@ from bot.digest.render import item_line, render_digest
 from bot.services.digest_content import DigestContent, ItemKind
 from bot.services.digest_windows import window_content
 from db.engine import Database
-from tests.digest.support import Writer, utc
+from tests.digest.support import Writer, row_id, utc
 from tests.harness import DiscordHarness
 
 START, END = utc(2026, 3, 20, 9), utc(2026, 3, 21, 9)
@@ -17,7 +17,7 @@ BEFORE, INSIDE, AFTER = utc(2026, 3, 19, 12), utc(2026, 3, 20, 12), utc(2026, 3,
 
 
 async def build(h: DiscordHarness, room: Writer, slugs: list[str] | None = None) -> DigestContent:
-    topic_ids = [room.topics[s].id for s in slugs] if slugs else None
+    topic_ids = [row_id(room.topics[s]) for s in slugs] if slugs else None
     return await window_content(room.db, newsroom_id=room.guild_id, topic_ids=topic_ids, start=START, end=END)
 
 

@@ -22,6 +22,7 @@ from tests.digest.support import (
     crash,
     crashing_render,
     deliveries,
+    row_id,
     run_at,
     service,
     utc,
@@ -94,7 +95,7 @@ async def test_a_crash_at_any_step_posts_exactly_once_after_restart(
         if recovery is None:
             assert later.results == {}
         else:
-            assert later.results[sub.id].outcome is recovery
+            assert later.results[row_id(sub)].outcome is recovery
         await run_at(restarted, AFTER_LEASE + dt.timedelta(hours=1))
 
     messages = store.messages(channel)
@@ -147,7 +148,7 @@ async def test_when_history_shows_nothing_discord_drops_the_resend_by_its_nonce(
     async with DiscordHarness(make_bot(database, clock)) as second:
         store.attach(second)
         report = await run_at(service(second, name="restarted"), AFTER_LEASE)
-    assert report.results[sub.id].outcome is Outcome.SENT
+    assert report.results[row_id(sub)].outcome is Outcome.SENT
     assert store.deduplicated == 1
     assert len(store.messages(channel)) == 1
     [first_send, resend] = store.sends(channel)
@@ -165,10 +166,10 @@ async def test_a_transient_failure_is_reconciled_before_resending(
 
     store.lose_next_response(channel, 502)
     svc = service(h)
-    assert (await run_at(svc, DUE)).results[sub.id].outcome is Outcome.RETRY
+    assert (await run_at(svc, DUE)).results[row_id(sub)].outcome is Outcome.RETRY
     assert len(store.messages(channel)) == 1
     report = await run_at(svc, DUE + dt.timedelta(seconds=30))
-    assert report.results[sub.id].outcome is Outcome.RECONCILED
+    assert report.results[row_id(sub)].outcome is Outcome.RECONCILED
     assert len(store.messages(channel)) == 1
 
 

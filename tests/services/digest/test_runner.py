@@ -11,7 +11,7 @@ from bot.services.digest_ports import Refused, RetryLater
 from bot.services.digest_runner import DigestRunner
 from bot.services.digest_sending import Outcome
 from db.engine import Database
-from tests.digest.support import Writer, deliveries, subscription, utc
+from tests.digest.support import Writer, deliveries, row_id, subscription, utc
 from tests.harness import GUILD_A_ID
 from tests.newsroom import FakeClock
 
@@ -47,7 +47,7 @@ async def test_a_due_digest_is_posted_once_with_the_claims_nonce(database: Datab
     sub = await room.subscribe(channel_id=CHANNEL, now=utc(2026, 3, 20, 12))
     poster, clock = FakePoster(), FakeClock(DUE)
     report = await runner(database, poster, clock).run_due(DUE)
-    assert report.results[sub.id].outcome is Outcome.SENT
+    assert report.results[row_id(sub)].outcome is Outcome.SENT
     [delivery] = await deliveries(database, sub.id)
     assert [(c, n) for c, n, _ in poster.posts] == [(CHANNEL, f"{delivery.nonce}.1")]
     assert (await runner(database, poster, clock).run_due(DUE)).results == {}
@@ -59,9 +59,9 @@ async def test_retry_later_backs_off_and_a_refusal_pauses_and_tells_the_board(da
     poster = FakePoster(RetryLater("HTTP 503"), Refused("gone", "HTTP 404"))
     clock = FakeClock(DUE)
     run = runner(database, poster, clock)
-    assert (await run.run_due(DUE)).results[sub.id].outcome is Outcome.RETRY
-    assert (await subscription(database, sub.id)).next_attempt_at == DUE + dt.timedelta(seconds=30)
+    assert (await run.run_due(DUE)).results[row_id(sub)].outcome is Outcome.RETRY
+    assert (await subscription(database, row_id(sub))).next_attempt_at == DUE + dt.timedelta(seconds=30)
     clock.now = later = DUE + dt.timedelta(seconds=30)
-    assert (await run.run_due(later)).results[sub.id].outcome is Outcome.PAUSED
-    assert (await subscription(database, sub.id)).paused and GUILD_A_ID in run.notices.guilds
+    assert (await run.run_due(later)).results[row_id(sub)].outcome is Outcome.PAUSED
+    assert (await subscription(database, row_id(sub))).paused and GUILD_A_ID in run.notices.guilds
     assert poster.posts == []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import event
 from sqlmodel import col, select
@@ -19,6 +21,7 @@ from tests.digest.support import (
     attempts,
     deliveries,
     editor_in,
+    row_id,
     run_at,
     service,
     subscription,
@@ -28,6 +31,8 @@ from tests.harness import GUILD_A_ID, GUILD_B_ID, DiscordHarness
 from tests.newsroom import FakeClock
 
 S10 = dt.timedelta(seconds=10)
+# What SQLAlchemy's before_cursor_execute hands over and exec_driver_sql takes: DB-API parameters.
+DBParams = Sequence[Any] | Mapping[str, Any]
 
 
 def text_of(message: dict) -> str:
@@ -52,7 +57,7 @@ async def test_posts_once_at_the_local_time_and_not_before(
     assert (await run_at(svc, utc(2026, 3, 21, 9, 0, 5))).results == {}
     assert store.messages(channel) == []
     report = await run_at(svc, utc(2026, 3, 21, 9) + S10)
-    assert report.results[sub.id].outcome is Outcome.SENT
+    assert report.results[row_id(sub)].outcome is Outcome.SENT
     [message] = store.messages(channel)
     text = text_of(message)
     assert "Newsdesk digest" in text and "Sat 21 Mar 2026" in text
@@ -67,7 +72,7 @@ async def test_posts_once_at_the_local_time_and_not_before(
     # Nothing more for that period, however often the scheduler looks.
     assert (await run_at(svc, utc(2026, 3, 21, 9, 5))).results == {}
     assert len(store.messages(channel)) == 1
-    after = await subscription(database, sub.id)
+    after = await subscription(database, row_id(sub))
     assert (after.covered_until, after.next_due_at) == (utc(2026, 3, 21, 9), utc(2026, 3, 22, 9))
     assert (done.state, done.window_start, done.window_end, done.period_key) == (
         "sent",
@@ -198,14 +203,14 @@ async def test_quiet_days_post_one_line_or_nothing(
     loud = await room.subscribe(channel_id=h.guild_a.channels[0].id, now=utc(2026, 3, 20, 12))
     quiet = await room.subscribe(channel_id=h.guild_a.channels[1].id, now=utc(2026, 3, 20, 12), post_when_empty=False)
     report = await run_at(service(h), utc(2026, 3, 21, 9) + S10)
-    assert report.results[loud.id].outcome is Outcome.SENT
-    assert report.results[quiet.id].outcome is Outcome.SKIPPED
+    assert report.results[row_id(loud)].outcome is Outcome.SENT
+    assert report.results[row_id(quiet)].outcome is Outcome.SKIPPED
     [message] = store.messages(h.guild_a.channels[0].id)
     assert "Nothing new on the followed stories" in text_of(message)
     assert store.messages(h.guild_a.channels[1].id) == []
     [skipped] = await deliveries(database, quiet.id)
     assert skipped.state == "skipped"
-    assert (await subscription(database, quiet.id)).next_due_at == utc(2026, 3, 22, 9)
+    assert (await subscription(database, row_id(quiet))).next_due_at == utc(2026, 3, 22, 9)
 
 
 async def test_forbidden_pauses_with_the_reason_and_resume_posts_the_missed_window(
@@ -218,8 +223,8 @@ async def test_forbidden_pauses_with_the_reason_and_resume_posts_the_missed_wind
     h.fail_next("POST", rf"^/channels/{channel}/messages$", 403)
     svc = service(h)
     report = await run_at(svc, utc(2026, 3, 21, 9) + S10)
-    assert report.results[sub.id].outcome is Outcome.PAUSED
-    paused = await subscription(database, sub.id)
+    assert report.results[row_id(sub)].outcome is Outcome.PAUSED
+    paused = await subscription(database, row_id(sub))
     assert paused.paused and paused.notice_pending and "Discord refused" in (paused.paused_reason or "")
     assert GUILD_A_ID in svc.notices.guilds
     assert [a.outcome for a in await attempts(database)] == ["paused"]
@@ -239,7 +244,7 @@ async def test_forbidden_pauses_with_the_reason_and_resume_posts_the_missed_wind
     await digests.set_paused(
         database,
         editor_in(GUILD_A_ID),
-        sub.id,
+        row_id(sub),
         paused=False,
         now=utc(2026, 3, 22, 12),
         settle=SETTLE,
@@ -260,8 +265,8 @@ async def test_a_deleted_channel_pauses_the_digest(database: Database, h: Discor
     await room.topic("atacms")
     gone = await room.subscribe(channel_id=999_999_999_999_999_999, now=utc(2026, 3, 20, 12))
     report = await run_at(service(h), utc(2026, 3, 21, 9) + S10)
-    assert report.results[gone.id].outcome is Outcome.PAUSED
-    assert "no longer exists" in ((await subscription(database, gone.id)).paused_reason or "")
+    assert report.results[row_id(gone)].outcome is Outcome.PAUSED
+    assert "no longer exists" in ((await subscription(database, row_id(gone))).paused_reason or "")
 
 
 async def test_server_errors_and_rate_limits_are_retried_with_backoff(
@@ -274,18 +279,18 @@ async def test_server_errors_and_rate_limits_are_retried_with_backoff(
     h.fail_next("POST", rf"^/channels/{channel}/messages$", 429)
     svc = service(h)
     first = utc(2026, 3, 21, 9) + S10
-    assert (await run_at(svc, first)).results[sub.id].outcome is Outcome.RETRY
-    assert (await subscription(database, sub.id)).next_attempt_at == first + dt.timedelta(seconds=30)
+    assert (await run_at(svc, first)).results[row_id(sub)].outcome is Outcome.RETRY
+    assert (await subscription(database, row_id(sub))).next_attempt_at == first + dt.timedelta(seconds=30)
     assert (await run_at(svc, first + dt.timedelta(seconds=20))).results == {}  # backing off
     second = first + dt.timedelta(seconds=30)
-    assert (await run_at(svc, second)).results[sub.id].outcome is Outcome.RETRY
-    assert (await subscription(database, sub.id)).next_attempt_at == second + dt.timedelta(seconds=60)
+    assert (await run_at(svc, second)).results[row_id(sub)].outcome is Outcome.RETRY
+    assert (await subscription(database, row_id(sub))).next_attempt_at == second + dt.timedelta(seconds=60)
     third = second + dt.timedelta(seconds=60)
-    assert (await run_at(svc, third)).results[sub.id].outcome is Outcome.SENT
+    assert (await run_at(svc, third)).results[row_id(sub)].outcome is Outcome.SENT
     assert len(store.messages(channel)) == 1
     outcomes = [(a.outcome, a.error and a.error.split()[1]) for a in await attempts(database)]
     assert outcomes == [("retry", "429"), ("retry", "503"), ("sent", None)]
-    assert (await subscription(database, sub.id)).retry_count == 0
+    assert (await subscription(database, row_id(sub))).retry_count == 0
 
 
 async def test_one_newsroom_failing_does_not_stop_the_others(
@@ -302,13 +307,13 @@ async def test_one_newsroom_failing_does_not_stop_the_others(
             raise RuntimeError("a bug that only hits newsroom A")
 
     report = await run_at(service(h, before=explode), utc(2026, 3, 21, 9) + S10)
-    assert report.results[a.id].outcome is Outcome.ERROR
-    assert report.results[b.id].outcome is Outcome.SENT
+    assert report.results[row_id(a)].outcome is Outcome.ERROR
+    assert report.results[row_id(b)].outcome is Outcome.SENT
     assert len(store.messages(h.guild_b.channel.id)) == 1
     # Newsroom A backs off instead of spinning, and goes out on the next attempt.
-    assert (await subscription(database, a.id)).next_attempt_at > utc(2026, 3, 21, 9) + S10
+    assert (await subscription(database, row_id(a))).next_attempt_at > utc(2026, 3, 21, 9) + S10
     report = await run_at(service(h), utc(2026, 3, 21, 9, 5))
-    assert report.results[a.id].outcome is Outcome.SENT
+    assert report.results[row_id(a)].outcome is Outcome.SENT
 
 
 async def test_the_tick_costs_the_same_however_many_newsrooms_have_nothing_due(
@@ -343,9 +348,9 @@ async def test_the_tick_costs_the_same_however_many_newsrooms_have_nothing_due(
 async def test_the_due_query_is_an_index_range_scan(database: Database, h: DiscordHarness, room: Writer) -> None:
     await room.topic("atacms")
     await room.subscribe(channel_id=h.guild_a.channel.id, now=utc(2026, 3, 20, 12))
-    captured: list[tuple[str, object]] = []
+    captured: list[tuple[str, DBParams]] = []
 
-    def capture(conn: object, cursor: object, statement: str, parameters: object, *args: object) -> None:
+    def capture(conn: object, cursor: object, statement: str, parameters: DBParams, *args: object) -> None:
         if "FROM digest_subscription" in statement and "next_attempt_at <=" in statement:
             captured.append((statement, parameters))
 
@@ -375,6 +380,6 @@ async def test_a_busy_tick_reports_plain_outcomes_without_an_object_per_subscrip
     await room.topic("atacms")
     subs = [await room.subscribe(channel_id=channel.id, now=utc(2026, 3, 20, 12)) for channel in h.guild_a.channels[:2]]
     report = await run_at(service(h), utc(2026, 3, 21, 9) + S10)
-    first, second = (report.results[sub.id] for sub in subs)
+    first, second = (report.results[row_id(sub)] for sub in subs)
     assert first.outcome is second.outcome is Outcome.SENT
     assert first is second
