@@ -248,6 +248,7 @@ class RawPostgres:
         async with self._conn.transaction():
             encoded = self.codecs["entry"].encode(entry)
             entry_id = await self._conn.fetchval(entry_sql, *[encoded[i] for i in entry_cols])
+            assert entry_id is not None  # the insert returns the new row's id
             encoded = self.codecs["audit_record"].encode({**audit, "id": None, "entry_id": entry_id})
             await self._conn.execute(audit_sql, *[encoded[i] for i in audit_cols])
             await self._conn.execute("UPDATE topic SET updated_at = $1 WHERE id = $2", audit["at"], topic_id)

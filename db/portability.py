@@ -7,7 +7,6 @@ points at them; an import therefore refuses to overwrite anything already presen
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,7 +44,10 @@ def _dump(row: SQLModel) -> dict[str, Any]:
 BATCH_ROWS = 2_000
 
 
-@functools.cache
+# Built once per table model, not once per row.
+_VALIDATORS: dict[str, tuple[type[BaseModel], tuple[str, ...]]] = {}
+
+
 def _validator(model: type[SQLModel]) -> tuple[type[BaseModel], tuple[str, ...]]:
     """A plain pydantic model with the table model's own fields (types, constraints, defaults).
 
@@ -53,11 +55,14 @@ def _validator(model: type[SQLModel]) -> tuple[type[BaseModel], tuple[str, ...]]
     the cost of the validation itself; the rows are inserted with Core, so no object is needed.
     Named like the table model, so refusals read the same.
     """
-    fields: dict[str, Any] = {name: (info.annotation, info) for name, info in model.model_fields.items()}
-    plain = create_model(model.__name__, **fields)
-    # Which fields arrive as ISO text; worked out once per model, not once per row.
-    parsed = tuple(name for name, info in model.model_fields.items() if "date" in str(info.annotation))
-    return plain, parsed
+    found = _VALIDATORS.get(model.__name__)
+    if found is None:
+        fields: dict[str, Any] = {name: (info.annotation, info) for name, info in model.model_fields.items()}
+        plain = create_model(model.__name__, **fields)
+        # Which fields arrive as ISO text.
+        parsed = tuple(name for name, info in model.model_fields.items() if "date" in str(info.annotation))
+        found = _VALIDATORS[model.__name__] = (plain, parsed)
+    return found
 
 
 def _load(model: type[SQLModel], data: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +83,7 @@ def _load(model: type[SQLModel], data: dict[str, Any]) -> dict[str, Any]:
             # and pydantic takes a datetime at midnight as a date and refuses any other.
             if isinstance(value, str):
                 values[name] = dt.datetime.fromisoformat(value)
-        return plain.model_validate(values).__dict__
+        return vars(plain.model_validate(values))
     except ValueError as exc:
         raise ImportRefused(f"{model.__name__} row is invalid: {exc}") from exc
 

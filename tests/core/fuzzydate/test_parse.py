@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core import fuzzydate
 from bot.core.fuzzydate import (
     ACCEPTED_FORMS,
     FuzzyDate,
@@ -17,6 +16,7 @@ from bot.core.fuzzydate import (
     Precision,
     parse_fuzzy_date,
 )
+from bot.core.fuzzydate import parse as fuzzy_parse
 from bot.options import depends_on_today
 
 REF = date(2023, 9, 20)
@@ -263,11 +263,11 @@ def test_non_string_input_is_a_type_error() -> None:
 
 
 def _fake_dateutil(monkeypatch: pytest.MonkeyPatch, parse: object) -> None:
-    monkeypatch.setattr(fuzzydate.parse, "dateutil_parser", types.SimpleNamespace(parse=parse))
+    monkeypatch.setattr(fuzzy_parse, "dateutil_parser", types.SimpleNamespace(parse=parse))
     # The cross-check is remembered per text: the fake gets an empty memory of its own, and the real
     # one (restored after the test) never holds a fake answer.
-    fresh = functools.lru_cache(maxsize=None)(fuzzydate.parse._dateutil_fields.__wrapped__)
-    monkeypatch.setattr(fuzzydate.parse, "_dateutil_fields", fresh)
+    fresh = functools.lru_cache(maxsize=None)(fuzzy_parse._dateutil_fields.__wrapped__)
+    monkeypatch.setattr(fuzzy_parse, "_dateutil_fields", fresh)
 
 
 @pytest.mark.parametrize("exc", [OverflowError("too big"), ValueError("nope")])
