@@ -17,7 +17,7 @@ from typing import Any, Final, TypeAlias
 
 import discord
 
-from bot.simulation import components, dispatch
+from bot.simulation import components, dispatch, payloads
 from bot.simulation.network import RecordedCall, http_error
 from bot.simulation.payloads import EPHEMERAL_FLAG, JSON, LOADING_FLAG, SNOWFLAKES, now_iso, roundtrip
 from bot.simulation.recorder_base import InteractionRecord
@@ -234,25 +234,10 @@ class Recorder(Routes):
         extra_flags: int = 0,
     ) -> JSON:
         message_id = SNOWFLAKES.next()
-        msg: JSON = {
-            "id": str(message_id),
-            "channel_id": str(channel_id),
-            "type": 0,
-            "author": self.world.bot_user.payload(),
-            "content": body.get("content") or "",
-            "embeds": body.get("embeds") or [],
-            "components": components.number(body.get("components") or []),
-            "attachments": self._attachments(call, channel_id, body, []) if call is not None else [],
-            "mentions": [],
-            "mention_roles": [],
-            "mention_everyone": False,
-            "pinned": False,
-            "tts": bool(body.get("tts", False)),
-            "timestamp": now_iso(),
-            "edited_timestamp": None,
-            "flags": int(body.get("flags") or 0) | extra_flags,
-            "sticker_items": [],
-        }
+        msg = payloads.message_payload(message_id, channel_id, self.world.bot_user.payload(), body)
+        msg["components"] = components.number(msg["components"])
+        msg["attachments"] = self._attachments(call, channel_id, body, []) if call is not None else []
+        msg["flags"] |= extra_flags
         if body.get("message_reference"):
             ref = dict(body["message_reference"])
             ref.setdefault("channel_id", str(channel_id))
