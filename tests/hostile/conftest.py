@@ -1,4 +1,4 @@
-"""Hostile-input suite: Hypothesis profiles, a live desk reused across examples, and the invariants.
+"""Hostile-input suite: Hypothesis profiles and its fixtures (a live desk reused across examples, the checker).
 
 Profiles (registered here, applied only to this suite unless chosen for the whole run):
 
