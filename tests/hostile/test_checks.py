@@ -18,7 +18,9 @@ from bot import replies
 from bot.services import reader
 from db.models import Entry, Topic
 from tests.harness import GUILD_A_ID, Reply
-from tests.hostile.conftest import Checker, actors_of, consistency_problems, message_problems
+from tests.hostile.checker import Checker, actors_of
+from tests.hostile.database_state import consistency_problems
+from tests.hostile.messages import message_problems
 from tests.newsroom import Desk
 
 

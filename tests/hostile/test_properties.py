@@ -19,7 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.harness import DiscordHarness, Reply
-from tests.hostile.conftest import Actor, LiveDesk, clickable, text_inputs
+from tests.hostile.checker import Actor
+from tests.hostile.live_desk import LiveDesk
+from tests.hostile.messages import clickable, text_inputs
 from tests.hostile.strategies import CommandSpec, command_names, fit, hostile_text, options_for, typed_so_far
 
 # Every draw below happens whatever the bot answered, with fixed bounds: Hypothesis replays and shrinks

@@ -17,7 +17,9 @@ from sqlmodel import col, select
 
 from db.models import Entry
 from tests.harness import GUILD_A_ID, GUILD_B_ID, Reply
-from tests.hostile.conftest import Actor, Checker, actors_of, clickable, entry_id_for, fingerprint, is_refusal
+from tests.hostile.checker import Actor, Checker, actors_of
+from tests.hostile.database_state import fingerprint
+from tests.hostile.messages import clickable, entry_id_for, is_refusal
 from tests.hostile.strategies import CommandSpec, OptionSpec, OptionType, command_specs, fit, slash_commands
 from tests.newsroom import EDITORS_ROLE_A, Desk
 

@@ -1,0 +1,128 @@
+"""/log status: what it stores, the reply, dates read in the newsroom's time zone, every status."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from discord import app_commands
+
+from bot.core.vocabulary import STATUS_INFO, Status
+from db import audit
+from tests.cogs.log_support import (
+    STATUS_NOTE,
+    _no_message_ever_pings,  # noqa: F401  (autouse: no message ever pings)
+    atacms_topic_id,
+    buttons,
+    entry_logged_by,
+)
+from tests.newsroom import Desk, db_rows, text_of
+
+
+# ------------------------------------------------------------------------------------------------
+# /log status
+# ------------------------------------------------------------------------------------------------
+async def test_log_status_stores_every_field_and_one_audit_record(desk: Desk) -> None:
+    h = desk.harness
+    before = await db_rows(desk.database)
+    reply = await h.slash(
+        "log status",
+        {
+            "topic": "atacms",
+            "status": "approved",
+            "note": STATUS_NOTE,
+            "date": "Sept 11",
+            "source": "U.S. officials, as reported",
+            "url": "https://www.state.gov/briefings/",
+        },
+        user=h.editor,
+    )
+    assert reply.response_type == 4 and not reply.ephemeral
+    entry = await entry_logged_by(desk.database, reply)
+    assert entry.newsroom_id == h.guild_a.id
+    assert entry.topic_id == await atacms_topic_id(desk.database)
+    assert (entry.kind, entry.status, entry.note) == ("status", "approved", STATUS_NOTE)
+    assert (entry.date_precision, entry.date_earliest, entry.date_latest) == (
+        "day",
+        dt.date(2023, 9, 11),
+        dt.date(2023, 9, 11),
+    )
+    assert (entry.source_name, entry.source_url) == ("U.S. officials, as reported", "https://www.state.gov/briefings/")
+    assert (entry.created_by, entry.retracted_at, entry.edited_at) == (h.editor.id, None, None)
+    after = await db_rows(desk.database)
+    assert len(after["entry"]) == len(before["entry"]) + 1
+    new_audit = after["audit_record"][len(before["audit_record"]) :]
+    assert len(new_audit) == 1
+    record = new_audit[0]
+    assert (record["action"], record["entry_id"], record["actor_id"], record["interaction_id"]) == (
+        "entry.create",
+        entry.id,
+        h.editor.id,
+        reply.interaction_id,
+    )
+    assert record["before"] is None and record["after"] == audit.snapshot(entry)
+
+
+async def test_log_reply_shows_the_entry_as_readers_see_it_with_short_id_and_undo(desk: Desk) -> None:
+    h = desk.harness
+    reply = await h.slash(
+        "log status", {"topic": "atacms", "status": "approved", "note": STATUS_NOTE, "date": "Sept 11"}, user=h.editor
+    )
+    entry = await entry_logged_by(desk.database, reply)
+    assert f"`#{entry.id}`" in text_of(reply) and "ATACMS long-range missiles for Ukraine" in text_of(reply)
+    [embed] = reply.embeds
+    assert f"#{entry.id}" in embed["description"] and "Approved" in embed["description"]
+    [undo] = buttons(reply)
+    expires = int((desk.clock.now + dt.timedelta(minutes=10)).timestamp())
+    assert undo["label"] == "Undo" and undo["custom_id"] == f"nd1:undo:{entry.id}:{h.editor.id}:{expires}"
+    chronology = await h.slash("chronology", {"topic": "atacms"}, user=h.reader)
+    assert embed["description"] in chronology.embeds[0]["description"]
+
+
+DATES: list[tuple[str | None, str, dt.date, dt.date]] = [
+    (None, "day", dt.date(2023, 9, 20), dt.date(2023, 9, 20)),
+    ("today", "day", dt.date(2023, 9, 20), dt.date(2023, 9, 20)),
+    ("yesterday", "day", dt.date(2023, 9, 19), dt.date(2023, 9, 19)),
+    ("Sept 11", "day", dt.date(2023, 9, 11), dt.date(2023, 9, 11)),
+    ("Sep 2023", "month", dt.date(2023, 9, 1), dt.date(2023, 9, 30)),
+    ("autumn 2023", "season", dt.date(2023, 9, 1), dt.date(2023, 11, 30)),
+]
+
+
+async def test_log_status_date_is_read_relative_to_the_newsrooms_today(desk: Desk, subtests: Any) -> None:
+    for typed, precision, earliest, latest in DATES:
+        with subtests.test(typed or "no date"):
+            options = {"topic": "atacms", "status": "on_hold", "note": "Paused."}
+            if typed is not None:
+                options["date"] = typed
+            reply = await desk.harness.slash("log status", options, user=desk.harness.editor)
+            entry = await entry_logged_by(desk.database, reply)
+            assert (entry.date_precision, entry.date_earliest, entry.date_latest) == (precision, earliest, latest)
+
+
+async def test_default_date_is_today_in_the_newsrooms_time_zone_not_utc(desk: Desk) -> None:
+    h = desk.harness
+    saved = await h.slash("settings timezone", {"timezone": "Pacific/Kiritimati"}, user=h.admin)  # UTC+14
+    assert saved.ephemeral and "Time zone saved" in text_of(saved)
+    desk.clock.now = dt.datetime(2023, 9, 20, 12, 0, tzinfo=dt.UTC)  # already 21 Sep in Kiritimati
+    today = await h.slash("log status", {"topic": "atacms", "status": "approved", "note": "x"}, user=h.editor)
+    yesterday = await h.slash(
+        "log status", {"topic": "atacms", "status": "approved", "note": "y", "date": "yesterday"}, user=h.editor
+    )
+    assert (await entry_logged_by(desk.database, today)).date_earliest == dt.date(2023, 9, 21)
+    assert (await entry_logged_by(desk.database, yesterday)).date_earliest == dt.date(2023, 9, 20)
+
+
+async def test_every_status_choice_is_offered_and_stored(desk: Desk) -> None:
+    h = desk.harness
+    group = desk.bot.tree.get_command("log")
+    assert isinstance(group, app_commands.Group)
+    command = group.get_command("status")
+    assert isinstance(command, app_commands.Command)
+    [parameter] = [p for p in command.parameters if p.name == "status"]
+    offered = [c.value for c in parameter.choices]  # the choices Discord shows
+    assert offered == [s.value for s in STATUS_INFO]
+    for status in Status:
+        reply = await h.slash("log status", {"topic": "atacms", "status": status.value, "note": "n"}, user=h.editor)
+        assert (await entry_logged_by(desk.database, reply)).status == status.value
+        assert STATUS_INFO[status].label in reply.embeds[0]["description"]
