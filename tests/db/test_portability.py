@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bench.dataset import plan
 from bench.documents import Documents
@@ -35,16 +35,16 @@ async def newsroom_rows(database: Database, guild_id: int = GUILD_A_ID) -> dict[
         newsroom = await session.get(Newsroom, guild_id)
         out: dict[str, list[dict[str, Any]]] = {"newsroom": [newsroom.model_dump()] if newsroom else []}
         for model in (Topic, Entry, AuditRecord):
-            stmt = select(model).where(model.newsroom_id == guild_id).order_by(model.id)
-            out[model.__tablename__] = [row.model_dump() for row in (await session.execute(stmt)).scalars()]
+            stmt = select(model).where(col(model.newsroom_id) == guild_id).order_by(col(model.id))
+            out[str(model.__tablename__)] = [row.model_dump() for row in (await session.execute(stmt)).scalars()]
     return out
 
 
 async def all_rows(database: Database) -> dict[str, list[dict[str, Any]]]:
     async with database.read() as session:
         return {
-            model.__tablename__: [
-                row.model_dump() for row in (await session.execute(select(model).order_by(model.id))).scalars()
+            str(model.__tablename__): [
+                row.model_dump() for row in (await session.execute(select(model).order_by(col(model.id)))).scalars()
             ]
             for model in ALL_TABLES
         }

@@ -11,6 +11,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from tests.e2e.standin import DiscordStandIn
+from tests.e2e.standin_client import TinyClient, running_client
 
 
 @pytest.fixture
@@ -30,3 +31,11 @@ def discord_at_standin(standin: DiscordStandIn, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(discord.http.Route, "BASE", standin.base_url)
     monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(standin.gateway_url))
     return standin
+
+
+@pytest.fixture
+async def client(discord_at_standin: DiscordStandIn) -> AsyncIterator[TinyClient]:
+    """A tiny discord.py client (not the bot) logged in to the stand-in, its commands synced."""
+    async with running_client() as c:
+        await c.tree.sync()
+        yield c
