@@ -38,15 +38,22 @@ class Logged:
 
 
 async def log_entry(db: Database, requester: Requester, *, topic_query: str, draft: EntryDraft) -> Logged:
+    # Everything is read and checked first; the write transaction then holds SQLite's write lock for
+    # its three statements only (entry, audit record, topic's updated_at), so concurrent editors wait
+    # on each other for less. A topic archived or a role removed in between is a race the editor
+    # could as well have won.
+    async with db.read() as session:
+        newsroom = await editor_newsroom(session, requester)
+        topic = await resolve_topic(session, newsroom_id=requester.guild_id, query=topic_query)
+        await _fill_speaker_details(session, newsroom_id=requester.guild_id, draft=draft)
     try:
         async with db.write() as session:
-            newsroom = await editor_newsroom(session, requester)
-            topic = await resolve_topic(session, newsroom_id=requester.guild_id, query=topic_query)
-            await _fill_speaker_details(session, newsroom_id=requester.guild_id, draft=draft)
             entry = await writes.add_entry(
                 session, topic=topic, draft=draft, actor_id=requester.user_id, interaction_id=requester.interaction_id
             )
-            return Logged(entry, topic, True, newsroom.timezone)
+        # The topic's updated_at followed the entry, as its row did (the copy read above is detached).
+        topic.updated_at = max(topic.updated_at, entry.created_at)
+        return Logged(entry, topic, True, newsroom.timezone)
     except IntegrityError:
         # The same interaction raced itself (a retried delivery); the first one stored the entry.
         if requester.interaction_id is None:

@@ -24,8 +24,13 @@ class NewsroomRegistry:
     async def ensure(self, requester: Requester) -> None:
         if requester.guild_id in self._known:
             return
-        async with self._db.write() as session:
-            await newsrooms.ensure_newsroom(session, guild_id=requester.guild_id, name=requester.guild_name)
+        # Nearly always the row exists (a newsroom is created once, on its first command ever): a plain
+        # read answers that without taking SQLite's write lock from the writers.
+        async with self._db.read() as session:
+            found = await newsrooms.get_newsroom(session, guild_id=requester.guild_id)
+        if found is None:
+            async with self._db.write() as session:
+                await newsrooms.ensure_newsroom(session, guild_id=requester.guild_id, name=requester.guild_name)
         self._known.add(requester.guild_id)
 
 

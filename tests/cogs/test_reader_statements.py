@@ -28,11 +28,13 @@ def statements_sent(database: Database) -> Iterator[list[tuple[str, Any]]]:
     def record(_conn: object, _cursor: object, statement: str, parameters: Any, *_args: object) -> None:
         sent.append((statement, parameters))
 
-    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    for engine in database.engines:
+        event.listen(engine.sync_engine, "before_cursor_execute", record)
     try:
         yield sent
     finally:
-        event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+        for engine in database.engines:
+            event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 def test_read_models_hold_their_tables_columns_in_table_order() -> None:

@@ -327,7 +327,8 @@ async def test_the_tick_costs_the_same_however_many_newsrooms_have_nothing_due(
         statements.append(statement)
 
     svc = service(h)
-    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    for engine in database.engines:
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
     try:
         await run_at(svc, utc(2026, 3, 20, 13))
         one_newsroom = list(statements)
@@ -340,7 +341,8 @@ async def test_the_tick_costs_the_same_however_many_newsrooms_have_nothing_due(
         await run_at(svc, utc(2026, 3, 20, 13))
         assert len(statements) == len(one_newsroom)
     finally:
-        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+        for engine in database.engines:
+            event.remove(engine.sync_engine, "before_cursor_execute", count)
     due_query = next(s for s in one_newsroom if "FROM digest_subscription" in s and "next_attempt_at <=" in s)
     assert "LIMIT" in due_query.upper()
 
@@ -354,11 +356,13 @@ async def test_the_due_query_is_an_index_range_scan(database: Database, h: Disco
         if "FROM digest_subscription" in statement and "next_attempt_at <=" in statement:
             captured.append((statement, parameters))
 
-    event.listen(database.engine.sync_engine, "before_cursor_execute", capture)
+    for engine in database.engines:
+        event.listen(engine.sync_engine, "before_cursor_execute", capture)
     try:
         await run_at(service(h), utc(2026, 3, 20, 13))
     finally:
-        event.remove(database.engine.sync_engine, "before_cursor_execute", capture)
+        for engine in database.engines:
+            event.remove(engine.sync_engine, "before_cursor_execute", capture)
     statement, parameters = captured[0]
     async with database.engine.connect() as conn:
         if database.is_sqlite:
