@@ -4,7 +4,7 @@ turned into what `digest_content.build_content` takes."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,8 +76,7 @@ async def windows_data(db: Database, windows: Collection[Window]) -> dict[Window
         active = sorted({r.topic_id for rows in records.values() for r in rows})
         finder = StatusFinder(_moments_of(active, topic_rows, wanted))
         if active:
-            history = await digest_feed.status_history(session, active, end=max(w.end for w in wanted))
-            _feed_statuses(finder, history)
+            await _feed_statuses(finder, digest_feed.status_history(session, active, end=max(w.end for w in wanted)))
     statuses = finder.standings()
 
     topics_of: dict[int, list[tuple[TopicRef, bool]]] = {}
@@ -99,19 +98,21 @@ async def windows_data(db: Database, windows: Collection[Window]) -> dict[Window
     return result
 
 
-def _feed_statuses(finder: StatusFinder, rows: Iterable[Any]) -> None:
-    """Ordered by entry: each entry's records arrive together and go to the finder as a group."""
+async def _feed_statuses(finder: StatusFinder, slices: AsyncIterator[Sequence[Any]]) -> None:
+    """Ordered by entry: each entry's records arrive together (across slices too) and go to the
+    finder as a group."""
     entry: tuple[int, int] | None = None
     entry_records: list[tuple[int, dt.datetime, Mapping[str, Any]]] = []
-    for row in rows:
-        if row.after is None or row.entry_id is None or row.id is None:
-            continue
-        if entry is None or row.entry_id != entry[0]:
-            if entry is not None:
-                finder.add_entry(*entry, entry_records)
-            entry = (row.entry_id, int(row.after.get("topic_id") or row.topic_id or 0))
-            entry_records = []
-        entry_records.append((row.id, row.at, row.after))
+    async for rows in slices:
+        for row in rows:
+            if row.after is None or row.entry_id is None or row.id is None:
+                continue
+            if entry is None or row.entry_id != entry[0]:
+                if entry is not None:
+                    finder.add_entry(*entry, entry_records)
+                entry = (row.entry_id, int(row.after.get("topic_id") or row.topic_id or 0))
+                entry_records = []
+            entry_records.append((row.id, row.at, row.after))
     if entry is not None:
         finder.add_entry(*entry, entry_records)
 
