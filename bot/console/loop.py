@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from bot.console import parse
-from bot.console.offline import DEMO_EDITOR_ROLE_ID, DEMO_GUILD_ID, OfflineDiscord, Outcome
+from bot.console.offline import DEMO_EDITOR_ROLE_ID, DEMO_GUILD_ID, OfflineDiscord, Outcome, Shown
 from bot.console.printer import buttons, format_shown
 from bot.services.newsrooms import seed_newsroom
 from bot.settings import Settings
@@ -79,11 +79,27 @@ class Console:
         await self._run(self.offline.base_payload(2, data), read_line)
 
     async def _complete(self, line: str) -> None:
-        invocation = parse.resolve_partial(self.offline.bot.tree, parse.split(line))
-        focused = list(invocation.values)[-1] if invocation.values else None
-        if focused is None:
+        invocation = parse.resolve(self.offline.bot.tree, parse.split(line), partial=True)
+        if invocation.last is None:
             raise parse.ParseError("Give the option to complete, e.g. complete /status topic:at")
-        data = parse.command_data(invocation, guild=self.offline.bot.get_guild(DEMO_GUILD_ID), focused=focused)
+        command, name = invocation.command, invocation.last
+        param = command.get_parameter(name)
+        assert param is not None
+        if param.choices:
+            # Discord's client lists fixed choices itself; the bot is never asked.
+            typed = invocation.values[name].lower()
+            choices = [
+                {"name": c.name, "value": c.value}
+                for c in param.choices
+                if typed in c.name.lower() or typed in str(c.value).lower()
+            ]
+            self.print(*format_shown(Shown("choices", {"choices": choices})))
+            return
+        if not param.autocomplete:
+            offered = [p.name for p in command.parameters if p.autocomplete or p.choices]
+            hint = f"; suggestions exist for: {', '.join(offered)}" if offered else ""
+            raise parse.ParseError(f"{name} of /{command.qualified_name} has no suggestions: type any value{hint}.")
+        data = parse.command_data(invocation, guild=self.offline.bot.get_guild(DEMO_GUILD_ID), focused=name)
         await self._run(self.offline.base_payload(4, data), None)
 
     async def _click(self, which: str, read_line: Any) -> None:
@@ -116,24 +132,50 @@ class Console:
 
     async def _fill_modal(self, modal: dict[str, Any], read_line: Any) -> None:
         rows: list[dict[str, Any]] = []
+        typed: list[str] = []
         for row in modal.get("components") or []:
-            if row.get("type") == 18:  # a label wrapping one input
-                inner = row["component"]
-                value = await read_line(f"{row.get('label', inner.get('custom_id'))}: ")
-                rows.append(
-                    {
-                        "type": 18,
-                        "component": {"type": inner["type"], "custom_id": inner["custom_id"], "value": value or ""},
-                    }
-                )
-                continue
+            wrapped = row.get("type") == 18  # a label wrapping one input
+            items = [row["component"]] if wrapped else row.get("components") or []
             inputs = []
-            for item in row.get("components") or []:
-                value = await read_line(f"{item.get('label', item.get('custom_id'))}: ")
-                inputs.append({"type": item["type"], "custom_id": item["custom_id"], "value": value or ""})
-            rows.append({"type": 1, "components": inputs})
+            for item in items:
+                label = (row if wrapped else item).get("label") or item.get("custom_id", "")
+                value = await self._field(label, item, read_line)
+                if value is None:
+                    self.print("(form closed; nothing was sent)")
+                    return
+                typed.append(value)
+                inputs.append({"type": item["type"], "custom_id": item["custom_id"], "value": value})
+            rows.append({"type": 18, "component": inputs[0]} if wrapped else {"type": 1, "components": inputs})
         payload = self.offline.base_payload(5, {"custom_id": modal["custom_id"], "components": rows})
-        await self._run(payload, read_line)
+        outcome = await self.offline.dispatch(payload)
+        await self._show(outcome, read_line)
+        if _refused(outcome):
+            shown = " ".join(s.data.get("content") or "" for s in outcome.shown)
+            for text in typed:
+                if text and text not in shown:  # the reply clipped it: print it whole
+                    self.print(*_given_back(text))
+
+    async def _field(self, label: str, field: dict[str, Any], read_line: Any) -> str | None:
+        """One form field, asked again (showing what was typed) until Discord's client would accept it."""
+        while True:
+            value = await read_line(f"{label}: ")
+            if value is None:
+                return None
+            problem = parse.field_problem(label, field, value)
+            if problem is None:
+                return value
+            self.print(f"! {problem}", *(_given_back(value) if value else []))
+
+
+def _refused(outcome: Outcome) -> bool:
+    # Refusals are the bot's short ephemeral error: text only, no embed, no buttons.
+    return bool(outcome.shown) and all(
+        s.kind == "message" and s.ephemeral and not s.data.get("embeds") and not buttons(s.data) for s in outcome.shown
+    )
+
+
+def _given_back(text: str) -> list[str]:
+    return ["Your text, to fix and send again:", *(f"  {line}" for line in text.split("\n"))]
 
 
 async def run_console(settings: Settings, *, editor: bool = True, lines: Any = None, out: Any = None) -> int:

@@ -6,6 +6,8 @@ order without a name. Quotes group words, as in a shell.
 
 from __future__ import annotations
 
+import math
+import re
 import shlex
 from dataclasses import dataclass
 from typing import Any
@@ -18,11 +20,18 @@ class ParseError(ValueError):
     pass
 
 
+# Discord option names are lower case; `https://…` is a value however it is spelt.
+_OPTION_NAME = re.compile(r"[a-z][a-z0-9_-]*")
+# Discord's client refuses integers a JavaScript number cannot hold exactly.
+_SAFE_INTEGER = 2**53 - 1
+
+
 @dataclass(slots=True)
 class Invocation:
     command: app_commands.Command[Any, ..., Any]
     path: list[str]
     values: dict[str, str]
+    last: str | None = None  # the option typed last: the one `complete` suggests values for
 
 
 def split(line: str) -> list[str]:
@@ -32,7 +41,8 @@ def split(line: str) -> list[str]:
         raise ParseError(f"Could not read that line: {exc}") from exc
 
 
-def resolve(tree: app_commands.CommandTree[Any], tokens: list[str]) -> Invocation:
+def resolve(tree: app_commands.CommandTree[Any], tokens: list[str], *, partial: bool = False) -> Invocation:
+    """The command and its typed values; `partial` (autocomplete, while typing) lets required options be missing."""
     if not tokens or not tokens[0].startswith("/"):
         raise ParseError("Commands start with /, e.g. /status atacms (try /help).")
     name = tokens[0][1:]
@@ -54,33 +64,54 @@ def resolve(tree: app_commands.CommandTree[Any], tokens: list[str]) -> Invocatio
         found = sub
     if not isinstance(found, app_commands.Command):
         raise ParseError(f"/{name} can't be run from the console.")
+    where = f"/{' '.join(path)}"
     names = [p.name for p in found.parameters]
     values: dict[str, str] = {}
     positional: list[str] = []
+    last: str | None = None
     for token in rest:
         key, sep, value = token.partition(":")
         if sep and key in names:
+            if key in values:
+                raise ParseError(f"{key} is given twice; {where} takes it once.")
             values[key] = value
+            last = key
+        elif sep and _OPTION_NAME.fullmatch(key) and not value.startswith("//"):
+            # Discord offers a command's own options only: an unknown name is a mistake, never a value.
+            raise ParseError(f"{where} has no option {key!r}. Its options: {usage(found)}")
         else:
             positional.append(token)
     free = [p.name for p in found.parameters if p.name not in values]
     if len(positional) > len(free):
-        raise ParseError(f"Too many values; /{' '.join(path)} takes: {usage(found)}")
+        raise ParseError(f"Too many values; {where} takes: {usage(found)}")
     for name_, token in zip(free, positional, strict=False):
         values[name_] = token
+        last = name_
     missing = [p.name for p in found.parameters if p.required and p.name not in values]
-    if missing:
-        raise ParseError(f"Missing {', '.join(missing)}. Usage: /{' '.join(path)} {usage(found)}")
-    return Invocation(found, path, values)
+    if missing and not partial:
+        raise ParseError(f"Missing {', '.join(missing)}. Usage: {where} {usage(found)}")
+    return Invocation(found, path, values, last)
 
 
 def usage(command: app_commands.Command[Any, ..., Any]) -> str:
     return " ".join(f"{p.name}:…" if p.required else f"[{p.name}:…]" for p in command.parameters)
 
 
+def _in_range(param: app_commands.Parameter, number: float, what: str) -> None:
+    low, high = param.min_value, param.max_value
+    if (low is not None and number < low) or (high is not None and number > high):
+        if low is not None and high is not None:
+            raise ParseError(f"{param.name} must be {what} from {low} to {high}.")
+        bound = f"at least {low}" if low is not None else f"at most {high}"
+        raise ParseError(f"{param.name} must be {what} {bound}.")
+
+
 def option_value(param: app_commands.Parameter, raw: str, *, guild: discord.Guild | None) -> tuple[Any, dict]:
-    """The option's JSON value and any `resolved` data Discord would attach."""
+    """The option's JSON value and any `resolved` data Discord would attach; what Discord's client
+    would not send (a value off its list, out of range or of the wrong length) is refused."""
     kind = param.type
+    if raw == "":
+        raise ParseError(f"{param.name} is empty: give a value or leave the option out.")
     if param.choices:
         for choice in param.choices:
             if raw in (str(choice.value), choice.name) or raw.lower() == choice.name.lower():
@@ -89,14 +120,22 @@ def option_value(param: app_commands.Parameter, raw: str, *, guild: discord.Guil
         raise ParseError(f"{param.name} must be one of: {names}")
     if kind is discord.AppCommandOptionType.integer:
         try:
-            return int(raw), {}
+            number = int(raw)
         except ValueError:
             raise ParseError(f"{param.name} must be a whole number") from None
+        if abs(number) > _SAFE_INTEGER:
+            raise ParseError(f"{param.name} is too large a number.")
+        _in_range(param, number, "a whole number")
+        return number, {}
     if kind is discord.AppCommandOptionType.number:
         try:
-            return float(raw), {}
+            number = float(raw)
         except ValueError:
             raise ParseError(f"{param.name} must be a number") from None
+        if not math.isfinite(number):
+            raise ParseError(f"{param.name} must be a number")
+        _in_range(param, number, "a number")
+        return number, {}
     if kind is discord.AppCommandOptionType.boolean:
         lowered = raw.lower()
         if lowered in ("true", "yes", "y", "1", "on"):
@@ -104,6 +143,9 @@ def option_value(param: app_commands.Parameter, raw: str, *, guild: discord.Guil
         if lowered in ("false", "no", "n", "0", "off"):
             return False, {}
         raise ParseError(f"{param.name} must be true or false")
+    if kind is discord.AppCommandOptionType.string:
+        check_length(param, raw)
+        return raw, {}
     if kind is discord.AppCommandOptionType.role and guild is not None:
         role = discord.utils.find(lambda r: raw.lstrip("@").lower() in (r.name.lower(), str(r.id)), guild.roles)
         if role is None:
@@ -137,6 +179,10 @@ def command_data(invocation: Invocation, *, guild: discord.Guild | None, focused
             continue
         raw = invocation.values[param.name]
         if param.name == focused:
+            # Half-typed, so unchecked, as Discord sends it; only the length is capped while typing.
+            text = param.type is discord.AppCommandOptionType.string
+            if text and param.max_value is not None and len(raw) > param.max_value:
+                raise ParseError(f"{param.name} takes at most {param.max_value} characters.")
             options.append({"name": param.name, "type": param.type.value, "value": raw, "focused": True})
             continue
         value, extra = option_value(param, raw, guild=guild)
@@ -154,24 +200,22 @@ def command_data(invocation: Invocation, *, guild: discord.Guild | None, focused
     return data
 
 
-def resolve_partial(tree: app_commands.CommandTree[Any], tokens: list[str]) -> Invocation:
-    """Like resolve, but required options may be missing (autocomplete runs while typing)."""
-    try:
-        return resolve(tree, tokens)
-    except ParseError as exc:
-        if not str(exc).startswith("Missing"):
-            raise
-    invocation = resolve(tree, [*tokens, *(f"{p}:x" for p in _missing(tree, tokens))])
-    for name in _missing(tree, tokens):
-        invocation.values.pop(name, None)
-    return invocation
+def _length_problem(name: str, text: str, low: int | float | None, high: int | float | None) -> str | None:
+    if high is not None and len(text) > high:
+        return f"{name} is {len(text)} characters; the most it takes is {high}."
+    if low is not None and len(text) < low:
+        return f"{name} is {len(text)} characters; it needs at least {low}."
+    return None
 
 
-def _missing(tree: app_commands.CommandTree[Any], tokens: list[str]) -> list[str]:
-    try:
-        resolve(tree, tokens)
-    except ParseError as exc:
-        text = str(exc)
-        if text.startswith("Missing "):
-            return text[len("Missing ") :].split(". Usage")[0].split(", ")
-    return []
+def check_length(param: app_commands.Parameter, raw: str) -> None:
+    # For text options discord.py keeps the option's min_length/max_length as min_value/max_value.
+    if problem := _length_problem(param.name, raw, param.min_value, param.max_value):
+        raise ParseError(problem)
+
+
+def field_problem(label: str, field: dict[str, Any], value: str) -> str | None:
+    """Why Discord's client would not send a form with this value in this text input, if it would not."""
+    if not value:
+        return f"{label} is required." if field.get("required", True) else None
+    return _length_problem(label, value, field.get("min_length"), field.get("max_length"))

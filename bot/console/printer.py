@@ -31,7 +31,7 @@ def format_shown(shown: Shown, *, first_button: int = 1) -> list[str]:
     data = shown.data
     if shown.kind == "choices":
         choices = data.get("choices") or []
-        return ["Suggestions:"] + [f"  {c['value']}  ({c['name']})" for c in choices] or ["  (none)"]
+        return ["Suggestions:"] + ([f"  {c['value']}  ({c['name']})" for c in choices] or ["  (none)"])
     if shown.kind == "modal":
         return [f"A form opened: {data.get('title', '')}"]
     lines: list[str] = []

@@ -2,38 +2,25 @@
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from bot.console.loop import run_console
-from bot.settings import Settings
+from tests.console.support import run_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _settings(tmp_path: Path) -> Settings:
-    # pydantic's typed __init__ lists the fields only, not BaseSettings' own _env_file.
-    return Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'console.db'}")  # pyright: ignore[reportCallIssue]
-
-
-async def _run(tmp_path: Path, lines: list[str], *, editor: bool = True) -> str:
-    out = io.StringIO()
-    await run_console(_settings(tmp_path), editor=editor, lines=lines, out=out)
-    return out.getvalue()
-
-
 async def test_status_in_the_console_reports_under_review_and_cites_the_latest_statement(tmp_path: Path) -> None:
-    text = await _run(tmp_path, ["/status atacms"])
+    text = await run_lines(tmp_path, ["/status atacms"])
     assert "Under review" in text and "no decision has been announced" in text
     assert "John Kirby" in text and "Interview with a British newspaper" in text
     assert "[1] Latest statements" in text and "[2] Chronology" in text
 
 
 async def test_console_buttons_modal_and_persistence_across_runs(tmp_path: Path) -> None:
-    text = await _run(
+    text = await run_lines(
         tmp_path,
         [
             "/status atacms",
@@ -47,17 +34,17 @@ async def test_console_buttons_modal_and_persistence_across_runs(tmp_path: Path)
     # Role and organisation came from the speaker's earlier statement.
     assert "Spokesman, U.S. Department of State" in text.split("Logged `#7`")[1]
     # The demo database keeps what was logged, and seeding again adds nothing.
-    again = await _run(tmp_path, ["/latest atacms count:1"])
+    again = await run_lines(tmp_path, ["/latest atacms count:1"])
     assert "Still under review." in again and "page 1 of 4" in again
 
 
 async def test_console_reader_cannot_log(tmp_path: Path) -> None:
-    text = await _run(tmp_path, ['/log event atacms headline:"Nope"'], editor=False)
+    text = await run_lines(tmp_path, ['/log event atacms headline:"Nope"'], editor=False)
     assert "Only editors can do this" in text
 
 
 async def test_console_reports_typing_mistakes_without_crashing(tmp_path: Path) -> None:
-    text = await _run(tmp_path, ["/nosuch", "/status", "/log", "click 9", "complete /status topic:ata", "help"])
+    text = await run_lines(tmp_path, ["/nosuch", "/status", "/log", "click 9", "complete /status topic:ata", "help"])
     assert "No command /nosuch" in text
     assert "Missing topic" in text
     assert "needs a subcommand" in text

@@ -1,0 +1,116 @@
+"""The console reads options against the real command tree and refuses what Discord's client would not send."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.console.support import run_lines
+
+
+async def test_unknown_option_name_is_refused_with_the_commands_options_and_nothing_changes(tmp_path: Path) -> None:
+    text = await run_lines(tmp_path, ['/topic edit topic:atacms background:"New background"', "/topic show atacms"])
+    assert "/topic edit has no option 'background'" in text
+    assert "topic:… [title:…] [aliases:…] [summary:…] [next_step:…]" in text
+    assert "New background" not in text.split("background'")[1]  # the title was not renamed
+    assert "Updated topic" not in text
+
+
+async def test_ranges_types_choices_lengths_and_repeats_are_refused_before_the_bot_sees_them(tmp_path: Path) -> None:
+    text = await run_lines(
+        tmp_path,
+        [
+            "/latest topic:atacms count:0",
+            "/latest topic:atacms count:11",
+            "/latest topic:atacms count:two",
+            "/latest topic:atacms topic:atacms",
+            "/log status topic:atacms status:maybe note:x",
+            f"/log event atacms headline:{'h' * 201}",
+            '/log event atacms headline:""',
+            "/latest topic:atacms private:perhaps",
+            "/log status atacms",
+        ],
+    )
+    refusals = [line for line in text.splitlines() if line.startswith("! ")]
+    assert refusals == [
+        "! count must be a whole number from 1 to 10.",
+        "! count must be a whole number from 1 to 10.",
+        "! count must be a whole number",
+        "! topic is given twice; /latest takes it once.",
+        "! status must be one of: under_review, approved, announced, partially_delivered, delivered, on_hold, declined",
+        "! headline is 201 characters; the most it takes is 200.",
+        "! headline is empty: give a value or leave the option out.",
+        "! private must be true or false",
+        "! Missing status, note. Usage: /log status topic:… status:… note:… [date:…] [source:…] [url:…]",
+    ]
+    assert "Newsdesk" not in text  # the bot was never asked
+
+
+async def test_values_are_converted_to_the_options_types(tmp_path: Path) -> None:
+    text = await run_lines(
+        tmp_path,
+        [
+            "/latest topic:atacms count:1 private:yes",
+            "/log status atacms status:Approved note:Cleared url:https://example.org/x",
+        ],
+    )
+    assert "only you can see this" in text.split("Latest statements")[0]  # private:yes -> true
+    assert "page 1 of" in text
+    assert "Approved" in text and "Logged `#" in text
+
+
+async def test_every_autocompleted_option_completes_and_others_say_so(tmp_path: Path) -> None:
+    text = await run_lines(
+        tmp_path,
+        [
+            "complete /latest topic:atacms speaker:Mi",
+            "complete /log statement topic:atacms speaker:Mi",
+            "complete /settings timezone timezone:Europe/Lo",
+            "complete /topic import-seed name:at",
+            "complete /log status topic:atacms status:deliv",
+            "complete /status topic:",
+        ],
+    )
+    assert "Traceback" not in text
+    assert "! speaker of /latest has no suggestions: type any value; suggestions exist for: topic." in text
+    blocks = text.split("Suggestions:")[1:]
+    assert len(blocks) == 5
+    assert "Matthew Miller" in blocks[0]
+    assert "Europe/London" in blocks[1]
+    assert "atacms" in blocks[2]
+    assert "partially_delivered  (Partially delivered)" in blocks[3] and "approved" not in blocks[3]
+    assert "atacms" in blocks[4]
+
+
+async def test_a_form_field_over_its_length_is_given_back_and_asked_again(tmp_path: Path) -> None:
+    long = "Officials are weighing it. " + "x" * 4000
+    text = await run_lines(
+        tmp_path,
+        [
+            '/log statement atacms speaker:"Matthew Miller"',
+            long,
+            "Officials are weighing it.",
+            "/latest atacms count:1",
+        ],
+    )
+    assert f"! What was said is {len(long)} characters; the most it takes is 4000." in text
+    assert f"Your text, to fix and send again:\n  {long}\n" in text
+    assert "Logged `#" in text
+    assert "Officials are weighing it." in text.split("Latest statements")[1]
+
+
+async def test_a_form_the_bot_refuses_prints_the_text_and_saves_nothing(tmp_path: Path) -> None:
+    typed = "As <@123> said, no decision. " * 80  # under the form's limit; the bot refuses the mention
+    text = await run_lines(
+        tmp_path,
+        ['/log statement atacms speaker:"Matthew Miller"', typed, "/latest atacms count:1"],
+    )
+    assert "contains mention syntax" in text
+    assert f"Your text, to fix and send again:\n  {typed}\n" in text  # the reply clipped it; the console has it all
+    assert "no decision" not in text.split("/latest")[-1].split("Latest statements")[-1]
+    assert "Logged `#" not in text
+
+
+async def test_a_form_closed_by_end_of_input_sends_nothing(tmp_path: Path) -> None:
+    text = await run_lines(tmp_path, ['/log statement atacms speaker:"Matthew Miller"', ""])
+    assert "! What was said is required." in text
+    assert "(form closed; nothing was sent)" in text
