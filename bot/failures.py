@@ -10,6 +10,7 @@ from discord import app_commands
 from bot import replies
 from bot.core.errors import UserFacingError
 from bot.options import bot_of, requester_of
+from bot.render.text import CONTENT_MAX, clip
 
 log = logging.getLogger("newsdesk.errors")
 
@@ -44,7 +45,18 @@ def user_message(error: BaseException) -> str | None:
     return None
 
 
-async def report(interaction: discord.Interaction, error: BaseException) -> None:
+def with_submitted(message: str, submitted: str) -> str:
+    """A refusal of a form that hands back what was typed (clipped to fit), since the form is gone."""
+    header = f"{message}\nYour text, to fix and send again:\n```\n"
+    # A fence inside the text would end the block early; a zero-width space keeps it inert.
+    body = submitted.replace("```", "`\u200b``")
+    # Sending escapes each @everyone/@here with one more character: room for that is kept.
+    room = CONTENT_MAX - len(header) - len("\n```") - body.count("@")
+    return header + clip(body, room) + "\n```"
+
+
+async def report(interaction: discord.Interaction, error: BaseException, *, submitted: str | None = None) -> None:
+    """Tell the user why and log ours; `submitted`, a form's text, comes back with a refusal."""
     message = user_message(error)
     if message is None:
         original = _unwrap(error)
@@ -57,6 +69,8 @@ async def report(interaction: discord.Interaction, error: BaseException) -> None
         message = GENERIC_FAILURE.format(ref=interaction.id)
     else:
         log.debug("interaction %s refused: %s", interaction.id, message)
+        if submitted:
+            message = with_submitted(message, submitted)
     await replies.error(interaction, message)
 
 

@@ -95,7 +95,7 @@ class StatementTextModal(discord.ui.Modal):
         await store_and_reply(interaction, topic=self.topic, draft=self.draft)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report(interaction, error)
+        await report(interaction, error, submitted=self.text.value)
 
 
 def undo_deadline(timestamp: int) -> dt.datetime:

@@ -117,6 +117,30 @@ async def test_log_statement_without_text_opens_a_modal_and_the_submission_is_st
     assert len(await audit_of(desk.database, entry.id or 0)) == 1
 
 
+async def test_a_refused_statement_form_hands_the_typed_text_back_clipped_to_fit(desk: Desk) -> None:
+    h = desk.harness
+    before = await db_rows(desk.database)
+
+    async def submit(typed: str) -> str:
+        opened = await h.slash("log statement", {"topic": "atacms", "speaker": "Matthew Miller"}, user=h.editor)
+        assert opened.modal is not None
+        [field] = [c for row in opened.modal["components"] for c in row.get("components", [row.get("component")])]
+        refused = await h.submit_modal(opened.modal["custom_id"], {field["custom_id"]: typed}, user=h.editor)
+        assert refused.ephemeral and not refused.embeds
+        return text_of(refused)
+
+    short = await submit("As <@123> put it: ```no decision``` yet.")
+    assert "contains mention syntax" in short
+    # Whole, in a block a stray fence cannot close early.
+    assert short.endswith("```\nAs <@123> put it: `\u200b``no decision`\u200b`` yet.\n```")
+    typed = "Officials said <@123> is weighing it, @everyone agrees. " * 70
+    long = await submit(typed)
+    assert len(long) <= 2000 and long.endswith("…\n```")
+    kept = long.split("```\n", 1)[1].removesuffix("…\n```").replace("@\u200b", "@")
+    assert len(kept) > 1500 and typed.startswith(kept)
+    assert await db_rows(desk.database) == before
+
+
 async def test_log_event_stores_headline_details_and_date_span(desk: Desk) -> None:
     reply = await desk.harness.slash(
         "log event",
