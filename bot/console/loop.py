@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from bot.console import parse
+from bot.console.history import History
 from bot.console.offline import DEMO_EDITOR_ROLE_ID, DEMO_GUILD_ID, OfflineDiscord, Outcome, Shown
 from bot.console.printer import buttons, format_shown
 from bot.services.newsrooms import seed_newsroom
@@ -202,6 +203,9 @@ async def run_console(settings: Settings, *, editor: bool = True, lines: Any = N
         text = await asyncio.to_thread(sys.stdin.readline)
         return text.rstrip("\n") if text else None
 
+    history = History(settings.newsdesk_data_dir / "console_history")
+    if interactive:
+        history.load()
     try:
         await offline.start()
         if interactive:
@@ -212,6 +216,7 @@ async def run_console(settings: Settings, *, editor: bool = True, lines: Any = N
             if line is None or not await console.handle(line, read_line):
                 break
     finally:
+        history.save()
         await offline.close()
         await database.dispose()
     return 0

@@ -11,7 +11,8 @@ from bot.settings import Settings
 
 def console_settings(tmp_path: Path) -> Settings:
     # pydantic's typed __init__ lists the fields only, not BaseSettings' own _env_file.
-    return Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'console.db'}")  # pyright: ignore[reportCallIssue]
+    url = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
+    return Settings(_env_file=None, database_url=url, newsdesk_data_dir=tmp_path / "data")  # pyright: ignore[reportCallIssue]
 
 
 async def run_lines(tmp_path: Path, lines: list[str], *, editor: bool = True) -> str:
