@@ -164,8 +164,10 @@ def option_value(param: app_commands.Parameter, raw: str, *, guild: discord.Guil
         return str(role.id), {"roles": {str(role.id): data}}
     if kind is discord.AppCommandOptionType.channel and guild is not None:
         channel = discord.utils.find(lambda c: raw.lstrip("#").lower() in (c.name.lower(), str(c.id)), guild.channels)
-        if channel is None:
-            raise ParseError(f"No channel {raw!r}; channels here: {', '.join(c.name for c in guild.channels)}")
+        if channel is None or (param.channel_types and channel.type not in param.channel_types):
+            # Discord's client offers only channels of the kinds the option accepts.
+            offered = [c.name for c in guild.channels if not param.channel_types or c.type in param.channel_types]
+            raise ParseError(f"No channel {raw!r} for {param.name}; channels here: {', '.join(offered)}")
         data = {"id": str(channel.id), "name": channel.name, "type": channel.type.value, "permissions": "0"}
         return str(channel.id), {"channels": {str(channel.id): data}}
     return raw, {}

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.console.support import run_lines
+from discord import app_commands
+
+from bot.client import EXTENSIONS, NewsBot
+from bot.console.offline import DEMO_EDITOR_ROLE_ID
+from db.engine import Database
+from tests.console.support import console_settings, run_lines
 
 
 async def test_unknown_option_name_is_refused_with_the_commands_options_and_nothing_changes(tmp_path: Path) -> None:
@@ -114,3 +119,39 @@ async def test_a_form_closed_by_end_of_input_sends_nothing(tmp_path: Path) -> No
     text = await run_lines(tmp_path, ['/log statement atacms speaker:"Matthew Miller"', ""])
     assert "! What was said is required." in text
     assert "(form closed; nothing was sent)" in text
+
+
+async def test_every_autocompleted_option_of_every_command_gives_suggestions(tmp_path: Path) -> None:
+    # The tree as the bot builds it, never logged in: only to list what the console must complete.
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'tree.db'}")
+    bot = NewsBot(settings=console_settings(tmp_path), database=database, start_scheduler=False)
+    for extension in EXTENSIONS:
+        await bot.load_extension(extension)
+    lines = [
+        f"complete /{command.qualified_name} {param.name}:"
+        for command in bot.tree.walk_commands()
+        if isinstance(command, app_commands.Command)
+        for param in command.parameters
+        if param.autocomplete
+    ]
+    await database.dispose()
+    assert len(lines) >= 10  # topic on most commands, speaker, timezone twice, seed names
+    text = await run_lines(tmp_path, lines)
+    assert "Traceback" not in text and "!" not in text
+    answers = text.split("Suggestions:")[1:]
+    assert len(answers) == len(lines) and all("(none)" not in a for a in answers)
+
+
+async def test_roles_and_channels_are_found_by_name_or_id(tmp_path: Path) -> None:
+    text = await run_lines(
+        tmp_path,
+        [
+            "/settings editor-role role:Editors",
+            f"/settings editor-role role:{DEMO_EDITOR_ROLE_ID}",
+            "/settings editor-role role:Nobody",
+            "/digest add channel:#nowhere time:09:00 timezone:Europe/London",
+        ],
+    )
+    assert text.count(f"Editor role saved.\n┃ Newsroom settings\n┃ ▸ Editor role\n┃   <@&{DEMO_EDITOR_ROLE_ID}>") == 2
+    assert "! No role 'Nobody'; roles here: @everyone, Editors" in text
+    assert "! No channel '#nowhere' for channel; channels here: newsroom" in text
