@@ -205,7 +205,7 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         organisation="Their organisation at the time (default: their last logged one)",
         kind="Quote (exact words), paraphrase or summary (default: quote)",
         text="What was said; leave empty to write it in a larger box (max 4000)",
-        date="When it was said, e.g. 2023-09-11, Sept 11, Sep 2023 (default: today)",
+        date="When it was said, e.g. 2023-09-11, 11 Sep 2023, Sep 2023 (default: today)",
         context="Where: e.g. interview with a British newspaper (max 200)",
         source="Who or what reported it (max 200)",
         url="Link to the source (http or https)",
