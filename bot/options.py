@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 
+from bot.core.dates import ANY_DAY, depends_on_today, read_date, read_entry_date
 from bot.core.errors import InvalidInput
-from bot.core.fuzzydate import FuzzyDate, FuzzyDateError, parse_fuzzy_date
+from bot.core.fuzzydate import FuzzyDate
 from bot.core.requester import Requester
 from bot.render.text import AUTOCOMPLETE_MAX, CHOICE_NAME_MAX, clip
 from bot.services import entries, reader, settings
@@ -54,25 +55,6 @@ async def newsroom_today(interaction: discord.Interaction) -> dt.date:
     return today_in(newsroom.timezone, bot.clock())
 
 
-# Two "todays" far apart: a date that reads the same against both does not depend on today.
-_PROBE_REFERENCES = (dt.date(2001, 3, 1), dt.date(2013, 10, 20))
-# The reference for text that does not depend on it: any day gives the same reading.
-ANY_DAY = _PROBE_REFERENCES[0]
-
-
-def depends_on_today(text: str) -> bool:
-    """Whether a typed date means something different depending on today ("yesterday", "Sept 11"),
-    so the newsroom's time zone must be read before parsing it. Invalid text counts as absolute:
-    parsing it fails the same way whatever today is."""
-    readings = []
-    for reference in _PROBE_REFERENCES:
-        try:
-            readings.append(parse_fuzzy_date(text, reference=reference))
-        except FuzzyDateError:
-            readings.append(None)
-    return readings[0] != readings[1]
-
-
 async def reference_for(interaction: discord.Interaction, *texts: str | None) -> dt.date:
     """What to read these typed dates against: the newsroom's today (a query) only when one of them
     depends on it, else any day."""
@@ -84,14 +66,24 @@ async def reference_for(interaction: discord.Interaction, *texts: str | None) ->
 async def parse_date_options(interaction: discord.Interaction, **texts: str | None) -> dict[str, FuzzyDate | None]:
     """The date options given, parsed against the newsroom's today where it matters."""
     reference = await reference_for(interaction, *texts.values())
-    return {name: parse_date_option(name, text, reference=reference) if text else None for name, text in texts.items()}
+    return {name: read_date(name, text, reference=reference) if text else None for name, text in texts.items()}
 
 
-def parse_date_option(name: str, text: str, *, reference: dt.date) -> FuzzyDate:
-    try:
-        return parse_fuzzy_date(text, reference=reference)
-    except FuzzyDateError as exc:
-        raise InvalidInput(f"`{name}`: {exc}") from exc
+async def parse_entry_dates(
+    interaction: discord.Interaction, **texts: str | None
+) -> tuple[dict[str, FuzzyDate | None], dict[str, str]]:
+    """The dates of something being logged or corrected (see read_entry_date), and how each yearless
+    or relative one was read."""
+    today = await newsroom_today(interaction)
+    values: dict[str, FuzzyDate | None] = {}
+    notes: dict[str, str] = {}
+    for name, text in texts.items():
+        values[name] = None
+        if text:
+            values[name], note = read_entry_date(name, text, today=today)
+            if note is not None:
+                notes[name] = note
+    return values, notes
 
 
 def requester_of(interaction: discord.Interaction) -> Requester:

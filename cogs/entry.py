@@ -13,7 +13,7 @@ from bot.client import NewsBot
 from bot.core.errors import InvalidInput
 from bot.core.validation import LIMITS, clean_text, clean_url, parse_entry_ref, require_text
 from bot.core.vocabulary import StatementKind, Status
-from bot.options import bot_of, parse_date_option, reference_for, requester_of
+from bot.options import bot_of, parse_entry_dates, requester_of
 from bot.render import editor as render
 from bot.services import entries
 
@@ -42,12 +42,8 @@ EDITABLE: dict[str, tuple[str, frozenset[str]]] = {
 REQUIRED = frozenset({"note", "speaker", "text", "headline", "status", "kind", "date"})
 
 
-def parse_field_value(field: str, value: str, *, reference: Any) -> Any:
-    """The new value for a field, validated exactly as when it was first logged."""
-    if field in ("date", "end"):
-        if field == "end" and value.strip() == "-":
-            return None
-        return parse_date_option(field, value, reference=reference)
+def parse_field_value(field: str, value: str) -> Any:
+    """The new value for a field other than a date, validated exactly as when it was first logged."""
     if field == "url":
         return None if value.strip() == "-" else clean_url(value)
     if field == "status":
@@ -93,8 +89,15 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
     ) -> None:
         entry_id = parse_entry_ref(id)
         column, kinds = EDITABLE[field.value]
-        reference = await reference_for(interaction, value)
-        new_value = parse_field_value(field.value, value, reference=reference)
+        notes: dict[str, str] = {}
+        if field.value == "end" and value.strip() == "-":
+            new_value = None
+        elif field.value in ("date", "end"):
+            # Checked and read exactly as when logged: never after today, yearless forms read back.
+            dates, notes = await parse_entry_dates(interaction, **{field.value: value})
+            new_value = dates[field.value]
+        else:
+            new_value = parse_field_value(field.value, value)
         changed = await entries.edit_entry(
             bot_of(interaction).database,
             requester_of(interaction),
@@ -105,7 +108,12 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
             field_label=field.value,
         )
         content, embed = render.changed_entry(
-            changed.entry, changed.topic, timezone=changed.timezone, action="entry.edit"
+            changed.entry,
+            changed.topic,
+            timezone=changed.timezone,
+            action="entry.edit",
+            date_changed=field.value in ("date", "end"),
+            notes=list(notes.values()),
         )
         await replies.reply(interaction, content=content, embeds=[embed])
 

@@ -19,7 +19,7 @@ from bot.core.vocabulary import STATUS_INFO, EntryKind, StatementKind
 from bot.failures import report
 from bot.options import (
     bot_of,
-    parse_date_options,
+    parse_entry_dates,
     requester_of,
     speaker_autocomplete,
     topic_autocomplete,
@@ -47,16 +47,24 @@ OptText = app_commands.Range[str, 1, LIMITS["text"]]
 OptUrl = app_commands.Range[str, 1, LIMITS["url"]]
 
 
-async def _dates(interaction: discord.Interaction, date: str | None, end: str | None = None) -> tuple[Any, Any]:
-    dates = await parse_date_options(interaction, date=date or "today", end=end)
+async def _dates(
+    interaction: discord.Interaction, date: str | None, end: str | None = None
+) -> tuple[Any, Any, list[str]]:
+    """The entry's dates and how any yearless or relative one was read (not the default: no date
+    typed means today, which the reply's date already says)."""
+    dates, notes = await parse_entry_dates(interaction, date=date or "today", end=end)
     start, finish = dates["date"], dates["end"]
     assert start is not None
     if finish is not None and finish.latest < start.earliest:
         raise InvalidInput("`end` is before `date`.")
-    return start, finish
+    if date is None:
+        notes.pop("date", None)
+    return start, finish, list(notes.values())
 
 
-async def store_and_reply(interaction: discord.Interaction, *, topic: str, draft: EntryDraft) -> None:
+async def store_and_reply(
+    interaction: discord.Interaction, *, topic: str, draft: EntryDraft, notes: list[str] | None = None
+) -> None:
     bot = bot_of(interaction)
     logged = await entries.log_entry(
         bot.database,
@@ -70,6 +78,7 @@ async def store_and_reply(interaction: discord.Interaction, *, topic: str, draft
         timezone=logged.timezone,
         created=logged.created,
         undo_expires=bot.clock() + UNDO_WINDOW,
+        notes=notes or (),
     )
     await replies.reply(interaction, content=content, embeds=[embed], view=view, ephemeral=not logged.created)
 
@@ -85,14 +94,15 @@ class StatementTextModal(discord.ui.Modal):
         placeholder="The quote, paraphrase or summary, as you want readers to see it",
     )
 
-    def __init__(self, *, topic: str, draft: EntryDraft) -> None:
+    def __init__(self, *, topic: str, draft: EntryDraft, notes: list[str]) -> None:
         super().__init__(title=clip(f"Statement by {draft.speaker}", 45), timeout=15 * 60)
         self.topic = topic
         self.draft = draft
+        self.notes = notes
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         self.draft.text = require_text("text", self.text.value)
-        await store_and_reply(interaction, topic=self.topic, draft=self.draft)
+        await store_and_reply(interaction, topic=self.topic, draft=self.draft, notes=self.notes)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await report(interaction, error, submitted=self.text.value)
@@ -176,7 +186,7 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         source: OptSource | None = None,
         url: OptUrl | None = None,
     ) -> None:
-        start, _ = await _dates(interaction, date)
+        start, _, notes = await _dates(interaction, date)
         draft = EntryDraft(
             kind=EntryKind.STATUS,
             date=start,
@@ -185,7 +195,7 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
             source_name=clean_text("source", source) or "",
             source_url=clean_url(url),
         )
-        await store_and_reply(interaction, topic=topic, draft=draft)
+        await store_and_reply(interaction, topic=topic, draft=draft, notes=notes)
 
     @app_commands.command(name="statement", description="Record an official statement (leave text empty to type it)")
     @app_commands.describe(
@@ -195,7 +205,7 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         organisation="Their organisation at the time (default: their last logged one)",
         kind="Quote (exact words), paraphrase or summary (default: quote)",
         text="What was said; leave empty to write it in a larger box (max 4000)",
-        date="When it was said, e.g. 2023-09-11, Sept 11, Sep 2023 (default: today)",
+        date="When it was said, e.g. 2023-09-11, 11 Sep 2023, Sep 2023 (default: today)",
         context="Where: e.g. interview with a British newspaper (max 200)",
         source="Who or what reported it (max 200)",
         url="Link to the source (http or https)",
@@ -216,7 +226,7 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         source: OptSource | None = None,
         url: OptUrl | None = None,
     ) -> None:
-        start, _ = await _dates(interaction, date)
+        start, _, notes = await _dates(interaction, date)
         draft = EntryDraft(
             kind=EntryKind.STATEMENT,
             date=start,
@@ -230,10 +240,10 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         )
         if text is None:
             await entries.check_can_log(self.bot.database, requester_of(interaction), topic_query=topic)
-            await interaction.response.send_modal(StatementTextModal(topic=topic, draft=draft))
+            await interaction.response.send_modal(StatementTextModal(topic=topic, draft=draft, notes=notes))
             return
         draft.text = require_text("text", text)
-        await store_and_reply(interaction, topic=topic, draft=draft)
+        await store_and_reply(interaction, topic=topic, draft=draft, notes=notes)
 
     @app_commands.command(name="event", description="Record an event in a story's chronology")
     @app_commands.describe(
@@ -257,7 +267,7 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         source: OptSource | None = None,
         url: OptUrl | None = None,
     ) -> None:
-        start, finish = await _dates(interaction, date, end)
+        start, finish, notes = await _dates(interaction, date, end)
         draft = EntryDraft(
             kind=EntryKind.EVENT,
             date=start,
@@ -267,7 +277,7 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
             source_name=clean_text("source", source) or "",
             source_url=clean_url(url),
         )
-        await store_and_reply(interaction, topic=topic, draft=draft)
+        await store_and_reply(interaction, topic=topic, draft=draft, notes=notes)
 
 
 async def setup(bot: NewsBot) -> None:

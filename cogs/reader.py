@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot import replies
 from bot.client import NewsBot
+from bot.core.dates import reading_note
 from bot.core.errors import InvalidInput
 from bot.failures import report
 from bot.options import bot_of, parse_date_options, requester_of, topic_autocomplete
@@ -76,6 +77,12 @@ async def send_chronology(
 ) -> None:
     db = bot_of(interaction).database
     dates = await parse_date_options(interaction, since=since, until=until)
+    # Buttons carry ISO dates, which need no note; typed yearless ones say how they were read.
+    notes = [
+        note
+        for name, text in (("since", since), ("until", until))
+        if text and (value := dates[name]) is not None and (note := reading_note(name, text, value))
+    ]
     since_date = dates["since"].earliest if dates["since"] else None
     until_date = dates["until"].latest if dates["until"] else None
     if since_date and until_date and since_date > until_date:
@@ -102,10 +109,11 @@ async def send_chronology(
         until=until_date,
         timezone=result.timezone,
     )
+    content = "\n".join(notes) or None
     if edit:
         await replies.update(interaction, embeds=[embed], view=view)
     else:
-        await replies.reply(interaction, embeds=[embed], view=view, ephemeral=private)
+        await replies.reply(interaction, content=content, embeds=[embed], view=view, ephemeral=private)
 
 
 async def send_topics(interaction: discord.Interaction, *, edit: bool, page: int = 0, private: bool = False) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import discord
 
 from bot.render import custom_ids
-from bot.render.entries import COLOUR, RETRACTED_COLOUR, entry_summary, short_id
+from bot.render.entries import COLOUR, RETRACTED_COLOUR, entry_summary, short_id, when
 from bot.render.text import EMBED_DESCRIPTION_MAX, FIELD_VALUE_MAX, clip, inline, local_time
 from db.models import AuditRecord, Entry, Newsroom, Topic
 
@@ -23,10 +23,17 @@ ACTION_LABELS = {
 
 
 def logged_entry(
-    entry: Entry, topic: Topic, *, timezone: str, created: bool, undo_expires: Any = None
+    entry: Entry,
+    topic: Topic,
+    *,
+    timezone: str,
+    created: bool,
+    undo_expires: Any = None,
+    notes: Sequence[str] = (),
 ) -> tuple[str, discord.Embed, discord.ui.View | None]:
     verb = "Logged" if created else "Already logged (this request was delivered twice)"
-    content = f"{verb} `{short_id(entry)}` on **{inline(topic.title)}**. This is how readers will see it:"
+    head = f"{verb} `{short_id(entry)}` dated **{when(entry)}** on **{inline(topic.title)}**."
+    content = "\n".join([head, *notes, "This is how readers will see it:"])
     embed = discord.Embed(
         colour=COLOUR, description=entry_summary(entry, budget=EMBED_DESCRIPTION_MAX - 10, timezone=timezone)
     )
@@ -44,7 +51,9 @@ def logged_entry(
     return content, embed, view
 
 
-def changed_entry(entry: Entry, topic: Topic, *, timezone: str, action: str) -> tuple[str, discord.Embed]:
+def changed_entry(
+    entry: Entry, topic: Topic, *, timezone: str, action: str, date_changed: bool = False, notes: Sequence[str] = ()
+) -> tuple[str, discord.Embed]:
     colour = RETRACTED_COLOUR if entry.retracted_at else COLOUR
     embed = discord.Embed(
         colour=colour, description=entry_summary(entry, budget=EMBED_DESCRIPTION_MAX - 10, timezone=timezone)
@@ -52,7 +61,9 @@ def changed_entry(entry: Entry, topic: Topic, *, timezone: str, action: str) -> 
     if entry.retracted_at is not None:
         embed.add_field(name="Retracted", value=clip(inline(entry.retraction_reason or ""), FIELD_VALUE_MAX) or "—")
     embed.set_footer(text=f"{topic.slug} · entry {short_id(entry)} · /entry history {entry.id} shows every change")
-    return f"{ACTION_LABELS.get(action, action)} `{short_id(entry)}` on **{inline(topic.title)}**.", embed
+    dated = f", now dated **{when(entry)}**," if date_changed else ""
+    label = ACTION_LABELS.get(action, action)
+    return "\n".join([f"{label} `{short_id(entry)}`{dated} on **{inline(topic.title)}**.", *notes]), embed
 
 
 def _diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:

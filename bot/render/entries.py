@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 import discord
 
+from bot.core.dates import day_text
 from bot.core.vocabulary import EntryKind, status_info
 from bot.render import custom_ids
 from bot.render.text import (
@@ -67,10 +68,23 @@ def source_text(entry: EntryBase, *, room: int = 2000) -> str:
     return clip(inline(entry.source_name or entry.source_url or "link"), max(room, 30))
 
 
-def entry_summary(entry: EntryBase, *, budget: int, timezone: str = "UTC") -> str:
+# Marks a chronology line whose fuzzy date only partly overlaps the range asked for.
+PARTLY_IN_RANGE_MARK = "\N{ALMOST EQUAL TO}"
+PARTLY_IN_RANGE_NOTE = f"{PARTLY_IN_RANGE_MARK} dated only roughly: may fall outside the range"
+
+
+def partly_in_range(entry: EntryBase, since: dt.date | None, until: dt.date | None) -> bool:
+    """Whether the entry's date overlaps the range (as the filter matched it) without lying inside it:
+    "2023" against since 11 Sep 2023 may be January."""
+    date = entry.date
+    return (since is not None and date.earliest < since) or (until is not None and date.latest > until)
+
+
+def entry_summary(entry: EntryBase, *, budget: int, timezone: str = "UTC", mark: str = "") -> str:
     """One entry as a line of the chronology or a digest: date, what happened, source."""
     compact = budget < 1200
-    head = f"`{short_id(entry)}` **{when(entry)}** {KIND_MARK.get(entry.kind, '')} "
+    marked = f" {mark}" if mark else ""
+    head = f"`{short_id(entry)}` **{when(entry)}**{marked} {KIND_MARK.get(entry.kind, '')} "
     tail = f" — {source_text(entry, room=max(budget // 3, 30))}{corrected_marker(entry, timezone)}"
     if entry.kind == EntryKind.STATUS.value:
         body = f"Status: **{status_info(entry.status or '').label}**. {inline(entry.note or '')}"
@@ -270,14 +284,19 @@ def chronology_page(
     embed = discord.Embed(title=clip(f"Chronology: {inline(topic.title)}", 256), colour=COLOUR)
     if entries:
         budget = (EMBED_DESCRIPTION_MAX - 100) // len(entries) - 2
-        embed.description = "\n\n".join(entry_summary(e, budget=budget, timezone=timezone) for e in entries)
+        marks = [PARTLY_IN_RANGE_MARK if partly_in_range(e, since, until) else "" for e in entries]
+        embed.description = "\n\n".join(
+            entry_summary(e, budget=budget, timezone=timezone, mark=mark)
+            for e, mark in zip(entries, marks, strict=True)
+        )
     else:
+        marks = []
         embed.description = "Nothing logged in this period." if (since or until) else "Nothing logged yet."
-    span = ""
-    if since or until:
-        span = f" · from {since.isoformat() if since else 'the start'} to {until.isoformat() if until else 'now'}"
     pages = page_count(total, per_page)
-    embed.set_footer(text=f"{topic.slug} · page {page + 1} of {pages} · {total} entries · oldest first{span}")
+    footer = f"{topic.slug} · page {page + 1} of {pages} · {total} entries · oldest first{range_text(since, until)}"
+    if any(marks):
+        footer += f"\n{PARTLY_IN_RANGE_NOTE}"
+    embed.set_footer(text=footer)
     assert topic.id is not None
     topic_id = topic.id
 
@@ -291,6 +310,13 @@ def chronology_page(
         return custom_ids.chronology_id(topic_id, target, since, until, seek)
 
     return embed, (_pager(page, pages, page_id) if pages > 1 else None)
+
+
+def range_text(since: dt.date | None, until: dt.date | None) -> str:
+    """The range a chronology was filtered to, as resolved from what was typed."""
+    if since is None and until is None:
+        return ""
+    return f" · from {day_text(since) if since else 'the start'} to {day_text(until) if until else 'now'}"
 
 
 def topics_page(

@@ -9,6 +9,7 @@ the exact command and input.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -252,6 +253,9 @@ URL_TRICKS = [
 
 async def test_markdown_link_tricks_in_url_never_produce_a_second_link(desk: Desk, checker: Checker) -> None:
     editor, reader = actor(desk, "editor"), actor(desk, "reader")
+    # Each status is dated a later year so the card shows it; today comes after all of them, since
+    # a date after today is refused.
+    desk.clock.now = dt.datetime(2030 + len(URL_TRICKS), 1, 1, 12, tzinfo=dt.UTC)
     for n, url in enumerate(URL_TRICKS):
         options = {"topic": "atacms", "status": "approved", "note": "Approved.", "url": url, "source": "AP"}
         logged = await run(checker, desk, editor, "log status", {**options, "date": f"{2030 + n}"})

@@ -207,7 +207,7 @@ def _parse_calendar(s: str, reference: datetime.date) -> FuzzyDate | None:
             return None
         return FuzzyDate.month(year, month)
     if year is None:
-        return FuzzyDate.exact(_nearest_occurrence(month, day, reference))
+        return FuzzyDate.exact(_latest_occurrence(month, day, reference))
     return FuzzyDate.exact(datetime.date(year, month, day))
 
 
@@ -232,23 +232,21 @@ def _dateutil_fields(s: str) -> tuple[int | None, int | None, int | None]:
     return year, month, day
 
 
-def _nearest_occurrence(month: int, day: int, reference: datetime.date) -> datetime.date:
-    """The month/day in the year before, of, or after `reference`, whichever is closest to it.
+def _latest_occurrence(month: int, day: int, reference: datetime.date) -> datetime.date:
+    """The most recent month/day not after `reference`: a yearless date in a chronology is about what
+    already happened, so "Jun 1" typed in December is this June, never next June.
 
-    A yearless 29 Feb therefore resolves only when a leap year is adjacent to the reference year.
-    Ties go to the past: chronologies mostly record what already happened.
+    A yearless 29 Feb goes back to the latest leap year (at most eight years: 1900 and 2100 are not).
     """
-    candidates: list[datetime.date] = []
-    for year in (reference.year - 1, reference.year, reference.year + 1):
+    for year in range(reference.year, reference.year - 9, -1):
         try:
-            candidates.append(datetime.date(year, month, day))
+            candidate = datetime.date(year, month, day)
         except ValueError:
-            continue  # 29 Feb in a common year, or beyond date.min/date.max
-    if not candidates:
-        raise _Rejected(f"{day} {_MONTH_ABBR[month]} is not in a year near {reference.year}; add the year")
-    best = min(candidates, key=lambda d: (abs((d - reference).days), d > reference))
-    _check_year(best.year)
-    return best
+            continue  # 29 Feb in a common year, or before date.min
+        if candidate <= reference:
+            _check_year(candidate.year)
+            return candidate
+    raise _Rejected(f"{day} {_MONTH_ABBR[month]} is not in a year near {reference.year}; add the year")
 
 
 def _parse_part_of_month(s: str, reference: datetime.date) -> FuzzyDate | None:

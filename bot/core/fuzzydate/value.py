@@ -18,7 +18,7 @@ __all__ = [
 ]
 
 ACCEPTED_FORMS: Final = (
-    "2023-09-11, 11 Sep 2023, Sep 11 (this year), Sep 2023, mid-Sep 2023, autumn 2023, "
+    "2023-09-11, 11 Sep 2023, Sep 11 (the most recent), Sep 2023, mid-Sep 2023, autumn 2023, "
     "Q3 2023, early 2024, 2023, today, yesterday"
 )
 

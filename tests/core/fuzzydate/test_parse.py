@@ -49,7 +49,7 @@ ACCEPTED = [
     ("Sept 11", D, date(2023, 9, 11), date(2023, 9, 11), "11 Sep 2023"),
     ("11 Sep", D, date(2023, 9, 11), date(2023, 9, 11), "11 Sep 2023"),
     ("September 11th", D, date(2023, 9, 11), date(2023, 9, 11), "11 Sep 2023"),
-    ("Sep 23", D, date(2023, 9, 23), date(2023, 9, 23), "23 Sep 2023"),
+    ("Sep 23", D, date(2022, 9, 23), date(2022, 9, 23), "23 Sep 2022"),  # never after REF
     # relative
     ("today", D, REF, REF, "20 Sep 2023"),
     ("Yesterday", D, date(2023, 9, 19), date(2023, 9, 19), "19 Sep 2023"),
@@ -171,7 +171,7 @@ def test_error_message_matches_house_format() -> None:
     with pytest.raises(FuzzyDateError) as excinfo:
         parse_fuzzy_date("Septober 5", reference=REF)
     assert str(excinfo.value) == (
-        'Could not read "Septober 5" as a date. Use one of: 2023-09-11, 11 Sep 2023, Sep 11 (this year), '
+        'Could not read "Septober 5" as a date. Use one of: 2023-09-11, 11 Sep 2023, Sep 11 (the most recent), '
         "Sep 2023, mid-Sep 2023, autumn 2023, Q3 2023, early 2024, 2023, today, yesterday."
     )
     assert excinfo.value.text == "Septober 5"
@@ -199,37 +199,45 @@ def test_error_survives_pickling() -> None:
     ("text", "reference", "expected"),
     [
         ("Dec 30", date(2024, 1, 3), date(2023, 12, 30)),
-        ("Jan 5", date(2023, 12, 28), date(2024, 1, 5)),
+        ("Jan 5", date(2023, 12, 28), date(2023, 1, 5)),  # not next week: a year back
         ("Sept 11", date(2023, 9, 20), date(2023, 9, 11)),
-        ("Sept 11", date(2023, 9, 1), date(2023, 9, 11)),
-        ("Sep 20", date(2023, 9, 20), date(2023, 9, 20)),
-        ("Jun 30", date(2024, 1, 1), date(2024, 6, 30)),  # 181 days ahead beats 185 back
-        ("Jul 3", date(2023, 1, 1), date(2022, 7, 3)),  # 182 days back beats 183 ahead
-        ("Jul 2", date(2023, 1, 1), date(2023, 7, 2)),  # 182 days ahead beats 183 back
-        # leap day: nearest occurrence when a leap year is adjacent to the reference year
+        ("Sept 11", date(2023, 9, 1), date(2022, 9, 11)),
+        ("Sep 20", date(2023, 9, 20), date(2023, 9, 20)),  # today itself is not in the future
+        ("Sep 21", date(2023, 9, 20), date(2022, 9, 21)),
+        ("Jun 1", date(2026, 12, 7), date(2026, 6, 1)),
+        ("Jun 30", date(2024, 1, 1), date(2023, 6, 30)),
+        ("Dec 31", date(2024, 1, 1), date(2023, 12, 31)),
+        ("Jan 1", date(2024, 1, 1), date(2024, 1, 1)),
+        # leap day: the latest one not after the reference
         ("Feb 29", date(2024, 3, 10), date(2024, 2, 29)),
-        ("29 Feb", date(2023, 6, 1), date(2024, 2, 29)),
+        ("29 Feb", date(2023, 6, 1), date(2020, 2, 29)),
         ("29th February", date(2025, 1, 10), date(2024, 2, 29)),
+        ("Feb 29", date(2024, 2, 28), date(2020, 2, 29)),
+        ("Feb 29", date(2104, 1, 1), date(2096, 2, 29)),  # 2100 is not a leap year
     ],
 )
-def test_yearless_day_takes_nearest_occurrence(text: str, reference: date, expected: date) -> None:
+def test_yearless_day_is_the_latest_occurrence_not_after_the_reference(
+    text: str, reference: date, expected: date
+) -> None:
     assert parse_fuzzy_date(text, reference=reference) == FuzzyDate.exact(expected)
 
 
-def test_yearless_day_tie_goes_to_past() -> None:
-    reference = date(2024, 1, 1)
-    assert (reference - date(2023, 7, 2)).days == (date(2024, 7, 2) - reference).days == 183
-    assert parse_fuzzy_date("Jul 2", reference=reference) == FuzzyDate.exact(date(2023, 7, 2))
-
-
-def test_yearless_leap_day_far_from_leap_year_is_an_error() -> None:
-    with pytest.raises(FuzzyDateError, match="add the year"):
-        parse_fuzzy_date("Feb 29", reference=date(2022, 6, 1))  # 2021, 2022, 2023: no 29 Feb
+@given(st.dates(min_value=date(1901, 1, 1), max_value=date(2200, 12, 31)), st.integers(1, 12), st.integers(1, 31))
+def test_yearless_day_is_never_after_the_reference_nor_a_year_before_it(reference: date, month: int, day: int) -> None:
+    try:
+        result = parse_fuzzy_date(f"{day} {fuzzy_parse._MONTH_ABBR[month]}", reference=reference)
+    except FuzzyDateError:
+        return  # no such day in that month
+    assert result.precision is Precision.DAY
+    assert result.earliest <= reference
+    assert (result.earliest.month, result.earliest.day) == (month, day)
+    if (month, day) != (2, 29):
+        assert (reference - result.earliest).days < 366
 
 
 def test_yearless_day_outside_year_range_is_an_error() -> None:
     with pytest.raises(FuzzyDateError, match="between 1900 and 2200"):
-        parse_fuzzy_date("Dec 30", reference=date(1900, 1, 2))
+        parse_fuzzy_date("Dec 30", reference=date(1900, 1, 2))  # 30 Dec 1899
 
 
 def test_relative_forms_follow_the_reference_not_the_clock() -> None:

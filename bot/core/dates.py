@@ -1,0 +1,83 @@
+"""What typed dates mean for the record: no entry dated after the day it is logged, and saying how a
+yearless or relative date ("Sept 11", "yesterday") was read so an editor can see a wrong year."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.core.errors import InvalidInput
+from bot.core.fuzzydate import FuzzyDate, FuzzyDateError, parse_fuzzy_date
+
+# Two "todays" far apart: a date that reads the same against both does not depend on today.
+_PROBE_REFERENCES = (dt.date(2001, 3, 1), dt.date(2013, 10, 20))
+# The reference for text that does not depend on it: any day gives the same reading.
+ANY_DAY = _PROBE_REFERENCES[0]
+
+
+def depends_on_today(text: str) -> bool:
+    """Whether a typed date means something different depending on today ("yesterday", "Sept 11").
+    Invalid text counts as absolute: parsing it fails the same way whatever today is."""
+    readings = []
+    for reference in _PROBE_REFERENCES:
+        try:
+            readings.append(parse_fuzzy_date(text, reference=reference))
+        except FuzzyDateError:
+            readings.append(None)
+    return readings[0] != readings[1]
+
+
+def read_date(name: str, text: str, *, reference: dt.date) -> FuzzyDate:
+    """A date option as typed, or a refusal naming the option."""
+    try:
+        return parse_fuzzy_date(text, reference=reference)
+    except FuzzyDateError as exc:
+        raise InvalidInput(f"`{name}`: {exc}") from exc
+
+
+def read_entry_date(name: str, text: str, *, today: dt.date) -> tuple[FuzzyDate, str | None]:
+    """The date of something being logged or corrected, read against the newsroom's real today (not a
+    fixed reference: the future check needs the real one), and how it was read if that depended on
+    today. Only `date` is refused when after today: an event logged while it runs may end later."""
+    value = read_date(name, text, reference=today)
+    if name == "date":
+        refuse_future(name, text, value, today=today)
+    return value, reading_note(name, text, value)
+
+
+def day_text(day: dt.date) -> str:
+    return FuzzyDate.exact(day).render()
+
+
+def _typed(text: str) -> str:
+    # Only text that parsed reaches here: plain ASCII date words, so quoting it cannot inject markup.
+    return " ".join(text.split())
+
+
+def refuse_future(name: str, text: str, value: FuzzyDate, *, today: dt.date) -> None:
+    """Statements, status changes and events record what already happened. A fuzzy date counts as
+    future only when all of it is: "Dec 2026" or "2026" on 7 Dec 2026 includes today."""
+    if value.earliest <= today:
+        return
+    raise InvalidInput(
+        f"`{name}`: `{_typed(text)}` reads as {value.render()}, which is after today ({day_text(today)}). "
+        "Only what has already happened can be logged; check the year."
+    )
+
+
+def _another_year(day: dt.date) -> dt.date:
+    for year in range(day.year - 1, day.year - 9, -1):
+        try:
+            return day.replace(year=year)
+        except ValueError:
+            continue  # 29 Feb in a common year
+    return day  # pragma: no cover - a leap year is never more than eight years back
+
+
+def reading_note(name: str, text: str, value: FuzzyDate) -> str | None:
+    """How a date that depends on today was read, and how to say another year; None for a date that
+    says what it means ("11 Sep 2023", "autumn 2023")."""
+    if not depends_on_today(text):
+        return None
+    other = FuzzyDate.exact(_another_year(value.earliest)).render()
+    label = "" if name == "date" else f"`{name}`: "
+    return f'{label}Read "{_typed(text)}" as {value.render()}; for another year type `{other}`.'

@@ -1,0 +1,54 @@
+"""README's editor examples run as written, in order, in a fresh offline console."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from bot.console.loop import run_console
+from bot.settings import Settings
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+# What a refusal says; none of the examples may get one.
+REFUSALS = ("is not valid", "No entry", "Could not read", "after today", "Only editors", "No topic matches")
+
+
+def readme_commands() -> list[str]:
+    """Every `/...` line of README's code blocks; a line may hold several commands, and a note after
+    "←" (a statement without text opens a form) is answered with a line of text."""
+    commands: list[str] = []
+    for block in re.findall(r"```[a-z]*\n(.*?)```", README.read_text(encoding="utf-8"), re.S):
+        for line in block.splitlines():
+            if not line.startswith("/"):
+                continue
+            command, _, note = line.partition("←")
+            commands += re.split(r"\s{2,}(?=/)", command.strip())
+            if "form opens" in note:
+                commands.append("The long text.")
+    return commands
+
+
+async def test_readme_editor_examples_run_as_written(tmp_path: Path) -> None:
+    commands = readme_commands()
+    assert len(commands) >= 15
+    out = io.StringIO()
+    # pydantic's typed __init__ lists the fields only, not BaseSettings' own _env_file.
+    settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'readme.db'}")  # pyright: ignore[reportCallIssue]
+    await run_console(settings, editor=True, lines=commands, out=out)
+    text = out.getvalue()
+    for refusal in REFUSALS:
+        assert refusal not in text, text
+    for done in (
+        "Created topic `f16-jets`",
+        "Logged `#7` dated **17 Oct 2023**",
+        "Logged `#8` dated **11 Sep 2023**",
+        "Logged `#10` dated **21 Sep 2023**",
+        "Corrected `#10`, now dated **22 Sep 2023**,",
+        "Retracted `#10`",
+        "Restored `#10`",
+        "History of #10",
+        "Seed `atacms`: topic already tracked",
+        "Time zone saved",
+    ):
+        assert done in text, (done, text)
