@@ -116,7 +116,7 @@ async def load(dataset: Dataset, url: str, schema: str | None) -> LoadStats:
             imported = await import_newsroom(database, document)
             counts["newsroom"] += 1
             for key, n in imported.items():
-                counts[key] += n
+                counts[key] = counts.get(key, 0) + n
             del document, imported
     finally:
         await database.dispose()

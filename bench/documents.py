@@ -161,11 +161,13 @@ class Documents:
         return {
             "format": FORMAT,
             "version": VERSION,
-            "exported_at": self.dataset.now.isoformat(),
             "newsroom": _iso(newsroom),
             "topics": [_iso(topic) for topic in topics.values()],
             "entries": [_iso(entry) for entry in entries],
             "audit": [_iso(record) for record in audits],
+            "digests": [],
+            "digest_deliveries": [],
+            "digest_attempts": [],
         }
 
     def _topic(self, spec: TopicSpec, actor: int, audits: list[Values]) -> Values:

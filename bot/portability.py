@@ -3,33 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import sys
 from pathlib import Path
 
 from bot.runner import open_database
 from bot.settings import Settings
-from db.portability import ImportRefused, export_newsroom, import_newsroom
+from db.portability import ImportRefused, dumps, export_newsroom, import_newsroom
 
 
 async def export_command(settings: Settings, *, guild_id: int, output: Path | None) -> int:
     database = await open_database(settings)
     try:
-        document = await export_newsroom(database, guild_id=guild_id, now=dt.datetime.now(dt.UTC))
+        document = await export_newsroom(database, guild_id=guild_id)
     except ImportRefused as exc:
         print(f"export: {exc}", file=sys.stderr)
         return 1
     finally:
         await database.dispose()
-    text = json.dumps(document, ensure_ascii=False, indent=1)
+    text = dumps(document)
     if output is None:
-        sys.stdout.write(text + "\n")
+        sys.stdout.write(text)
     else:
-        await asyncio.to_thread(output.write_text, text + "\n", encoding="utf-8")
+        await asyncio.to_thread(output.write_text, text, encoding="utf-8")
         print(
-            f"exported guild {guild_id}: {len(document['topics'])} topics, {len(document['entries'])} entries "
-            f"to {output}",
+            f"exported guild {guild_id}: {len(document['topics'])} topics, {len(document['entries'])} entries, "
+            f"{len(document['digests'])} digests to {output}",
             file=sys.stderr,
         )
     return 0

@@ -17,6 +17,7 @@ row is decided by `bot.core.digest_rules`; this module reads and writes the rows
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Collection
 from typing import Any
 
@@ -31,6 +32,10 @@ from bot.core.schedule import Occurrence, Schedule
 from db.digest_models import DigestDelivery, DigestSubscription
 
 Held = tuple[DigestSubscription, DigestDelivery]
+
+
+def new_salt() -> str:
+    return secrets.token_hex(rules.NONCE_SALT_CHARS // 2)
 
 
 def _ids(name: str) -> Any:
@@ -167,7 +172,7 @@ async def _hold(session: AsyncSession, held: list[Held], *, now: dt.datetime, ma
     for sub, delivery in held:
         assert delivery.id is not None
         if not delivery.nonce:
-            delivery.nonce = rules.nonce_for(delivery.id, delivery.period_key)
+            delivery.nonce = rules.nonce_for(delivery.id, new_salt())
         sub.next_attempt_at = rules.next_attempt_after_claim(
             manual=manual, next_attempt_at=sub.next_attempt_at, now=now, lease_until=delivery.lease_until
         )
@@ -215,7 +220,8 @@ def _claim_period(
                 # Nothing of it was ever posted and more periods have passed (the bot was down):
                 # widen it into one combined digest up to the latest period.
                 pending.period_key, pending.due_at, pending.window_end = widen_to.key, widen_to.at, widen_to.at
-                pending.nonce, pending.payload = rules.nonce_for(pending.id, widen_to.key), None
+                # A new nonce too: the content is not what the old one may have carried.
+                pending.nonce, pending.payload = rules.nonce_for(pending.id, new_salt()), None
                 pending.message_ids = []
             _take_over(pending, process=process, now=now, lease=lease)
             return pending

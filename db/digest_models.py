@@ -16,6 +16,10 @@ from sqlmodel import Field, SQLModel
 from bot.core.digest_rules import DeliveryState
 from db.models import utcnow
 
+# Rows of these tables are deleted (`/digest remove`). SQLite would give the highest deleted id to the
+# next row, and a new digest would take a removed one's number; PostgreSQL's sequences never go back.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
 
 class DigestSubscription(SQLModel, table=True):
     __tablename__ = "digest_subscription"  # pyright: ignore[reportAssignmentType]  # SQLModel declares it a declared_attr
@@ -25,6 +29,7 @@ class DigestSubscription(SQLModel, table=True):
         Index("ix_digest_subscription_newsroom", "newsroom_id", "id"),
         # The editor notice: newsrooms with a failure nobody has been told about yet.
         Index("ix_digest_subscription_notice", "notice_pending", "newsroom_id"),
+        NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -62,6 +67,7 @@ class DigestDelivery(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("subscription_id", "period_key", name="uq_digest_delivery_period"),
         Index("ix_digest_delivery_subscription_state", "subscription_id", "state"),
+        NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -86,7 +92,7 @@ class DigestDelivery(SQLModel, table=True):
 
 class DigestAttempt(SQLModel, table=True):
     __tablename__ = "digest_attempt"  # pyright: ignore[reportAssignmentType]  # SQLModel declares it a declared_attr
-    __table_args__ = (Index("ix_digest_attempt_delivery", "delivery_id", "id"),)
+    __table_args__ = (Index("ix_digest_attempt_delivery", "delivery_id", "id"), NEVER_REUSE_IDS)
 
     id: int | None = Field(default=None, primary_key=True)
     delivery_id: int = Field(foreign_key="digest_delivery.id")

@@ -2,29 +2,42 @@
 
 Row ids are kept, because editors and readers refer to entries by id (`#42`) and the audit log
 points at them; an import therefore refuses to overwrite anything already present.
+
+The document is a pure function of the stored rows (no export time; rows in id order; keys sorted
+by `dumps`), so export, import, export gives the same bytes and a diff of two exports shows only
+what changed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, create_model
-from sqlalchemy import Column, Table, func, insert, text
+from sqlalchemy import Column, Select, Table, func, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col, select
 
+from db.digest_models import DigestAttempt, DigestDelivery, DigestSubscription
 from db.engine import Database
 from db.models import AuditRecord, Entry, Newsroom, Topic
 
 FORMAT = "newsdesk-export"
-VERSION = 1
+# 2: digest subscriptions with their deliveries and attempts; no `exported_at`.
+VERSION = 2
+# Parents before children: the order rows are inserted in.
 TABLES: tuple[tuple[str, type[SQLModel]], ...] = (
     ("topics", Topic),
     ("entries", Entry),
     ("audit", AuditRecord),
+    ("digests", DigestSubscription),
+    ("digest_deliveries", DigestDelivery),
+    ("digest_attempts", DigestAttempt),
 )
+# Lists a version 1 document does not have: its newsroom had none of them then.
+SINCE_VERSION_2 = ("digests", "digest_deliveries", "digest_attempts")
 
 
 class ImportRefused(ValueError):
@@ -88,22 +101,35 @@ def _load(model: type[SQLModel], data: dict[str, Any]) -> dict[str, Any]:
         raise ImportRefused(f"{model.__name__} row is invalid: {exc}") from exc
 
 
-async def export_newsroom(db: Database, *, guild_id: int, now: dt.datetime) -> dict[str, Any]:
+def _rows_of(model: type[SQLModel], guild_id: int) -> Select[Any]:
+    """The newsroom's rows of one table, in id order; digest deliveries and attempts belong to it
+    through their subscription."""
+    stmt = select(model)
+    if model is DigestAttempt:
+        stmt = stmt.join(DigestDelivery, col(DigestDelivery.id) == DigestAttempt.delivery_id)
+    if model in (DigestAttempt, DigestDelivery):
+        stmt = stmt.join(DigestSubscription, col(DigestSubscription.id) == DigestDelivery.subscription_id)
+        owner: Any = DigestSubscription.newsroom_id
+    else:
+        owner = model.newsroom_id  # type: ignore[attr-defined]
+    return stmt.where(owner == guild_id).order_by(col(model.id))  # type: ignore[attr-defined]
+
+
+async def export_newsroom(db: Database, *, guild_id: int) -> dict[str, Any]:
     # One state across the tables: an entry logged mid-export must not appear without its audit record.
     async with db.read(snapshot=True) as session:
         newsroom = await session.get(Newsroom, guild_id)
         if newsroom is None:
             raise ImportRefused(f"No newsroom for guild {guild_id} in this database.")
-        document: dict[str, Any] = {
-            "format": FORMAT,
-            "version": VERSION,
-            "exported_at": now.isoformat(),
-            "newsroom": _dump(newsroom),
-        }
+        document: dict[str, Any] = {"format": FORMAT, "version": VERSION, "newsroom": _dump(newsroom)}
         for key, model in TABLES:
-            stmt = select(model).where(model.newsroom_id == guild_id).order_by(col(model.id))  # type: ignore[attr-defined]
-            document[key] = [_dump(row) for row in (await session.execute(stmt)).scalars()]
+            document[key] = [_dump(row) for row in (await session.execute(_rows_of(model, guild_id))).scalars()]
     return document
+
+
+def dumps(document: dict[str, Any]) -> str:
+    """The document as a file holds it: sorted keys, so its bytes depend on the data alone."""
+    return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
 Row = dict[str, Any]
@@ -123,12 +149,12 @@ def parse_document(document: Any) -> tuple[Row, dict[str, list[Row]]]:
     newsroom = _load(Newsroom, document.get("newsroom") or {})
     rows: dict[str, list[Row]] = {}
     for key, model in TABLES:
-        items = document.get(key)
+        items = document.get(key, [] if version < 2 and key in SINCE_VERSION_2 else None)
         if not isinstance(items, list):
             raise ImportRefused(f"The export has no `{key}` list.")
         rows[key] = [_load(model, item) for item in items]
         for row in rows[key]:
-            if row["newsroom_id"] != newsroom["id"]:
+            if row.get("newsroom_id", newsroom["id"]) != newsroom["id"]:
                 raise ImportRefused(f"A row in `{key}` belongs to another newsroom.")
     _check_references(rows)
     return newsroom, rows
@@ -158,6 +184,22 @@ def _check_references(rows: dict[str, list[Row]]) -> None:
         if record["topic_id"] is not None and record["topic_id"] not in ids["topics"]:
             raise ImportRefused(
                 f"Audit record {record['id']} refers to topic {record['topic_id']}, which is not in the export."
+            )
+    for digest in rows["digests"]:
+        missing = sorted(set(digest["topic_ids"] or ()) - ids["topics"])
+        if missing:
+            raise ImportRefused(f"Digest {digest['id']} follows topic {missing[0]}, which is not in the export.")
+    for delivery in rows["digest_deliveries"]:
+        if delivery["subscription_id"] not in ids["digests"]:
+            raise ImportRefused(
+                f"Digest delivery {delivery['id']} refers to digest {delivery['subscription_id']}, "
+                "which is not in the export."
+            )
+    for attempt in rows["digest_attempts"]:
+        if attempt["delivery_id"] not in ids["digest_deliveries"]:
+            raise ImportRefused(
+                f"Digest attempt {attempt['id']} refers to delivery {attempt['delivery_id']}, "
+                "which is not in the export."
             )
 
 
@@ -213,7 +255,7 @@ async def _bump_sequences(session: AsyncSession) -> None:
     # Rows came in with explicit ids; PostgreSQL's sequences must move past them.
     if session.bind is None or session.bind.dialect.name != "postgresql":
         return
-    for table in ("topic", "entry", "audit_record"):
+    for table in (_table(model).name for _key, model in TABLES):
         await session.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

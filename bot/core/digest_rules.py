@@ -11,7 +11,8 @@ do, and writes the answer back in the same transaction.
   periods have passed meanwhile, so a bot that was down posts one combined digest.
 - Closing a delivery advances the subscription's window; transient failures back off exponentially;
   a refusal pauses the subscription.
-- The nonce sent to Discord is derived from the claim, so every retry of a delivery sends the same.
+- The nonce sent to Discord is made once per claim and stored with it, so every retry of a delivery
+  sends the same, and no other delivery ever sends it.
 """
 
 from __future__ import annotations
@@ -39,9 +40,21 @@ UNSENT_STATES = (DeliveryState.CLAIMED.value, DeliveryState.SENDING.value, Deliv
 DONE_STATES = (DeliveryState.SENT.value, DeliveryState.SKIPPED.value)
 
 
-def nonce_for(delivery_id: int, period_key: str) -> str:
-    """Derived from the claim, so every retry of this delivery sends the same nonce to Discord."""
-    return f"d{delivery_id}k{period_key.replace('-', '')}"
+# Hex digits of the random salt: "d" + a 32-bit id + "s" + salt + ".N" stays within Discord's 25.
+NONCE_SALT_CHARS = 10
+
+
+def nonce_for(delivery_id: int, salt: str) -> str:
+    """A delivery's nonce; stored with it, so every retry sends the same nonce to Discord.
+
+    The id alone is not enough: an id can come back (SQLite reused a removed digest's delivery ids
+    before migration 0004, and a restored backup can hold ids handed out again since), and Discord
+    answers an enforced nonce it has seen with the earlier message instead of posting. The salt,
+    fresh per claim, makes a nonce a later delivery can repeat only by chance (1 in 2**40).
+    """
+    if len(salt) != NONCE_SALT_CHARS:
+        raise ValueError(f"a nonce salt has {NONCE_SALT_CHARS} characters")
+    return f"d{delivery_id}s{salt}"
 
 
 def backoff(retry_count: int, *, base: dt.timedelta, cap: dt.timedelta) -> dt.timedelta:

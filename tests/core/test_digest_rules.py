@@ -98,10 +98,12 @@ def test_retries_back_off_exponentially_up_to_the_cap(retry_count: int, delay: i
     assert rules.retry_at(NOW, retry_count, base=base, cap=cap) == NOW + dt.timedelta(seconds=delay)
 
 
-def test_the_nonce_is_the_claim_and_fits_discord() -> None:
-    nonce = rules.nonce_for(2**31 - 1, "2026-03-21")
-    assert nonce == "d2147483647k20260321" and rules.nonce_for(2**31 - 1, "2026-03-21") == nonce
+def test_the_nonce_names_the_delivery_and_its_salt_and_fits_discord() -> None:
+    nonce = rules.nonce_for(2**31 - 1, "0123456789")
+    assert nonce == "d2147483647s0123456789" and rules.nonce_for(2**31 - 1, "0123456789") == nonce
     assert len(nonce + ".3") <= 25
+    with pytest.raises(ValueError, match="10 characters"):
+        rules.nonce_for(1, "short")
 
 
 @pytest.mark.parametrize(

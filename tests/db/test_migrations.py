@@ -1,4 +1,4 @@
-"""The migrations build exactly the schema the models describe, and 0003 carries existing data over."""
+"""The migrations build exactly the schema the models describe, and 0003 and 0004 carry existing data over."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, text, update
 from sqlmodel import SQLModel, col, select
 
-import db.digest_models  # noqa: F401  (registers the digest tables on the metadata)
-from db import migrate
+from db import digest_subscriptions, migrate
+from db.digest_models import DigestAttempt, DigestDelivery, DigestSubscription
 from db.engine import Database
 from db.models import Entry, Newsroom, Topic
 from tests.harness import GUILD_A_ID
@@ -44,7 +44,7 @@ async def test_down_and_up_again_keeps_the_data_and_dates_topics_by_their_latest
         await session.execute(update(Entry).where(col(Entry.id) == first.id).values(updated_at=later))
     await migrate.downgrade(database, "0002")
     await migrate.upgrade(database)
-    assert await migrate.current_revision(database) == "0003"
+    assert await migrate.current_revision(database) == "0004"
     async with database.read() as session:
         topic = (await session.execute(select(Topic).where(Topic.slug == "atacms"))).scalars().one()
         newsroom = await session.get(Newsroom, GUILD_A_ID)
@@ -53,3 +53,80 @@ async def test_down_and_up_again_keeps_the_data_and_dates_topics_by_their_latest
     assert newsroom is not None and newsroom.topic_labels_rev == 0
     assert count == 6
     assert await schema_differences(database) == []
+
+
+DIGEST_MODELS = (DigestSubscription, DigestDelivery, DigestAttempt)
+
+
+async def digest_rows(database: Database) -> list[list[dict[str, Any]]]:
+    async with database.read() as session:
+        return [
+            [row.model_dump() for row in (await session.execute(select(m).order_by(col(m.id)))).scalars()]
+            for m in DIGEST_MODELS
+        ]
+
+
+async def add_digest(database: Database, at: dt.datetime) -> int:
+    """A subscription with one delivery and one attempt; returns the subscription's id."""
+    async with database.write() as session:
+        sub = DigestSubscription(
+            newsroom_id=GUILD_A_ID,
+            channel_id=5,
+            local_time="09:00",
+            timezone="Europe/London",
+            topic_ids=[1],
+            next_due_at=at,
+            covered_until=at,
+            next_attempt_at=at,
+        )
+        session.add(sub)
+        await session.flush()
+        assert sub.id is not None
+        delivery = DigestDelivery(
+            subscription_id=sub.id, period_key="2026-03-21", due_at=at, window_start=at, window_end=at, nonce="n"
+        )
+        session.add(delivery)
+        await session.flush()
+        assert delivery.id is not None
+        session.add(DigestAttempt(delivery_id=delivery.id, outcome="sent", message_id=7))
+        return sub.id
+
+
+async def remove_digest(database: Database, subscription_id: int) -> None:
+    async with database.write() as session:
+        sub = await session.get(DigestSubscription, subscription_id)
+        assert sub is not None
+        await digest_subscriptions.remove(session, sub)
+
+
+async def sqlite_table_sql(database: Database) -> dict[str, str]:
+    async with database.engine.connect() as connection:
+        rows = await connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+        return {name: sql for name, sql in rows}
+
+
+async def test_0004_keeps_the_digest_rows_and_ids_of_removed_digests_are_never_handed_out_again(
+    database: Database,
+) -> None:
+    await prepare_newsrooms(database, seed=False)
+    at = dt.datetime(2026, 3, 21, 9, tzinfo=dt.UTC)
+    first, second = await add_digest(database, at), await add_digest(database, at)
+    before = await digest_rows(database)
+    await migrate.downgrade(database, "0003")
+    if database.is_sqlite:
+        assert not any("AUTOINCREMENT" in sql for sql in (await sqlite_table_sql(database)).values())
+    await migrate.upgrade(database)
+    assert await digest_rows(database) == before
+    assert await schema_differences(database) == []
+    if database.is_sqlite:
+        tables = await sqlite_table_sql(database)
+        assert all("AUTOINCREMENT" in tables[str(m.__tablename__)] for m in DIGEST_MODELS)
+        assert not any(name.startswith("_old_") for name in tables)
+
+    await remove_digest(database, second)
+    third = await add_digest(database, at)
+    assert third > second > first
+    [subs, deliveries, attempts] = await digest_rows(database)
+    assert [s["id"] for s in subs] == [first, third]
+    assert [d["id"] for d in deliveries] == [before[1][0]["id"], before[1][1]["id"] + 1]
+    assert [a["id"] for a in attempts] == [before[2][0]["id"], before[2][1]["id"] + 1]

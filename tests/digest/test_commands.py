@@ -290,3 +290,35 @@ async def test_closing_the_bot_lets_a_tick_in_progress_finish(
         await asyncio.wait_for(closing, timeout=10)
     assert events == ["started", "finished"]
     assert not cog.loop.is_running()
+
+
+async def test_a_digest_added_after_one_was_removed_posts_with_a_nonce_of_its_own(
+    database: Database, h: DiscordHarness, room: Writer, clock: FakeClock, store: ChannelStore
+) -> None:
+    """Removing a digest deletes its deliveries; ids are never handed out again, and the nonce
+    carries a salt besides, so the next digest's post is never taken for the removed one's."""
+    channel = h.guild_a.channels[1]
+    await room.topic("atacms")
+    await add(h)
+    await room.event("atacms", "First story", utc(2026, 3, 20, 14))
+    clock.now = utc(2026, 3, 20, 18)
+    first = await h.slash("digest send-now", {"id": 1}, user=h.editor)
+    assert (first.content or "").startswith("Posted digest `#1`")
+    [first_delivery] = await deliveries(database)
+    removed = await h.slash("digest remove", {"id": 1}, user=h.editor)
+    assert (removed.content or "").startswith("Removed digest `#1`")
+
+    added = await add(h)
+    assert (added.content or "").startswith("Digest `#2` will post")
+    await room.event("atacms", "Second story", utc(2026, 3, 20, 19))
+    clock.now = utc(2026, 3, 20, 20)
+    second = await h.slash("digest send-now", {"id": 2}, user=h.editor)
+    assert (second.content or "").startswith("Posted digest `#2`")
+    [second_delivery] = await deliveries(database)
+    assert second_delivery.id != first_delivery.id and second_delivery.nonce != first_delivery.nonce
+
+    sends = store.sends(channel.id)
+    assert [call.json["nonce"] for call in sends] == [f"{first_delivery.nonce}.1", f"{second_delivery.nonce}.1"]
+    posted = store.messages(channel.id)
+    assert store.deduplicated == 0 and len(posted) == 2
+    assert "Second story" in posted[1]["embeds"][0]["description"]

@@ -225,16 +225,8 @@ async def test_two_schedulers_on_one_postgres_never_both_post(tmp_path: Path) ->
             reports = await asyncio.gather(run_at(one, takeover), run_at(two, takeover))
             results = [r.results[last.id].outcome for r in reports if last.id in r.results]
             assert results.count(Outcome.SENT) == 1
-            assert (
-                len(
-                    [
-                        r
-                        for r in refs(store.messages(channels[0]))
-                        if r.startswith(f"d{(await deliveries(first_db, last.id))[0].id}k")
-                    ]
-                )
-                == 1
-            )
+            [taken_over] = await deliveries(first_db, last.id)
+            assert len([r for r in refs(store.messages(channels[0])) if r.startswith(f"{taken_over.nonce}.")]) == 1
     finally:
         await second_db.dispose()
         await drop_database(first_db, schema)
