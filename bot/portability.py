@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from bot.render.text import plural
 from bot.runner import open_database
 from bot.settings import Settings
 from db.portability import ImportRefused, export_newsroom, import_newsroom
@@ -28,8 +29,8 @@ async def export_command(settings: Settings, *, guild_id: int, output: Path | No
     else:
         await asyncio.to_thread(output.write_text, text + "\n", encoding="utf-8")
         print(
-            f"exported guild {guild_id}: {len(document['topics'])} topics, {len(document['entries'])} entries "
-            f"to {output}",
+            f"exported guild {guild_id}: {plural(len(document['topics']), 'topic')}, "
+            f"{plural(len(document['entries']), 'entry')} to {output}",
             file=sys.stderr,
         )
     return 0

@@ -33,6 +33,7 @@ from bot.render.text import (
     clip,
     inline,
     link,
+    plural,
 )
 from bot.services.digest_content import DigestContent, Item, ItemKind, Snapshot, TopicRef
 
@@ -209,7 +210,7 @@ def unchanged_line(topics: Sequence[TopicRef], *, budget: int = UNCHANGED_MAX) -
         names.append(name)
         used += size(name) + 2
     rest = len(topics) - len(names)
-    tail = f" and {rest} more topics" if rest else ""
+    tail = f" and {plural(rest, 'more topic')}" if rest else ""
     return f"{head}{', '.join(names)}{tail}."
 
 

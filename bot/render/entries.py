@@ -19,6 +19,7 @@ from bot.render.text import (
     inline,
     link,
     local_time,
+    plural,
 )
 from bot.services.reader import TopicCard, TopicRow
 from db.models import EntryBase, TopicBase
@@ -131,7 +132,8 @@ def status_card(card: TopicCard, *, timezone: str) -> tuple[discord.Embed, disco
     if card.sources:
         lines = [f"{i}. {link(name, url)}" for i, (name, url) in enumerate(card.sources[:10], 1)]
         embed.add_field(name="Sources", value=clip("\n".join(lines), FIELD_VALUE_MAX), inline=False)
-    footer = f"{topic.slug} · {card.entry_count} entries · last updated {local_time(card.last_updated, timezone)}"
+    updated = local_time(card.last_updated, timezone)
+    footer = f"{topic.slug} · {plural(card.entry_count, 'entry')} · last updated {updated}"
     embed.set_footer(text=clip(footer, FOOTER_MAX))
     _fit_card(embed)
     view = discord.ui.View(timeout=None)
@@ -185,7 +187,7 @@ def status_history(
     return embed
 
 
-def _pager(page: int, pages: int, make_id: Callable[[int], str]) -> discord.ui.View:
+def pager(page: int, pages: int, make_id: Callable[[int], str]) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(
         discord.ui.Button(
@@ -249,10 +251,12 @@ def latest_page(
         )
         embeds.append(embed)
     pages = page_count(total, per_page)
-    embeds[-1].set_footer(text=f"{topic.slug} · page {page + 1} of {pages} · {total} statements · newest first")
+    embeds[-1].set_footer(
+        text=f"{topic.slug} · page {page + 1} of {pages} · {plural(total, 'statement')} · newest first"
+    )
     assert topic.id is not None
     topic_id = topic.id
-    view = _pager(page, pages, lambda p: custom_ids.latest_id(topic_id, p, per_page, speaker)) if pages > 1 else None
+    view = pager(page, pages, lambda p: custom_ids.latest_id(topic_id, p, per_page, speaker)) if pages > 1 else None
     return embeds, view
 
 
@@ -277,7 +281,7 @@ def chronology_page(
     if since or until:
         span = f" · from {since.isoformat() if since else 'the start'} to {until.isoformat() if until else 'now'}"
     pages = page_count(total, per_page)
-    embed.set_footer(text=f"{topic.slug} · page {page + 1} of {pages} · {total} entries · oldest first{span}")
+    embed.set_footer(text=f"{topic.slug} · page {page + 1} of {pages} · {plural(total, 'entry')} · oldest first{span}")
     assert topic.id is not None
     topic_id = topic.id
 
@@ -290,7 +294,7 @@ def chronology_page(
             seek = custom_ids.Seek(False, entries[0].date_sort, entries[0].id)
         return custom_ids.chronology_id(topic_id, target, since, until, seek)
 
-    return embed, (_pager(page, pages, page_id) if pages > 1 else None)
+    return embed, (pager(page, pages, page_id) if pages > 1 else None)
 
 
 def topics_page(
@@ -308,5 +312,5 @@ def topics_page(
             lines.append(clip(f"**`{row.topic.slug}`** {inline(row.topic.title)} — {status}", budget))
         embed.description = "\n".join(lines)
     pages = page_count(total, per_page)
-    embed.set_footer(text=f"page {page + 1} of {pages} · {total} topics · /status <topic> for details")
-    return embed, (_pager(page, pages, custom_ids.topics_id) if pages > 1 else None)
+    embed.set_footer(text=f"page {page + 1} of {pages} · {plural(total, 'topic')} · /status <topic> for details")
+    return embed, (pager(page, pages, custom_ids.topics_id) if pages > 1 else None)
