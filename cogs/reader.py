@@ -126,7 +126,7 @@ async def send_topics(interaction: discord.Interaction, *, edit: bool, page: int
         await replies.reply(interaction, embeds=[embed], view=view, ephemeral=private)
 
 
-class _StatefulButton:
+class StatefulButton:
     """Mixin for buttons rebuilt from their custom_id; errors go through the shared reporter.
 
     (DynamicItem insists on a template for every subclass, so the shared part is a mixin.)
@@ -156,7 +156,7 @@ class _StatefulButton:
         raise NotImplementedError
 
 
-class OpenButton(_StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.OPEN_TEMPLATE):
+class OpenButton(StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.OPEN_TEMPLATE):
     async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
         # Opened from a shared card: answer privately so one reader's click doesn't spam the channel.
         if groups["what"] == "latest":
@@ -166,7 +166,7 @@ class OpenButton(_StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]]
 
 
 class LatestPageButton(
-    _StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.LATEST_TEMPLATE
+    StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.LATEST_TEMPLATE
 ):
     async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
         await send_latest(
@@ -180,7 +180,7 @@ class LatestPageButton(
 
 
 class ChronologyPageButton(
-    _StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.CHRONOLOGY_TEMPLATE
+    StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.CHRONOLOGY_TEMPLATE
 ):
     async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
         await send_chronology(
@@ -195,7 +195,7 @@ class ChronologyPageButton(
 
 
 class TopicsPageButton(
-    _StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.TOPICS_TEMPLATE
+    StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.TOPICS_TEMPLATE
 ):
     async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
         await send_topics(interaction, edit=True, page=int(groups["page"]))
