@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from sqlmodel import col, select
 
 from bot.render.text import local_time
 from db.engine import Database
 from db.models import AuditRecord
-from tests.harness import GUILD_B_ID, DiscordHarness, Reply
-from tests.hostile.messages import message_bodies, message_problems
+from tests.harness import GUILD_B_ID, Reply
 from tests.newsroom import Desk, text_of
+from tests.pages import every_page
 
 
 async def records_of(database: Database, entry_id: int) -> list[AuditRecord]:
@@ -25,30 +24,6 @@ async def logged_id(reply: Reply) -> int:
     found = re.search(r"`#(\d+)`", text_of(reply))
     assert found is not None, text_of(reply)
     return int(found[1])
-
-
-def assert_within_limits(reply: Reply) -> None:
-    bodies = message_bodies(reply)
-    assert bodies, reply
-    for what, body in bodies:
-        assert message_problems(body) == [], what
-
-
-async def every_page(h: DiscordHarness[Any], first: Reply) -> list[Reply]:
-    """The first page and every page its Next button leads to, each checked against Discord's limits."""
-    pages = [first]
-    assert_within_limits(first)
-    while first.components:
-        previous, indicator, following = first.components[0]["components"]
-        assert previous["label"] == "Previous" and following["label"] == "Next"
-        assert indicator["label"] == f"{len(pages)}/{indicator['label'].split('/')[1]}"
-        if following.get("disabled"):
-            break
-        first = await h.click(following["custom_id"], message=first.final, user=h.editor)
-        assert first.response_type == 7  # the same message, updated in place
-        assert_within_limits(first)
-        pages.append(first)
-    return pages
 
 
 async def test_history_names_fields_as_editors_know_them(desk: Desk) -> None:
