@@ -230,7 +230,8 @@ class Reader(commands.Cog):
         private: bool = False,
     ) -> None:
         result = await reader.status(self.bot.database, requester_of(interaction), query=topic, history=history)
-        embed, view = render.status_card(result.card, timezone=result.timezone)
+        room = EMBED_TOTAL_MAX - (render.HISTORY_ROOM if result.history is not None else 0)
+        embed, view = render.status_card(result.card, timezone=result.timezone, room=room)
         embeds = [embed]
         if result.history is not None:
             room = EMBED_TOTAL_MAX - len(embed)

@@ -104,7 +104,14 @@ def statement_block(st: EntryBase, *, budget: int, extra: str = "") -> str:
     return f"{head}> {quote}{tail}"
 
 
-def status_card(card: TopicCard, *, timezone: str) -> tuple[discord.Embed, discord.ui.View]:
+# What the card leaves of the message total for the status history shown under it (/status history:true).
+HISTORY_ROOM = 1500
+
+
+def status_card(
+    card: TopicCard, *, timezone: str, room: int = EMBED_TOTAL_MAX
+) -> tuple[discord.Embed, discord.ui.View]:
+    """`room` is what the card may take of the message's 6000-character total."""
     topic = card.topic
     embed = discord.Embed(title=clip(inline(topic.title), 256), colour=COLOUR)
     parts: list[str] = []
@@ -135,7 +142,7 @@ def status_card(card: TopicCard, *, timezone: str) -> tuple[discord.Embed, disco
     updated = local_time(card.last_updated, timezone)
     footer = f"{topic.slug} · {plural(card.entry_count, 'entry')} · last updated {updated}"
     embed.set_footer(text=clip(footer, FOOTER_MAX))
-    _fit_card(embed)
+    _fit_card(embed, room)
     view = discord.ui.View(timeout=None)
     assert topic.id is not None
     view.add_item(
@@ -153,15 +160,15 @@ def status_card(card: TopicCard, *, timezone: str) -> tuple[discord.Embed, disco
     return embed, view
 
 
-def _fit_card(embed: discord.Embed) -> None:
-    """Keep the card within the 6000-character message total: background goes first, then detail."""
-    if len(embed) <= EMBED_TOTAL_MAX:
+def _fit_card(embed: discord.Embed, room: int) -> None:
+    """Keep the card within `room` of the message total: background goes first, then detail."""
+    if len(embed) <= room:
         return
     for index, field in enumerate(embed.fields):
         if field.name == "Background":
             embed.remove_field(index)
             break
-    excess = len(embed) - EMBED_TOTAL_MAX
+    excess = len(embed) - room
     if excess > 0 and embed.description:
         embed.description = clip(embed.description, max(len(embed.description) - excess, 200))
 
