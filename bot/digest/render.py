@@ -163,7 +163,7 @@ def _diff(item: Item) -> str:
     previous = item.previous or {}
     parts = [f"{_FIELD_LABELS.get(n, n)}: {_diff_value(previous, n)} → {_diff_value(item.state, n)}" for n in names[:4]]
     if len(names) > 4:
-        parts.append(f"and {len(names) - 4} more fields")
+        parts.append(f"and {plural(len(names) - 4, 'more field')}")
     return "; ".join(parts)
 
 
