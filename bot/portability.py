@@ -50,5 +50,6 @@ async def import_command(settings: Settings, *, path: Path) -> int:
         return 1
     finally:
         await database.dispose()
-    print("imported " + ", ".join(f"{n} {key}" for key, n in counts.items()))
+    topics, entries = plural(counts["topics"], "topic"), plural(counts["entries"], "entry")
+    print(f"imported {topics}, {entries}, {plural(counts['audit'], 'audit record')}")
     return 0
