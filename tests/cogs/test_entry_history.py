@@ -10,7 +10,7 @@ from bot.render.text import local_time
 from db.engine import Database
 from db.models import AuditRecord
 from tests.harness import GUILD_B_ID, Reply
-from tests.newsroom import Desk, text_of
+from tests.newsroom import Desk, FakeClock, prepare_newsrooms, running_desk, text_of
 from tests.pages import every_page
 
 
@@ -61,37 +61,43 @@ async def test_history_names_fields_as_editors_know_them(desk: Desk) -> None:
     assert history.components == []
 
 
-async def test_an_entry_corrected_sixteen_times_pages_its_history(desk: Desk) -> None:
-    h = desk.harness
+async def test_an_entry_corrected_sixteen_times_pages_its_history(database: Database) -> None:
+    await prepare_newsrooms(database)
     words = "The minister said the request remains under review and that no decision has been taken "
-    logged = await h.slash(
-        "log statement", {"topic": "atacms", "speaker": "John Kirby", "text": (words * 2)[:150]}, user=h.editor
-    )
-    entry_id = await logged_id(logged)
-    for n in range(16):
-        text = (f"{n:02d} " + words * 2)[:150]
-        reason = (f"Correction {n:02d}: " + words * 2)[:150]
-        edit = await h.slash(
-            "entry edit", {"id": str(entry_id), "field": "text", "value": text, "reason": reason}, user=h.editor
+    clock = FakeClock()
+    async with running_desk(database, clock) as desk:
+        h = desk.harness
+        logged = await h.slash(
+            "log statement", {"topic": "atacms", "speaker": "John Kirby", "text": (words * 2)[:150]}, user=h.editor
         )
-        assert f"Corrected `#{entry_id}`" in text_of(edit)
+        entry_id = await logged_id(logged)
+        for n in range(16):
+            text = (f"{n:02d} " + words * 2)[:150]
+            reason = (f"Correction {n:02d}: " + words * 2)[:150]
+            edit = await h.slash(
+                "entry edit", {"id": str(entry_id), "field": "text", "value": text, "reason": reason}, user=h.editor
+            )
+            assert f"Corrected `#{entry_id}`" in text_of(edit)
+        first = await h.slash("entry history", {"id": f"#{entry_id}"}, user=h.editor)
+        assert first.ephemeral
 
-    first = await h.slash("entry history", {"id": f"#{entry_id}"}, user=h.editor)
-    assert first.ephemeral
-    pages = await every_page(h, first)
-    assert len(pages) > 1
-    fields = [f for page in pages for f in page.embeds[0]["fields"]]
-    records = await records_of(desk.database, entry_id)
-    assert len(fields) == len(records) == 17  # every record once, oldest first
-    assert [f["name"] for f in fields] == [
-        f"{'Logged' if i == 0 else 'Corrected'} · {local_time(r.at, 'UTC')}" for i, r in enumerate(records)
-    ]
-    for n, field in enumerate(fields[1:]):
-        assert f"reason: Correction {n:02d}:" in field["value"] and f"→ {n:02d} The minister" in field["value"]
-    for number, page in enumerate(pages, 1):
-        assert f"page {number} of {len(pages)}" in page.embeds[0]["footer"]["text"]
+    # A new bot process: the page buttons carry their state in their ids.
+    async with running_desk(database, clock) as desk:
+        h = desk.harness
+        pages = await every_page(h, first)
+        assert len(pages) > 1
+        fields = [f for page in pages for f in page.embeds[0]["fields"]]
+        records = await records_of(database, entry_id)
+        assert len(fields) == len(records) == 17  # every record once, oldest first
+        assert [f["name"] for f in fields] == [
+            f"{'Logged' if i == 0 else 'Corrected'} · {local_time(r.at, 'UTC')}" for i, r in enumerate(records)
+        ]
+        for n, field in enumerate(fields[1:]):
+            assert f"reason: Correction {n:02d}:" in field["value"] and f"→ {n:02d} The minister" in field["value"]
+        for number, page in enumerate(pages, 1):
+            assert f"page {number} of {len(pages)}" in page.embeds[0]["footer"]["text"]
 
-    # Each page is read afresh in the clicker's own newsroom: the entry id in a button leads nowhere else.
-    button = pages[0].components[0]["components"][2]["custom_id"]
-    elsewhere = await h.click(button, user=h.other_guild_user, channel=h.guild(GUILD_B_ID).channel)
-    assert elsewhere.ephemeral and not elsewhere.embeds
+        # Each page is read afresh in the clicker's own newsroom: the entry id in a button leads nowhere else.
+        button = pages[0].components[0]["components"][2]["custom_id"]
+        elsewhere = await h.click(button, user=h.other_guild_user, channel=h.guild(GUILD_B_ID).channel)
+        assert elsewhere.ephemeral and not elsewhere.embeds and "No entry" in text_of(elsewhere)
