@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from bot.render.text import plural
 from bot.runner import open_database
 from bot.settings import Settings
 from db.portability import ImportRefused, dumps, export_newsroom, import_newsroom
@@ -27,11 +28,22 @@ async def export_command(settings: Settings, *, guild_id: int, output: Path | No
     else:
         await asyncio.to_thread(output.write_text, text, encoding="utf-8")
         print(
-            f"exported guild {guild_id}: {len(document['topics'])} topics, {len(document['entries'])} entries, "
-            f"{len(document['digests'])} digests to {output}",
+            f"exported guild {guild_id}: {plural(len(document['topics']), 'topic')}, "
+            f"{plural(len(document['entries']), 'entry')}, {plural(len(document['digests']), 'digest')} to {output}",
             file=sys.stderr,
         )
     return 0
+
+
+# What an import counts, as a person reads it.
+_COUNTED = {
+    "topics": "topic",
+    "entries": "entry",
+    "audit": "audit record",
+    "digests": "digest",
+    "digest_deliveries": "digest delivery",
+    "digest_attempts": "digest attempt",
+}
 
 
 async def import_command(settings: Settings, *, path: Path) -> int:
@@ -48,5 +60,5 @@ async def import_command(settings: Settings, *, path: Path) -> int:
         return 1
     finally:
         await database.dispose()
-    print("imported " + ", ".join(f"{n} {key}" for key, n in counts.items()))
+    print("imported " + ", ".join(plural(n, _COUNTED.get(key, key)) for key, n in counts.items()))
     return 0

@@ -62,6 +62,21 @@ async def update(
     _forget(view)
 
 
+async def page(
+    interaction: discord.Interaction,
+    *,
+    edit: bool,
+    embeds: Sequence[discord.Embed],
+    view: discord.ui.View | None,
+    ephemeral: bool = False,
+) -> None:
+    """A page of a paged answer: the first as a reply, the others replacing the clicked message."""
+    if edit:
+        await update(interaction, embeds=embeds, view=view)
+    else:
+        await reply(interaction, embeds=embeds, view=view, ephemeral=ephemeral)
+
+
 def _forget(view: discord.ui.View | None) -> None:
     """Our buttons are DynamicItems rebuilt from their custom_id on every click, so the view object
     need not live on: discord.py would otherwise keep every sent view in memory for good."""

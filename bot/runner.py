@@ -10,6 +10,7 @@ from pathlib import Path
 import discord
 import discord.http
 
+from bot.render.text import plural
 from bot.services.newsrooms import seed_newsroom
 from bot.settings import Settings
 from db import migrate
@@ -88,5 +89,5 @@ async def seed_command(settings: Settings, *, files: list[Path], guild_id: int) 
         await database.dispose()
     for result in results:
         state = "created" if result.topic_created else "present"
-        print(f"{result.story}: topic {state}, {result.entries_added} entries added (guild {guild_id})")
+        print(f"{result.story}: topic {state}, {plural(result.entries_added, 'entry')} added (guild {guild_id})")
     return 0

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot import replies
+from bot.buttons import StatefulButton
 from bot.client import NewsBot
 from bot.core.errors import InvalidInput
 from bot.core.schedule import load_zone, local_label
@@ -18,6 +20,7 @@ from bot.digest import views
 from bot.digest.delivery import DiscordPoster
 from bot.digest.render import DigestPart, render_payload
 from bot.options import bot_of, clean_timezone, guild_id_of, requester_of, timezone_autocomplete
+from bot.render import custom_ids
 from bot.render.text import NO_MENTIONS
 from bot.services import digests
 from bot.services.digest_runner import DigestRunner
@@ -39,6 +42,19 @@ def _missing(missing: list[str]) -> str:
     return f"{', '.join(missing)} permission{'s' if len(missing) > 1 else ''}"
 
 
+async def send_list(interaction: discord.Interaction, *, edit: bool, page: int = 0) -> None:
+    found = await digests.list_subscriptions(bot_of(interaction).database, requester_of(interaction))
+    embed, view = views.list_embed(found, page=page)
+    await replies.page(interaction, edit=edit, embeds=[embed], view=view, ephemeral=True)
+
+
+class DigestsPageButton(
+    StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.DIGESTS_TEMPLATE
+):
+    async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
+        await send_list(interaction, edit=True, page=int(groups["page"]))
+
+
 def runner_for(bot: NewsBot) -> DigestRunner:
     return DigestRunner(bot.database, poster=DiscordPoster(bot), clock=bot.clock, render=render_payload)
 
@@ -57,12 +73,14 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
     # -- the scheduler -----------------------------------------------------------------------------
 
     async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(DigestsPageButton)
         if self.bot.start_scheduler:
             self.loop = tasks.loop(seconds=self.bot.settings.digest_tick_seconds)(self.tick)
             self.loop.before_loop(self._wait_until_ready)
             self.loop.start()
 
     async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(DigestsPageButton)
         if self.loop is None:
             return
         # On shutdown a tick in progress finishes its current work first (bounded): cut off inside a
@@ -170,8 +188,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
 
     @app_commands.command(name="list", description="This newsroom's digests, their schedule and health")
     async def list_(self, interaction: discord.Interaction) -> None:
-        found = await digests.list_subscriptions(bot_of(interaction).database, requester_of(interaction))
-        await replies.reply(interaction, embeds=[views.list_embed(found)], ephemeral=True)
+        await send_list(interaction, edit=False)
 
     @app_commands.command(name="remove", description="Stop and delete a digest")
     @app_commands.describe(id=_ID_HELP)

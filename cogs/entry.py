@@ -9,12 +9,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import replies
+from bot.buttons import StatefulButton
 from bot.client import NewsBot
 from bot.core.errors import InvalidInput
 from bot.core.validation import LIMITS, clean_text, clean_url, parse_entry_ref, require_text
 from bot.core.vocabulary import StatementKind, Status
 from bot.options import bot_of, parse_entry_dates, requester_of
+from bot.render import custom_ids
 from bot.render import editor as render
+from bot.render import history as history_render
 from bot.services import entries
 
 Str = app_commands.Range
@@ -153,11 +156,31 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
     @app_commands.command(name="history", description="Every change to an entry: who, when, before and after")
     @app_commands.describe(id="The entry id, e.g. #42", private="Only you see the answer")
     async def history(self, interaction: discord.Interaction, id: Str[str, 1, 20], private: bool = True) -> None:
-        history = await entries.entry_history(
-            bot_of(interaction).database, requester_of(interaction), entry_id=parse_entry_ref(id)
-        )
-        embed = render.entry_history(history.entry, history.topic, history.records, timezone=history.timezone)
-        await replies.reply(interaction, embeds=[embed], ephemeral=private)
+        await send_history(interaction, entry_id=parse_entry_ref(id), edit=False, private=private)
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(HistoryPageButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(HistoryPageButton)
+
+
+async def send_history(
+    interaction: discord.Interaction, *, entry_id: int, edit: bool, page: int = 0, private: bool = True
+) -> None:
+    # Every page is read afresh in the clicker's own newsroom: a button's entry id leads nowhere else.
+    history = await entries.entry_history(bot_of(interaction).database, requester_of(interaction), entry_id=entry_id)
+    embed, view = history_render.entry_history(
+        history.entry, history.topic, history.records, timezone=history.timezone, page=page
+    )
+    await replies.page(interaction, edit=edit, embeds=[embed], view=view, ephemeral=private)
+
+
+class HistoryPageButton(
+    StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.HISTORY_TEMPLATE
+):
+    async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
+        await send_history(interaction, entry_id=int(groups["entry"]), edit=True, page=int(groups["page"]))
 
 
 async def setup(bot: NewsBot) -> None:

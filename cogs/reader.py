@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import discord
@@ -10,10 +9,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import replies
+from bot.buttons import StatefulButton
 from bot.client import NewsBot
 from bot.core.dates import reading_note
 from bot.core.errors import InvalidInput
-from bot.failures import report
 from bot.options import bot_of, parse_date_options, requester_of, topic_autocomplete
 from bot.render import custom_ids
 from bot.render import entries as render
@@ -134,37 +133,7 @@ async def send_topics(interaction: discord.Interaction, *, edit: bool, page: int
         await replies.reply(interaction, embeds=[embed], view=view, ephemeral=private)
 
 
-class _StatefulButton:
-    """Mixin for buttons rebuilt from their custom_id; errors go through the shared reporter.
-
-    (DynamicItem insists on a template for every subclass, so the shared part is a mixin.)
-    """
-
-    match: re.Match[str]
-
-    def __init__(self, custom_id: str) -> None:
-        # A mixin: in the buttons that use it, super() is discord.ui.DynamicItem, which takes the item.
-        super().__init__(discord.ui.Button(custom_id=custom_id))  # pyright: ignore[reportCallIssue]
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
-    ) -> Any:
-        button = cls(item.custom_id or "")
-        button.match = match
-        return button
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await self.handle(interaction, self.match.groupdict())
-        except Exception as exc:
-            await report(interaction, exc)
-
-    async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
-        raise NotImplementedError
-
-
-class OpenButton(_StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.OPEN_TEMPLATE):
+class OpenButton(StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.OPEN_TEMPLATE):
     async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
         # Opened from a shared card: answer privately so one reader's click doesn't spam the channel.
         if groups["what"] == "latest":
@@ -174,7 +143,7 @@ class OpenButton(_StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]]
 
 
 class LatestPageButton(
-    _StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.LATEST_TEMPLATE
+    StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.LATEST_TEMPLATE
 ):
     async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
         await send_latest(
@@ -188,7 +157,7 @@ class LatestPageButton(
 
 
 class ChronologyPageButton(
-    _StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.CHRONOLOGY_TEMPLATE
+    StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.CHRONOLOGY_TEMPLATE
 ):
     async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
         await send_chronology(
@@ -203,7 +172,7 @@ class ChronologyPageButton(
 
 
 class TopicsPageButton(
-    _StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.TOPICS_TEMPLATE
+    StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.TOPICS_TEMPLATE
 ):
     async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
         await send_topics(interaction, edit=True, page=int(groups["page"]))
@@ -238,7 +207,8 @@ class Reader(commands.Cog):
         private: bool = False,
     ) -> None:
         result = await reader.status(self.bot.database, requester_of(interaction), query=topic, history=history)
-        embed, view = render.status_card(result.card, timezone=result.timezone)
+        room = EMBED_TOTAL_MAX - (render.HISTORY_ROOM if result.history is not None else 0)
+        embed, view = render.status_card(result.card, timezone=result.timezone, room=room)
         embeds = [embed]
         if result.history is not None:
             room = EMBED_TOTAL_MAX - len(embed)

@@ -14,6 +14,7 @@ from bot.core.drafts import TopicDraft
 from bot.core.validation import LIMITS, clean_aliases, clean_slug, clean_text, require_text
 from bot.options import bot_of, requester_of, topic_autocomplete
 from bot.render import editor as render
+from bot.render.text import plural
 from bot.services import topics
 from db.seeds import available_seeds
 
@@ -123,7 +124,7 @@ class TopicCog(commands.GroupCog, group_name="topic", group_description="Editors
         state = "created" if result.topic_created else "already tracked"
         await replies.reply(
             interaction,
-            content=f"Seed `{result.story}`: topic {state}, {result.entries_added} entries added.",
+            content=f"Seed `{result.story}`: topic {state}, {plural(result.entries_added, 'entry')} added.",
             ephemeral=result.entries_added == 0 and not result.topic_created,
         )
 

@@ -37,7 +37,9 @@ MULTILINE = frozenset({"summary", "note", "text", "details", "reason"})
 MAX_ALIASES = 10
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])$")
-_MENTION_RE = re.compile(r"@(everyone|here)\b|<@[!&]?\d+>|<#\d+>|<id:\w+>", re.IGNORECASE)
+# @everyone/@here only where they stand alone as a word: inside an e-mail address or a longer word
+# ("a@everyone.com") they are text, and what the bot echoes is escaped and never pings anyway.
+_MENTION_RE = re.compile(r"(?<![\w.+-])@(everyone|here)(?![\w@-]|\.\w)|<@[!&]?\d+>|<#\d+>|<id:\w+>", re.IGNORECASE)
 # Bidirectional overrides and isolates can make stored text display differently from what it says.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _URL_FORBIDDEN = re.compile(r"[\s<>\"`\[\]{}|\\^]")

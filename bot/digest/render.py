@@ -33,6 +33,7 @@ from bot.render.text import (
     clip,
     inline,
     link,
+    plural,
 )
 from bot.services.digest_content import DigestContent, Item, ItemKind, Snapshot, TopicRef
 
@@ -162,7 +163,7 @@ def _diff(item: Item) -> str:
     previous = item.previous or {}
     parts = [f"{_FIELD_LABELS.get(n, n)}: {_diff_value(previous, n)} → {_diff_value(item.state, n)}" for n in names[:4]]
     if len(names) > 4:
-        parts.append(f"and {len(names) - 4} more fields")
+        parts.append(f"and {plural(len(names) - 4, 'more field')}")
     return "; ".join(parts)
 
 
@@ -209,7 +210,7 @@ def unchanged_line(topics: Sequence[TopicRef], *, budget: int = UNCHANGED_MAX) -
         names.append(name)
         used += size(name) + 2
     rest = len(topics) - len(names)
-    tail = f" and {rest} more topics" if rest else ""
+    tail = f" and {plural(rest, 'more topic')}" if rest else ""
     return f"{head}{', '.join(names)}{tail}."
 
 

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 import discord
 
 from bot.core.schedule import describe_days, load_zone, local_label
-from bot.render.entries import COLOUR
-from bot.render.text import FIELD_VALUE_MAX, clip
+from bot.render import custom_ids
+from bot.render.entries import COLOUR, pager
+from bot.render.text import EMBED_TOTAL_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, clip, pack_fields, plural
 from bot.services.digests import Notice, SubscriptionView
 from db.digest_models import DigestSubscription
 
@@ -60,18 +61,28 @@ def subscription_embed(view: SubscriptionView, *, title: str) -> discord.Embed:
     return embed
 
 
-def list_embed(views: Sequence[SubscriptionView]) -> discord.Embed:
+def list_embed(views: Sequence[SubscriptionView], *, page: int = 0) -> tuple[discord.Embed, discord.ui.View | None]:
+    """One page of the list: as many digests as fit one message (a digest's field can be ~1,300)."""
     embed = discord.Embed(title="Digests", colour=COLOUR)
     if not views:
         embed.description = "No digests yet. Add one with `/digest add`."
-        return embed
-    for view in views[:25]:
-        sub = view.subscription
-        embed.add_field(
-            name=clip(f"#{sub.id} · {schedule_text(sub)}", 256), value=subscription_value(view), inline=False
+        return embed, None
+    fields = [
+        (
+            clip(f"#{view.subscription.id} · {schedule_text(view.subscription)}", FIELD_NAME_MAX),
+            subscription_value(view),
         )
-    embed.set_footer(text="/digest preview <id> shows what would be posted now")
-    return embed
+        for view in views
+    ]
+    pages = pack_fields(fields, room=EMBED_TOTAL_MAX - 200)
+    page = min(max(page, 0), len(pages) - 1)
+    for name, value in pages[page]:
+        embed.add_field(name=name, value=value, inline=False)
+    where = f"page {page + 1} of {len(pages)} · " if len(pages) > 1 else ""
+    embed.set_footer(
+        text=f"{plural(len(views), 'digest')} · {where}/digest preview <id> shows what would be posted now"
+    )
+    return embed, (pager(page, len(pages), custom_ids.digests_id) if len(pages) > 1 else None)
 
 
 def notice_line(notices: Sequence[Notice]) -> str:

@@ -26,6 +26,8 @@ LATEST_TEMPLATE = (
 OPEN_TEMPLATE = rf"{PREFIX}:open:(?P<what>latest|chron):(?P<topic>\d+)"
 TOPICS_TEMPLATE = rf"{PREFIX}:topics:(?P<page>\d+)"
 UNDO_TEMPLATE = rf"{PREFIX}:undo:(?P<entry>\d+):(?P<author>\d+):(?P<expires>\d+)"
+HISTORY_TEMPLATE = rf"{PREFIX}:hist:(?P<entry>\d{{1,18}}):(?P<page>\d{{1,6}})"
+DIGESTS_TEMPLATE = rf"{PREFIX}:digests:(?P<page>\d{{1,6}})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,14 @@ def open_id(what: str, topic_id: int) -> str:
 
 def topics_id(page: int) -> str:
     return f"{PREFIX}:topics:{page}"
+
+
+def history_id(entry_id: int, page: int) -> str:
+    return f"{PREFIX}:hist:{entry_id}:{page}"
+
+
+def digests_id(page: int) -> str:
+    return f"{PREFIX}:digests:{page}"
 
 
 def undo_id(entry_id: int, author_id: int, expires: dt.datetime) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,8 +9,8 @@ import discord
 
 from bot.render import custom_ids
 from bot.render.entries import COLOUR, RETRACTED_COLOUR, entry_summary, short_id, when
-from bot.render.text import EMBED_DESCRIPTION_MAX, FIELD_VALUE_MAX, clip, inline, local_time
-from db.models import AuditRecord, Entry, Newsroom, Topic
+from bot.render.text import EMBED_DESCRIPTION_MAX, FIELD_VALUE_MAX, clip, inline
+from db.models import Entry, Newsroom, Topic
 
 ACTION_LABELS = {
     "entry.create": "Logged",
@@ -64,40 +63,6 @@ def changed_entry(
     dated = f", now dated **{when(entry)}**," if date_changed else ""
     label = ACTION_LABELS.get(action, action)
     return "\n".join([f"{label} `{short_id(entry)}`{dated} on **{inline(topic.title)}**.", *notes]), embed
-
-
-def _diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
-    before = before or {}
-    after = after or {}
-    lines = []
-    for key in sorted(set(before) | set(after)):
-        if before.get(key) != after.get(key) and key not in ("retracted_at",):
-            old = json.dumps(before.get(key), ensure_ascii=False) if key in before else "—"
-            new = json.dumps(after.get(key), ensure_ascii=False)
-            lines.append(f"**{key}**: {inline(clip(old, 200))} → {inline(clip(new, 200))}")
-    return "\n".join(lines)
-
-
-def entry_history(entry: Entry, topic: Topic, records: Sequence[AuditRecord], *, timezone: str) -> discord.Embed:
-    state = "retracted" if entry.retracted_at else ("corrected" if entry.edited_at else "as logged")
-    embed = discord.Embed(title=f"History of {short_id(entry)} ({state})", colour=COLOUR)
-    embed.description = clip(entry_summary(entry, budget=1500, timezone=timezone), 1600)
-    shown = records[-20:]
-    for record in shown:
-        label = ACTION_LABELS.get(record.action, record.action)
-        name = clip(f"{label} · {local_time(record.at, timezone)}", 256)
-        parts = [f"by <@{record.actor_id}>" if record.actor_id else "by the seed loader"]
-        if record.reason:
-            parts.append(f"reason: {inline(record.reason)}")
-        if record.action != "entry.create":
-            diff = _diff(record.before, record.after)
-            if diff:
-                parts.append(diff)
-        embed.add_field(name=name, value=clip("\n".join(parts), FIELD_VALUE_MAX), inline=False)
-    omitted = len(records) - len(shown)
-    more = f" · {omitted} earlier records not shown" if omitted else ""
-    embed.set_footer(text=f"{topic.slug} · the audit log is append-only{more}")
-    return embed
 
 
 def settings_embed(newsroom: Newsroom) -> discord.Embed:

@@ -20,6 +20,7 @@ from bot.render.text import (
     inline,
     link,
     local_time,
+    plural,
 )
 from bot.services.reader import TopicCard, TopicRow
 from db.models import EntryBase, TopicBase
@@ -117,7 +118,14 @@ def statement_block(st: EntryBase, *, budget: int, extra: str = "") -> str:
     return f"{head}> {quote}{tail}"
 
 
-def status_card(card: TopicCard, *, timezone: str) -> tuple[discord.Embed, discord.ui.View]:
+# What the card leaves of the message total for the status history shown under it (/status history:true).
+HISTORY_ROOM = 1500
+
+
+def status_card(
+    card: TopicCard, *, timezone: str, room: int = EMBED_TOTAL_MAX
+) -> tuple[discord.Embed, discord.ui.View]:
+    """`room` is what the card may take of the message's 6000-character total."""
     topic = card.topic
     embed = discord.Embed(title=clip(inline(topic.title), 256), colour=COLOUR)
     parts: list[str] = []
@@ -145,9 +153,10 @@ def status_card(card: TopicCard, *, timezone: str) -> tuple[discord.Embed, disco
     if card.sources:
         lines = [f"{i}. {link(name, url)}" for i, (name, url) in enumerate(card.sources[:10], 1)]
         embed.add_field(name="Sources", value=clip("\n".join(lines), FIELD_VALUE_MAX), inline=False)
-    footer = f"{topic.slug} · {card.entry_count} entries · last updated {local_time(card.last_updated, timezone)}"
+    updated = local_time(card.last_updated, timezone)
+    footer = f"{topic.slug} · {plural(card.entry_count, 'entry')} · last updated {updated}"
     embed.set_footer(text=clip(footer, FOOTER_MAX))
-    _fit_card(embed)
+    _fit_card(embed, room)
     view = discord.ui.View(timeout=None)
     assert topic.id is not None
     view.add_item(
@@ -165,15 +174,15 @@ def status_card(card: TopicCard, *, timezone: str) -> tuple[discord.Embed, disco
     return embed, view
 
 
-def _fit_card(embed: discord.Embed) -> None:
-    """Keep the card within the 6000-character message total: background goes first, then detail."""
-    if len(embed) <= EMBED_TOTAL_MAX:
+def _fit_card(embed: discord.Embed, room: int) -> None:
+    """Keep the card within `room` of the message total: background goes first, then detail."""
+    if len(embed) <= room:
         return
     for index, field in enumerate(embed.fields):
         if field.name == "Background":
             embed.remove_field(index)
             break
-    excess = len(embed) - EMBED_TOTAL_MAX
+    excess = len(embed) - room
     if excess > 0 and embed.description:
         embed.description = clip(embed.description, max(len(embed.description) - excess, 200))
 
@@ -199,7 +208,7 @@ def status_history(
     return embed
 
 
-def _pager(page: int, pages: int, make_id: Callable[[int], str]) -> discord.ui.View:
+def pager(page: int, pages: int, make_id: Callable[[int], str]) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(
         discord.ui.Button(
@@ -263,10 +272,12 @@ def latest_page(
         )
         embeds.append(embed)
     pages = page_count(total, per_page)
-    embeds[-1].set_footer(text=f"{topic.slug} · page {page + 1} of {pages} · {total} statements · newest first")
+    embeds[-1].set_footer(
+        text=f"{topic.slug} · page {page + 1} of {pages} · {plural(total, 'statement')} · newest first"
+    )
     assert topic.id is not None
     topic_id = topic.id
-    view = _pager(page, pages, lambda p: custom_ids.latest_id(topic_id, p, per_page, speaker)) if pages > 1 else None
+    view = pager(page, pages, lambda p: custom_ids.latest_id(topic_id, p, per_page, speaker)) if pages > 1 else None
     return embeds, view
 
 
@@ -293,7 +304,9 @@ def chronology_page(
         marks = []
         embed.description = "Nothing logged in this period." if (since or until) else "Nothing logged yet."
     pages = page_count(total, per_page)
-    footer = f"{topic.slug} · page {page + 1} of {pages} · {total} entries · oldest first{range_text(since, until)}"
+    footer = (
+        f"{topic.slug} · page {page + 1} of {pages} · {plural(total, 'entry')} · oldest first{range_text(since, until)}"
+    )
     if any(marks):
         footer += f"\n{PARTLY_IN_RANGE_NOTE}"
     embed.set_footer(text=footer)
@@ -309,7 +322,7 @@ def chronology_page(
             seek = custom_ids.Seek(False, entries[0].date_sort, entries[0].id)
         return custom_ids.chronology_id(topic_id, target, since, until, seek)
 
-    return embed, (_pager(page, pages, page_id) if pages > 1 else None)
+    return embed, (pager(page, pages, page_id) if pages > 1 else None)
 
 
 def range_text(since: dt.date | None, until: dt.date | None) -> str:
@@ -334,5 +347,5 @@ def topics_page(
             lines.append(clip(f"**`{row.topic.slug}`** {inline(row.topic.title)} — {status}", budget))
         embed.description = "\n".join(lines)
     pages = page_count(total, per_page)
-    embed.set_footer(text=f"page {page + 1} of {pages} · {total} topics · /status <topic> for details")
-    return embed, (_pager(page, pages, custom_ids.topics_id) if pages > 1 else None)
+    embed.set_footer(text=f"page {page + 1} of {pages} · {plural(total, 'topic')} · /status <topic> for details")
+    return embed, (pager(page, pages, custom_ids.topics_id) if pages > 1 else None)

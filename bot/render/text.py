@@ -75,3 +75,26 @@ def local_time(moment: dt.datetime, timezone: str) -> str:
         zone = ZoneInfo("UTC")
     local = moment.astimezone(zone)
     return local.strftime("%-d %b %Y %H:%M ") + (local.tzname() or timezone)
+
+
+def plural(count: int, word: str) -> str:
+    """ "1 topic", "2 topics", "1 entry", "2 entries"."""
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {word[:-1] + 'ies' if word.endswith('y') else word + 's'}"
+
+
+def pack_fields(fields: list[tuple[str, str]], *, room: int) -> list[list[tuple[str, str]]]:
+    """Fields grouped into pages: each page's names and values fit `room` characters (what the page's
+    title, description and footer leave of the message total) and Discord's 25 fields an embed.
+    Each field must already be within the name and value limits."""
+    pages: list[list[tuple[str, str]]] = [[]]
+    used = 0
+    for name, value in fields:
+        size = len(name) + len(value)
+        if pages[-1] and (used + size > room or len(pages[-1]) >= EMBED_FIELDS_MAX):
+            pages.append([])
+            used = 0
+        pages[-1].append((name, value))
+        used += size
+    return pages

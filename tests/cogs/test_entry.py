@@ -311,8 +311,7 @@ async def test_history_shows_who_when_before_after_and_reason(desk: Desk) -> Non
     logged, corrected, retracted = (f["value"] for f in embed["fields"])
     assert f"by <@{h.editor.id}>" in logged
     assert f"by <@{h.admin.id}>" in corrected and "reason: Exact words" in corrected
-    assert '"Nothing yet."' in corrected and '"Nothing to announce."' in corrected
-    assert corrected.index("Nothing yet.") < corrected.index("Nothing to announce.")  # before → after
+    assert "**Text**: Nothing yet. → Nothing to announce." in corrected  # before and after side by side
     assert f"by <@{h.editor.id}>" in retracted and "reason: Duplicate" in retracted
     assert history.allowed_mentions == {"parse": []}
     assert "append-only" in embed["footer"]["text"]

@@ -67,6 +67,10 @@ def test_strip_controls(value: str, multiline: bool, expected: str) -> None:
         ("text", "*bold* _kept_ `as` entered", "*bold* _kept_ `as` entered"),
         ("source", "press@state.gov", "press@state.gov"),
         ("source", "@ everyone, here", "@ everyone, here"),
+        ("source", "a@everyone.com", "a@everyone.com"),
+        ("source", "press@here.org, desk@everyone.net", "press@here.org, desk@everyone.net"),
+        ("note", "mail news@everyonewire.com today", "mail news@everyonewire.com today"),
+        ("note", "@everyone.com is a domain", "@everyone.com is a domain"),
         ("context", "<not a mention>", "<not a mention>"),
     ],
 )
@@ -94,6 +98,10 @@ def test_required_text_refuses_missing_and_empty(value: str | None, message: str
     [
         "@everyone",
         "Heads up @here",
+        "Heads up @here.",
+        "@everyone, look",
+        "(@everyone)",
+        "@everyone's call",
         "@EVERYONE",
         "ask <@123456789012345678>",
         "ask <@!123>",

@@ -85,7 +85,8 @@ def _current(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
 
 # The validation contract as the README states it, written out here rather than imported, so a bug in the
 # bot's own patterns cannot hide from the check: no mention syntax, no bidirectional overrides/isolates.
-STORED_MENTION = re.compile(r"@(everyone|here)\b|<@[!&]?\d+>|<#\d+>|<id:\w+>", re.IGNORECASE)
+# @everyone/@here count where they stand alone: not inside an e-mail address or a longer word.
+STORED_MENTION = re.compile(r"(?<![\w.+-])@(everyone|here)(?![\w@-]|\.\w)|<@[!&]?\d+>|<#\d+>|<id:\w+>", re.IGNORECASE)
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 # Entry column -> the LIMITS key its editor field is validated with.
