@@ -77,7 +77,9 @@ def entry_page(
     if kind is not None:
         where.append(_ENTRY.c.kind == kind.value)
     if "speaker" in filters:
-        where.append(_ENTRY.c.speaker_key.like(bindparam("speaker"), escape="\\"))
+        # Name, role and organisation folded one per line (bot.core.matching): the topic's statements
+        # come from ix_entry_topic_kind_date, and this filters them.
+        where.append(_ENTRY.c.speaker_search.like(bindparam("speaker"), escape="\\"))
     if "since" in filters:
         where.append(_ENTRY.c.date_latest >= bindparam("since", type_=Date))
     if "until" in filters:

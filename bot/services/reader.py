@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Row, Select
 
 from bot.core.errors import TopicNotFound
+from bot.core.matching import fold
 from bot.core.requester import Requester
 from bot.core.vocabulary import EntryKind
 from db import reader_statements as statements
@@ -233,7 +234,7 @@ async def latest(
 ) -> EntryListResult:
     params: dict[str, Any] = {}
     if speaker:
-        params["speaker"] = f"%{escape_like(normalise_lookup(speaker))}%"
+        params["speaker"] = f"%{escape_like(fold(speaker))}%"
     statement = partial(statements.entry_page, kind=EntryKind.STATEMENT, filters=frozenset(params))
     named = _Named(requester.guild_id, query, topic_id)
     found, page = await _entry_page(db, statement, named, params, page=page, per_page=per_page)
