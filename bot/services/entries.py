@@ -118,9 +118,9 @@ SPEAKER_PARTS = (("Name", "speaker"), ("Role", "speaker_role"), ("Organisation",
 async def known_speakers(
     db: Database, requester: Requester, *, current: str, limit: int = 25, names_only: bool = False
 ) -> list[tuple[str, str]]:
-    """Logged speakers' names, roles and organisations that contain the typed text (case and accents
+    """Logged speakers' names, roles and organisations that contain each typed word (case and accents
     aside), most recently logged first, as (what it is, value) pairs; with `names_only`, names."""
-    key = fold(current)
+    words = fold(current).split()
     parts = SPEAKER_PARTS[:1] if names_only else SPEAKER_PARTS
     latest = func.max(Entry.id)
     stmt = (
@@ -131,8 +131,8 @@ async def known_speakers(
         # Several rows can name one speaker (a role changed) and fold into one suggestion.
         .limit(limit * 8)
     )
-    if key:
-        stmt = stmt.where(col(Entry.speaker_search).contains(key, autoescape=True))
+    for word in words:
+        stmt = stmt.where(col(Entry.speaker_search).contains(word, autoescape=True))
     async with db.read() as session:
         rows = list(await session.execute(stmt))
     found: list[tuple[str, str]] = []
@@ -140,7 +140,7 @@ async def known_speakers(
     for row in rows:
         for (label, _column), value in zip(parts, row, strict=False):
             folded = fold(value or "")
-            if folded and key in folded and (label, folded) not in seen:
+            if folded and all(word in folded for word in words) and (label, folded) not in seen:
                 seen.add((label, folded))
                 found.append((label, value))
     return found[:limit]

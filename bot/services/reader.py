@@ -233,8 +233,9 @@ async def latest(
     per_page: int = 5,
 ) -> EntryListResult:
     params: dict[str, Any] = {}
-    if speaker:
-        params["speaker"] = f"%{escape_like(fold(speaker))}%"
+    # Word by word, so "State Department" finds the "U.S. Department of State" too.
+    for number, word in enumerate(fold(speaker or "").split()):
+        params[f"speaker_{number}"] = f"%{escape_like(word)}%"
     statement = partial(statements.entry_page, kind=EntryKind.STATEMENT, filters=frozenset(params))
     named = _Named(requester.guild_id, query, topic_id)
     found, page = await _entry_page(db, statement, named, params, page=page, per_page=per_page)
