@@ -7,6 +7,8 @@ Each runs in one transaction that first checks the requester is an editor, so ev
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,6 +168,18 @@ async def _changed(session: AsyncSession, entry: Entry, newsroom: Newsroom) -> C
     return Changed(entry, topic, newsroom.timezone)
 
 
+@asynccontextmanager
+async def _raced_by_a_twin() -> AsyncIterator[None]:
+    """An edit or restore checks for a live twin inside its write; on PostgreSQL one committed after
+    that check is caught by the unique index instead, after the write has rolled back."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise InvalidInput(
+            "Another editor just logged or restored the same entry in this topic; nothing was changed."
+        ) from exc
+
+
 async def edit_entry(
     db: Database,
     requester: Requester,
@@ -176,7 +190,7 @@ async def edit_entry(
     allowed_kinds: frozenset[str] | None = None,
     field_label: str = "",
 ) -> Changed:
-    async with db.write() as session:
+    async with _raced_by_a_twin(), db.write() as session:
         newsroom = await editor_newsroom(session, requester)
         entry = await _entry(session, guild_id=requester.guild_id, entry_id=entry_id, lock=True)
         if allowed_kinds is not None and entry.kind not in allowed_kinds:
@@ -206,7 +220,7 @@ async def retract_entry(db: Database, requester: Requester, *, entry_id: int, re
 
 
 async def restore_entry(db: Database, requester: Requester, *, entry_id: int, reason: str | None) -> Changed:
-    async with db.write() as session:
+    async with _raced_by_a_twin(), db.write() as session:
         newsroom = await editor_newsroom(session, requester)
         entry = await _entry(session, guild_id=requester.guild_id, entry_id=entry_id, lock=True)
         entry = await writes.restore_entry(

@@ -145,3 +145,24 @@ async def test_identical_logs_that_all_pass_the_check_before_any_writes_store_on
     assert all(f"already logged as #{first}" in text_of(r) for r in replies if r.ephemeral)
     after = await db_rows(desk.database)
     assert len(after["entry"]) == len(rows["entry"]) + 1
+
+
+async def test_a_restore_racing_a_log_of_the_same_entry_leaves_one_live(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = desk.harness
+    first = logged_id(await h.slash("log event", EVENT, user=h.editor))
+    assert not (await h.slash("entry retract", {"id": f"#{first}", "reason": "Unsure"}, user=h.editor)).ephemeral
+    check = writes.refuse_twin
+
+    async def slow_check(*args: Any, **kwargs: Any) -> None:
+        await check(*args, **kwargs)
+        await asyncio.sleep(0.2)
+
+    monkeypatch.setattr(writes, "refuse_twin", slow_check)
+    restore, log = await asyncio.gather(
+        h.slash("entry restore", {"id": f"#{first}"}, user=h.editor), h.slash("log event", EVENT, user=h.admin)
+    )
+    assert [restore.ephemeral, log.ephemeral].count(True) == 1, (text_of(restore), text_of(log))
+    refusal = text_of(restore if restore.ephemeral else log)
+    assert "already logged as #" in refusal or "just logged or restored the same entry" in refusal
