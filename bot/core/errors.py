@@ -59,5 +59,5 @@ class DuplicateEntry(InvalidInput):
         what = self._SAME.get(kind, "entry")
         super().__init__(
             f"This {what} is already logged as #{entry_id}. `/entry history id:#{entry_id}` shows it; "
-            "nothing was stored."
+            "nothing was changed."
         )
