@@ -123,7 +123,9 @@ class Targets:
             newsroom_id=newsroom.id, topic_id=topic.id, draft=draft, actor_id=member.user_id,
             interaction_id=interaction_id, now=at,
         )  # fmt: skip
-        entry = {"id": None, **values}  # the database assigns it
+        # The database assigns the id. The bot has stored this very draft already (or will): without a
+        # fingerprint the copy is not refused as its duplicate.
+        entry = {"id": None, **values, "fingerprint": None}
         audit = documents.entry_created(entry, actor_id=member.user_id, interaction_id=interaction_id, at=at)
         return Target(payload, None, (), write=(entry, audit, topic.id))
 

@@ -15,6 +15,7 @@ from bot.core.dates import ANY_DAY, depends_on_today, read_date, read_entry_date
 from bot.core.errors import InvalidInput
 from bot.core.fuzzydate import FuzzyDate
 from bot.core.requester import Requester
+from bot.render.custom_ids import SPEAKER_FILTER_MAX
 from bot.render.text import AUTOCOMPLETE_MAX, CHOICE_NAME_MAX, clip
 from bot.services import entries, reader, settings
 
@@ -106,12 +107,40 @@ def guild_name_of(interaction: discord.Interaction) -> str:
 
 
 async def speaker_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Names, roles and organisations, each labelled: any of them filters /latest."""
+    return await _speaker_choices(interaction, current, names_only=False)
+
+
+async def speaker_name_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Names alone: what a new statement's speaker can be."""
+    return await _speaker_choices(interaction, current, names_only=True)
+
+
+async def _speaker_choices(
+    interaction: discord.Interaction, current: str, *, names_only: bool
+) -> list[app_commands.Choice[str]]:
     if interaction.guild_id is None:
         return []
-    names = await entries.known_speakers(
-        bot_of(interaction).database, requester_of(interaction), current=current, limit=AUTOCOMPLETE_MAX
+    found = await entries.known_speakers(
+        bot_of(interaction).database,
+        requester_of(interaction),
+        current=current,
+        limit=AUTOCOMPLETE_MAX,
+        names_only=names_only,
     )
-    return [app_commands.Choice(name=clip(n, CHOICE_NAME_MAX), value=n[:CHOICE_NAME_MAX]) for n in names]
+    # The value must fit the option it fills: /latest's speaker filter is the shorter one, and a
+    # shortened value still matches, the filter being "contains".
+    size = CHOICE_NAME_MAX if names_only else SPEAKER_FILTER_MAX
+    return [
+        app_commands.Choice(
+            name=clip(value if names_only else f"{label}: {value}", CHOICE_NAME_MAX), value=value[:size]
+        )
+        for label, value in found
+    ]
+
+
+def _shown(label: str, value: str, names_only: bool) -> str:
+    return value if names_only else f"{label}: {value}"
 
 
 @functools.cache

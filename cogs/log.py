@@ -21,7 +21,7 @@ from bot.options import (
     bot_of,
     parse_entry_dates,
     requester_of,
-    speaker_autocomplete,
+    speaker_name_autocomplete,
     topic_autocomplete,
 )
 from bot.render import custom_ids
@@ -211,7 +211,7 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         url="Link to the source (http or https)",
     )
     @app_commands.choices(kind=KIND_CHOICES)
-    @app_commands.autocomplete(topic=topic_autocomplete, speaker=speaker_autocomplete)
+    @app_commands.autocomplete(topic=topic_autocomplete, speaker=speaker_name_autocomplete)
     async def log_statement(
         self,
         interaction: discord.Interaction,

@@ -13,7 +13,7 @@ from bot.buttons import StatefulButton
 from bot.client import NewsBot
 from bot.core.dates import reading_note
 from bot.core.errors import InvalidInput
-from bot.options import bot_of, parse_date_options, requester_of, topic_autocomplete
+from bot.options import bot_of, parse_date_options, requester_of, speaker_autocomplete, topic_autocomplete
 from bot.render import custom_ids
 from bot.render import entries as render
 from bot.render.text import EMBED_TOTAL_MAX
@@ -219,11 +219,11 @@ class Reader(commands.Cog):
     @app_commands.guild_only()
     @app_commands.describe(
         topic="The story: its short name, title or an alias",
-        speaker="Only statements by this speaker (part of the name is enough)",
+        speaker="Only statements by this speaker: part of a name, role or organisation is enough",
         count="How many statements per page (1-10, default 5)",
         private=PRIVATE_HELP,
     )
-    @app_commands.autocomplete(topic=topic_autocomplete)
+    @app_commands.autocomplete(topic=topic_autocomplete, speaker=speaker_autocomplete)
     async def latest(
         self,
         interaction: discord.Interaction,

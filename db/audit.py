@@ -16,6 +16,7 @@ from db.models import AuditRecord, EntryBase, Topic, TopicBase, utcnow
 _ENTRY_BOOKKEEPING = frozenset({
     "id", "newsroom_id", "topic_id", "kind", "date_sort", "speaker_key", "created_by", "created_at",
     "updated_at", "edited_at", "retracted_at", "retraction_reason", "interaction_id", "seed_key",
+    "speaker_search", "fingerprint",
 })  # fmt: skip
 # What an entry says, in column order: every other column of the one declaration (EntryBase).
 CONTENT_FIELDS = tuple(name for name in EntryBase.model_fields if name not in _ENTRY_BOOKKEEPING)

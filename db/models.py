@@ -120,6 +120,10 @@ class EntryBase(SQLModel):
     # The interaction that created it: a retried delivery of the same interaction cannot store twice.
     interaction_id: int | None = Field(default=None, sa_type=BigInteger, unique=True)
     seed_key: str | None = Field(default=None, max_length=100)
+    # Derived from the content on every write (bot.core.matching): the speaker's name, role and
+    # organisation folded, one per line, for the speaker filter; and what makes a duplicate.
+    speaker_search: str | None = Field(default=None, max_length=410)
+    fingerprint: str | None = Field(default=None, max_length=40)
 
     @property
     def date(self) -> FuzzyDate:
@@ -149,6 +153,16 @@ class Entry(EntryBase, table=True):
         Index("ix_entry_newsroom_updated", "newsroom_id", "updated_at"),
         Index("ix_entry_newsroom_speaker", "newsroom_id", "speaker_key"),
         UniqueConstraint("newsroom_id", "seed_key", name="uq_entry_newsroom_seed"),
+        # One live entry per fingerprint in a topic: two editors logging the same statement at once
+        # store it once, whichever database serialises them (bot.core.matching says what counts).
+        Index(
+            "uq_entry_topic_live_fingerprint",
+            "topic_id",
+            "fingerprint",
+            unique=True,
+            sqlite_where=text("retracted_at IS NULL"),
+            postgresql_where=text("retracted_at IS NULL"),
+        ),
     )
 
     def set_date(self, value: FuzzyDate) -> None:

@@ -66,7 +66,7 @@ def entry_page(
     by: TopicKey, kind: EntryKind | None, filters: frozenset[str], *, backwards: bool = False
 ) -> Select[*tuple[Any, ...]]:
     """A page of one topic's live entries: statements newest first (`kind`), or the whole
-    timeline oldest first; `filters` names the optional parameters used (speaker, since, until,
+    timeline oldest first; `filters` names the optional parameters used (speaker_0..n, since, until,
     seek_day with seek_id for a keyset page after a position, or before it when `backwards`).
 
     The page's ids are found from the index alone before its rows are read, so a page deep in a
@@ -76,8 +76,11 @@ def entry_page(
     where: list[Any] = [_ENTRY.c.topic_id == topic_id, _ENTRY.c.retracted_at.is_(None)]
     if kind is not None:
         where.append(_ENTRY.c.kind == kind.value)
-    if "speaker" in filters:
-        where.append(_ENTRY.c.speaker_key.like(bindparam("speaker"), escape="\\"))
+    # A speaker filter's words (speaker_0, speaker_1, ...), each somewhere in the name, role or
+    # organisation (folded one per line, bot.core.matching): the topic's statements come from
+    # ix_entry_topic_kind_date, and these filter them.
+    for name in sorted(f for f in filters if f.startswith("speaker_")):
+        where.append(_ENTRY.c.speaker_search.like(bindparam(name), escape="\\"))
     if "since" in filters:
         where.append(_ENTRY.c.date_latest >= bindparam("since", type_=Date))
     if "until" in filters:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from bot.core.drafts import EntryDraft, TopicDraft
+from bot.core.errors import DuplicateEntry
 from bot.core.fuzzydate import FuzzyDateError, parse_fuzzy_date
 from bot.core.vocabulary import EntryKind, StatementKind, Status
 from db.models import Entry, Topic
@@ -154,9 +155,14 @@ async def apply_seed(
     for item in story.entries:
         if item.key in present:
             continue
-        await add_entry(
-            session, topic=topic, draft=item.draft, actor_id=actor_id, interaction_id=None, seed_key=item.key
-        )
+        try:
+            await add_entry(
+                session, topic=topic, draft=item.draft, actor_id=actor_id, interaction_id=None, seed_key=item.key
+            )
+        except DuplicateEntry:
+            # An editor logged it by hand already. The check runs before the insert, so the
+            # transaction carries on unharmed.
+            continue
         added += 1
     return SeedResult(story=story.name, topic_created=created, entries_added=added)
 

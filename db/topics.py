@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from collections.abc import Sequence
 
 from sqlalchemy import bindparam, func, or_
@@ -11,17 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.core.errors import TopicNotFound
+from bot.core.matching import DROP_CONTROLS
 from db.models import Topic
-
-# Control characters (Unicode fixes them as U+0000-U+001F and U+007F-U+009F) that are not white
-# space; white space is folded below instead.
-_DROP_CONTROLS = {c: None for c in range(0xA0) if unicodedata.category(chr(c)) == "Cc" and not chr(c).isspace()}
 
 
 def normalise_lookup(text: str) -> str:
     # Stored text never holds control characters (validation strips them), so a lookup drops them too;
     # PostgreSQL refuses NUL in any text parameter.
-    return " ".join(text.translate(_DROP_CONTROLS).casefold().split())
+    return " ".join(text.translate(DROP_CONTROLS).casefold().split())
 
 
 def build_search_text(slug: str, title: str, aliases: Sequence[str]) -> str:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import bindparam, update
+from sqlalchemy import select as core_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 
 from bot.core.drafts import EntryDraft, TopicDraft
-from bot.core.errors import InvalidInput, UserFacingError
+from bot.core.errors import DuplicateEntry, InvalidInput, UserFacingError
+from bot.core.matching import entry_fingerprint, speaker_search_text
 from db import audit
 from db.models import Entry, EntryBase, Topic, midpoint, utcnow
 from db.topic_labels import bump_revision
@@ -151,7 +154,64 @@ def entry_values(
     }
     for name in DRAFT_FIELDS:
         values[name] = getattr(draft, name)
+    values.update(derived_keys(values))
     return values
+
+
+def _getter(values: dict[str, Any] | Entry) -> Callable[[str], Any]:
+    if isinstance(values, dict):
+        return values.__getitem__
+    return lambda name: getattr(values, name)
+
+
+def derived_keys(values: dict[str, Any] | Entry) -> dict[str, str | None]:
+    """The columns an entry's content decides (speaker search text, fingerprint), from a mapping of its
+    columns or the entry itself."""
+    get = _getter(values)
+    return {
+        "speaker_search": speaker_search_text(get("speaker"), get("speaker_role"), get("speaker_org")),
+        "fingerprint": entry_fingerprint(
+            kind=get("kind"),
+            date_precision=get("date_precision"),
+            date_earliest=get("date_earliest"),
+            date_latest=get("date_latest"),
+            status=get("status"),
+            speaker=get("speaker"),
+            text=get("text"),
+            headline=get("headline"),
+        ),
+    }
+
+
+# One seek in the partial unique index uq_entry_topic_live_fingerprint.
+_LIVE_TWIN = (
+    core_select(Entry.__table__.c.id, Entry.__table__.c.interaction_id)  # pyright: ignore[reportAttributeAccessIssue]
+    .where(
+        col(Entry.topic_id) == bindparam("topic_id"),
+        col(Entry.fingerprint) == bindparam("fingerprint"),
+        col(Entry.retracted_at).is_(None),
+        col(Entry.id) != bindparam("entry_id"),
+    )
+    .limit(1)
+)
+
+
+async def live_twin(
+    session: AsyncSession, *, topic_id: int, fingerprint: str | None, entry_id: int = 0
+) -> tuple[int, int | None] | None:
+    """The id (and interaction) of another live entry of the topic saying the same thing, if any."""
+    if fingerprint is None:
+        return None
+    params = {"topic_id": topic_id, "fingerprint": fingerprint, "entry_id": entry_id}
+    row = (await session.execute(_LIVE_TWIN, params)).first()
+    return None if row is None else (int(row[0]), row[1])
+
+
+async def refuse_twin(session: AsyncSession, *, values: dict[str, Any] | Entry, entry_id: int = 0) -> None:
+    get = _getter(values)
+    twin = await live_twin(session, topic_id=get("topic_id"), fingerprint=get("fingerprint"), entry_id=entry_id)
+    if twin is not None:
+        raise DuplicateEntry(get("kind"), twin[0], interaction_id=twin[1])
 
 
 async def add_entry(
@@ -175,6 +235,9 @@ async def add_entry(
         interaction_id=interaction_id,
         seed_key=seed_key,
     )
+    # Inside the write: SQLite serialises writers, so nothing can slip in between this check and the
+    # insert; on PostgreSQL the unique index refuses the one that does.
+    await refuse_twin(session, values=values)
     entry = Entry(**values)
     session.add(entry)
     await session.flush()
@@ -213,9 +276,13 @@ async def edit_entry(
             setattr(entry, name, value)
     if "speaker" in changes:
         entry.speaker_key = normalise_lookup(entry.speaker) if entry.speaker else None
+    for name, value in derived_keys(entry).items():
+        setattr(entry, name, value)
     after = audit.snapshot(entry)
     if after == before:
         raise InvalidInput("Nothing to change: the entry already has that value.")
+    assert entry.id is not None
+    await refuse_twin(session, values=entry, entry_id=entry.id)
     now = utcnow()
     entry.edited_at = now
     entry.updated_at = now
@@ -264,6 +331,8 @@ async def restore_entry(
 ) -> Entry:
     if entry.retracted_at is None:
         raise InvalidInput(f"Entry #{entry.id} is not retracted.")
+    assert entry.id is not None
+    await refuse_twin(session, values=entry, entry_id=entry.id)
     return await _set_retraction(
         session,
         entry=entry,

@@ -41,3 +41,23 @@ class NotEditorError(UserFacingError):
 
 class InvalidInput(UserFacingError):
     pass
+
+
+class DuplicateEntry(InvalidInput):
+    """A live entry of the topic already says the same thing (bot.core.matching.entry_fingerprint)."""
+
+    _SAME = {
+        "status": "status change (same status and date)",
+        "statement": "statement (same speaker, date and text)",
+        "event": "event (same headline and date)",
+    }
+
+    def __init__(self, kind: str, entry_id: int, *, interaction_id: int | None = None) -> None:
+        self.entry_id = entry_id
+        # The interaction that logged the first: a retried delivery of it is answered with that entry.
+        self.interaction_id = interaction_id
+        what = self._SAME.get(kind, "entry")
+        super().__init__(
+            f"This {what} is already logged as #{entry_id}. `/entry history id:#{entry_id}` shows it; "
+            "nothing was changed."
+        )

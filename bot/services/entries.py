@@ -7,6 +7,8 @@ Each runs in one transaction that first checks the requester is an editor, so ev
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.core.drafts import EntryDraft
-from bot.core.errors import EntryNotFound, InvalidInput, NotEditorError
+from bot.core.errors import DuplicateEntry, EntryNotFound, InvalidInput, NotEditorError
+from bot.core.matching import fold
 from bot.core.requester import Requester
 from bot.core.vocabulary import EntryKind
 from bot.services.common import editor_newsroom, newsroom_of
@@ -54,18 +57,33 @@ async def log_entry(db: Database, requester: Requester, *, topic_query: str, dra
         # The topic's updated_at followed the entry, as its row did (the copy read above is detached).
         topic.updated_at = max(topic.updated_at, entry.created_at)
         return Logged(entry, topic, True, newsroom.timezone)
+    except DuplicateEntry as duplicate:
+        if requester.interaction_id is None or duplicate.interaction_id != requester.interaction_id:
+            raise
     except IntegrityError:
-        # The same interaction raced itself (a retried delivery); the first one stored the entry.
+        # The same interaction raced itself (a retried delivery), or another editor logged the same
+        # entry at the same moment (PostgreSQL's unique index refused the second).
         if requester.interaction_id is None:
             raise
-        async with db.read() as session:
-            existing = await writes.entry_for_interaction(session, interaction_id=requester.interaction_id)
-            if existing is None or existing.newsroom_id != requester.guild_id:
-                raise
-            topic = await session.get(Topic, existing.topic_id)
-            newsroom = await session.get(Newsroom, requester.guild_id)
-            assert topic is not None and newsroom is not None
-            return Logged(existing, topic, False, newsroom.timezone)
+    return await _logged_before(db, requester, topic=topic, draft=draft)
+
+
+async def _logged_before(db: Database, requester: Requester, *, topic: Topic, draft: EntryDraft) -> Logged:
+    """After a refused write: the entry this interaction stored the first time it was delivered, or
+    else the live twin that made the write fail, named in a refusal."""
+    assert requester.interaction_id is not None and topic.id is not None
+    async with db.read() as session:
+        existing = await writes.entry_for_interaction(session, interaction_id=requester.interaction_id)
+        if existing is None or existing.newsroom_id != requester.guild_id:
+            values = writes.entry_values(
+                newsroom_id=topic.newsroom_id, topic_id=topic.id, draft=draft, actor_id=0, interaction_id=None
+            )
+            await writes.refuse_twin(session, values=values)
+            raise RuntimeError("the entry's write was refused, and neither its interaction nor a twin holds it")
+        first_topic = await session.get(Topic, existing.topic_id)
+        newsroom = await session.get(Newsroom, requester.guild_id)
+        assert first_topic is not None and newsroom is not None
+        return Logged(existing, first_topic, False, newsroom.timezone)
 
 
 async def _fill_speaker_details(session: AsyncSession, *, newsroom_id: int, draft: EntryDraft) -> None:
@@ -95,19 +113,39 @@ async def check_can_log(db: Database, requester: Requester, *, topic_query: str)
         await resolve_topic(session, newsroom_id=requester.guild_id, query=topic_query)
 
 
-async def known_speakers(db: Database, requester: Requester, *, current: str, limit: int = 25) -> list[str]:
-    key = normalise_lookup(current)
+# What a speaker suggestion is, as the reporter reads it in front of the value.
+SPEAKER_PARTS = (("Name", "speaker"), ("Role", "speaker_role"), ("Organisation", "speaker_org"))
+
+
+async def known_speakers(
+    db: Database, requester: Requester, *, current: str, limit: int = 25, names_only: bool = False
+) -> list[tuple[str, str]]:
+    """Logged speakers' names, roles and organisations that contain each typed word (case and accents
+    aside), most recently logged first, as (what it is, value) pairs; with `names_only`, names."""
+    words = fold(current).split()
+    parts = SPEAKER_PARTS[:1] if names_only else SPEAKER_PARTS
+    latest = func.max(Entry.id)
     stmt = (
-        select(Entry.speaker, func.max(Entry.id).label("latest"))
+        select(Entry.speaker, Entry.speaker_role, Entry.speaker_org, latest)
         .where(Entry.newsroom_id == requester.guild_id, col(Entry.speaker_key).is_not(None))
-        .group_by(Entry.speaker)
-        .order_by(func.max(Entry.id).desc())
-        .limit(limit)
+        .group_by(col(Entry.speaker), col(Entry.speaker_role), col(Entry.speaker_org))
+        .order_by(latest.desc())
+        # Several rows can name one speaker (a role changed) and fold into one suggestion.
+        .limit(limit * 8)
     )
-    if key:
-        stmt = stmt.where(col(Entry.speaker_key).contains(key, autoescape=True))
+    for word in words:
+        stmt = stmt.where(col(Entry.speaker_search).contains(word, autoescape=True))
     async with db.read() as session:
-        return [row[0] for row in (await session.execute(stmt)) if row[0]]
+        rows = list(await session.execute(stmt))
+    found: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for row in rows:
+        for (label, _column), value in zip(parts, row, strict=False):
+            folded = fold(value or "")
+            if folded and all(word in folded for word in words) and (label, folded) not in seen:
+                seen.add((label, folded))
+                found.append((label, value))
+    return found[:limit]
 
 
 async def _entry(session: AsyncSession, *, guild_id: int, entry_id: int, lock: bool = False) -> Entry:
@@ -130,6 +168,18 @@ async def _changed(session: AsyncSession, entry: Entry, newsroom: Newsroom) -> C
     return Changed(entry, topic, newsroom.timezone)
 
 
+@asynccontextmanager
+async def _raced_by_a_twin() -> AsyncIterator[None]:
+    """An edit or restore checks for a live twin inside its write; on PostgreSQL one committed after
+    that check is caught by the unique index instead, after the write has rolled back."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise InvalidInput(
+            "Another editor just logged or restored the same entry in this topic; nothing was changed."
+        ) from exc
+
+
 async def edit_entry(
     db: Database,
     requester: Requester,
@@ -140,7 +190,7 @@ async def edit_entry(
     allowed_kinds: frozenset[str] | None = None,
     field_label: str = "",
 ) -> Changed:
-    async with db.write() as session:
+    async with _raced_by_a_twin(), db.write() as session:
         newsroom = await editor_newsroom(session, requester)
         entry = await _entry(session, guild_id=requester.guild_id, entry_id=entry_id, lock=True)
         if allowed_kinds is not None and entry.kind not in allowed_kinds:
@@ -170,7 +220,7 @@ async def retract_entry(db: Database, requester: Requester, *, entry_id: int, re
 
 
 async def restore_entry(db: Database, requester: Requester, *, entry_id: int, reason: str | None) -> Changed:
-    async with db.write() as session:
+    async with _raced_by_a_twin(), db.write() as session:
         newsroom = await editor_newsroom(session, requester)
         entry = await _entry(session, guild_id=requester.guild_id, entry_id=entry_id, lock=True)
         entry = await writes.restore_entry(

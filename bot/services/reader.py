@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Row, Select
 
 from bot.core.errors import TopicNotFound
+from bot.core.matching import fold
 from bot.core.requester import Requester
 from bot.core.vocabulary import EntryKind
 from db import reader_statements as statements
@@ -232,8 +233,9 @@ async def latest(
     per_page: int = 5,
 ) -> EntryListResult:
     params: dict[str, Any] = {}
-    if speaker:
-        params["speaker"] = f"%{escape_like(normalise_lookup(speaker))}%"
+    # Word by word, so "State Department" finds the "U.S. Department of State" too.
+    for number, word in enumerate(fold(speaker or "").split()):
+        params[f"speaker_{number}"] = f"%{escape_like(word)}%"
     statement = partial(statements.entry_page, kind=EntryKind.STATEMENT, filters=frozenset(params))
     named = _Named(requester.guild_id, query, topic_id)
     found, page = await _entry_page(db, statement, named, params, page=page, per_page=per_page)

@@ -41,7 +41,7 @@ async def test_a_reader_is_refused_with_what_is_needed_and_nothing_is_written(de
 async def test_members_with_manage_server_or_the_owner_are_editors_without_the_role(desk: Desk) -> None:
     h = desk.harness
     for user in (h.admin, h.owner):
-        reply = await h.slash("log event", {"topic": "atacms", "headline": "Briefing held"}, user=user)
+        reply = await h.slash("log event", {"topic": "atacms", "headline": f"Briefing held by {user.id}"}, user=user)
         assert not reply.ephemeral
         assert (await entry_logged_by(desk.database, reply)).created_by == user.id
 

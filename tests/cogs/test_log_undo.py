@@ -64,6 +64,7 @@ async def test_undo_is_refused_late_or_for_anyone_else_and_changes_nothing(desk:
     h = desk.harness
     for who, minutes, refusal in UNDO_REFUSALS:
         with subtests.test(f"{who} after {minutes} min"):
+            desk.clock.advance(days=1)  # the entries stay: each of the same status on a day of its own
             reply, _, undo = await _logged(desk)
             desk.clock.advance(minutes=minutes)
             rows = await db_rows(desk.database)

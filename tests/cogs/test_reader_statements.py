@@ -15,6 +15,7 @@ from bot.core.requester import Requester
 from bot.core.vocabulary import EntryKind
 from bot.services import reader
 from db import reader_statements as statements
+from db import writes
 from db.engine import Database
 from db.models import Entry, EntryRead, Topic, TopicRead
 from tests.cogs.test_chronology_keyset import add_events, button
@@ -124,6 +125,18 @@ def _plan_text(rows: Sequence[Any]) -> str:
             statements.entry_page("slug", EntryKind.STATEMENT, frozenset()),
             {"slug": "atacms", "offset": 0, "limit": 5},
             "ix_entry_topic_",  # by kind, or the live index filtered by kind: either is a range of one topic
+        ),
+        (
+            "latest statements by a speaker's words",
+            statements.entry_page("slug", EntryKind.STATEMENT, frozenset({"speaker_0", "speaker_1"})),
+            {"slug": "atacms", "offset": 0, "limit": 5, "speaker_0": "%state%", "speaker_1": "%department%"},
+            "ix_entry_topic_",
+        ),
+        (
+            "a live twin of a new entry",
+            writes._LIVE_TWIN,
+            {"topic_id": 1, "fingerprint": "0" * 40, "entry_id": 0},
+            "uq_entry_topic_live_fingerprint",
         ),
         ("status card", statements.topic_card("slug"), {"slug": "atacms"}, "ix_entry_topic_"),
         (

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
-from sqlmodel import func, select
+from sqlmodel import func, select, update
 
 from db.engine import Database
 from db.models import AuditRecord, Entry, Topic
@@ -28,6 +29,20 @@ async def test_seeding_twice_adds_nothing_the_second_time(database: Database) ->
         entries = (await session.execute(select(func.count()).select_from(Entry))).scalar_one()
         audits = (await session.execute(select(func.count()).select_from(AuditRecord))).scalar_one()
     assert (topics, entries, audits) == (1, 6, 7)
+
+
+async def test_seeding_skips_an_entry_an_editor_already_logged_by_hand(database: Database) -> None:
+    story = load_seed_file(available_seeds()["atacms"])
+    async with database.write() as session:
+        await ensure_newsroom(session, guild_id=GUILD, name="Desk")
+        partial = dataclasses.replace(story, entries=story.entries[:1])
+        assert (await apply_seed(session, newsroom_id=GUILD, story=partial)).entries_added == 1
+        # The same facts under another seed key: what an editor typing them in would store.
+        await session.execute(update(Entry).values(seed_key=None))
+    assert await _seed(database) == (0, 5)
+    async with database.read() as session:
+        entries = (await session.execute(select(func.count()).select_from(Entry))).scalar_one()
+    assert entries == 6
 
 
 async def test_seed_holds_the_atacms_facts_with_sources(database: Database) -> None:

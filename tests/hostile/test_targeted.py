@@ -164,8 +164,9 @@ RTL_SPEAKERS = [
 
 async def test_rtl_override_in_speaker_is_removed_before_storing(desk: Desk, checker: Checker) -> None:
     editor, reader = actor(desk, "editor"), actor(desk, "reader")
-    for typed, stored in RTL_SPEAKERS:
-        options = {"topic": "atacms", "speaker": typed, "text": "We have no update."}
+    for number, (typed, stored) in enumerate(RTL_SPEAKERS):
+        # Two of them store the same speaker: the same words twice would be refused as a duplicate.
+        options = {"topic": "atacms", "speaker": typed, "text": f"We have no update, take {number}."}
         reply = await run(checker, desk, editor, "log statement", options)
         async with desk.database.read() as session:
             entry = await session.get(Entry, entry_id_for(reply.final))
