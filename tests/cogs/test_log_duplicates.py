@@ -34,8 +34,8 @@ RETYPED = {
     "text": "we will keep supporting Ukraine for as long as it takes!",
     "source": "Reuters",
 }
-EVENT = {"topic": "atacms", "headline": "Biden and Zelensky meet", "date": "21 Sep 2023", "source": "AP"}
-STATUS = {"topic": "atacms", "status": "approved", "note": "Approved.", "date": "2023-10-17", "source": "Reuters"}
+EVENT = {"topic": "atacms", "headline": "Biden and Zelensky meet", "date": "15 Sep 2023", "source": "AP"}
+STATUS = {"topic": "atacms", "status": "approved", "note": "Approved.", "date": "2023-09-17", "source": "Reuters"}
 
 
 def logged_id(reply: Reply) -> int:
@@ -70,7 +70,7 @@ async def test_the_same_event_or_status_change_is_refused(desk: Desk) -> None:
     status = logged_id(await h.slash("log status", STATUS, user=h.editor))
     await refused_as_duplicate_of(desk, "log status", {**STATUS, "note": "Another note"}, status)
     # The same status on another day is a change of its own.
-    assert not (await h.slash("log status", {**STATUS, "date": "2023-10-18"}, user=h.editor)).ephemeral
+    assert not (await h.slash("log status", {**STATUS, "date": "2023-09-18"}, user=h.editor)).ephemeral
 
 
 async def test_a_retracted_entry_does_not_count_and_cannot_be_restored_over_its_twin(desk: Desk) -> None:
@@ -91,9 +91,9 @@ async def test_a_retracted_entry_does_not_count_and_cannot_be_restored_over_its_
 async def test_an_edit_that_would_make_a_duplicate_is_refused(desk: Desk) -> None:
     h = desk.harness
     first = logged_id(await h.slash("log event", EVENT, user=h.editor))
-    other = logged_id(await h.slash("log event", {**EVENT, "date": "22 Sep 2023"}, user=h.editor))
+    other = logged_id(await h.slash("log event", {**EVENT, "date": "16 Sep 2023"}, user=h.editor))
     rows = await db_rows(desk.database)
-    options = {"id": f"#{other}", "field": "date", "value": "21 Sep 2023", "reason": "Moved"}
+    options = {"id": f"#{other}", "field": "date", "value": "15 Sep 2023", "reason": "Moved"}
     edited = await h.slash("entry edit", options, user=h.editor)
     assert edited.ephemeral and f"already logged as #{first}" in text_of(edited)
     assert await db_rows(desk.database) == rows
