@@ -67,6 +67,7 @@ async def test_every_autocompleted_option_completes_and_others_say_so(tmp_path: 
     text = await run_lines(
         tmp_path,
         [
+            "complete /log event topic:atacms headline:Ta",
             "complete /latest topic:atacms speaker:Mi",
             "complete /log statement topic:atacms speaker:Mi",
             "complete /settings timezone timezone:Europe/Lo",
@@ -76,14 +77,15 @@ async def test_every_autocompleted_option_completes_and_others_say_so(tmp_path: 
         ],
     )
     assert "Traceback" not in text
-    assert "! speaker of /latest has no suggestions: type any value; suggestions exist for: topic." in text
+    assert "! headline of /log event has no suggestions: type any value; suggestions exist for: topic." in text
     blocks = text.split("Suggestions:")[1:]
-    assert len(blocks) == 5
-    assert "Matthew Miller" in blocks[0]
-    assert "Europe/London" in blocks[1]
-    assert "atacms" in blocks[2]
-    assert "partially_delivered  (Partially delivered)" in blocks[3] and "approved" not in blocks[3]
-    assert "atacms" in blocks[4]
+    assert len(blocks) == 6
+    assert "Matthew Miller  (Name: Matthew Miller)" in blocks[0]  # /latest: names, roles and organisations
+    assert "Matthew Miller" in blocks[1]
+    assert "Europe/London" in blocks[2]
+    assert "atacms" in blocks[3]
+    assert "partially_delivered  (Partially delivered)" in blocks[4] and "approved" not in blocks[4]
+    assert "atacms" in blocks[5]
 
 
 async def test_a_form_field_over_its_length_is_given_back_and_asked_again(tmp_path: Path) -> None:
