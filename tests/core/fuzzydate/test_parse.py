@@ -18,17 +18,7 @@ from bot.core.fuzzydate import (
 )
 from bot.core.fuzzydate import parse as fuzzy_parse
 from bot.options import depends_on_today
-
-REF = date(2023, 9, 20)
-
-D = Precision.DAY
-PM = Precision.PART_OF_MONTH
-M = Precision.MONTH
-S = Precision.SEASON
-Q = Precision.QUARTER
-PY = Precision.PART_OF_YEAR
-Y = Precision.YEAR
-
+from tests.core.fuzzydate.shorthand import PM, PY, REF, D, M, Q, S, Y
 
 ACCEPTED = [
     # exact days

@@ -13,17 +13,6 @@ from bot.core.fuzzydate import (
     parse_fuzzy_date,
 )
 
-REF = date(2023, 9, 20)
-
-D = Precision.DAY
-PM = Precision.PART_OF_MONTH
-M = Precision.MONTH
-S = Precision.SEASON
-Q = Precision.QUARTER
-PY = Precision.PART_OF_YEAR
-Y = Precision.YEAR
-
-
 # -- constructors and exact bounds ---------------------------------------------------------------------
 
 
