@@ -46,13 +46,19 @@ class Database:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {"echo": echo}
+        read_kwargs: dict[str, Any] = {}
         if self.is_sqlite:
             database = self.url.database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         else:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            # The two engines (below) share the `pool_size` budget, so a process holds no more
+            # PostgreSQL connections than one pool of that size would.
+            writes = max(pool_size // 2, 1)
+            kwargs.update(pool_size=writes, max_overflow=writes, pool_pre_ping=True)
+            reads = max(pool_size - writes, 1)
+            read_kwargs.update(pool_size=reads, max_overflow=reads)
             if schema:
                 # Lets tests (and side-by-side deployments) keep separate schemas in one database.
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
@@ -64,7 +70,7 @@ class Database:
         # for a snapshot (SQLite: a deferred transaction; PostgreSQL: REPEATABLE READ). Plain reads
         # have a pool of their own: their connections never hold a transaction, so handing one back
         # needs no rollback, a trip to the database saved on every command.
-        self._read_engine = create_async_engine(self.url, pool_reset_on_return=None, **kwargs)
+        self._read_engine = create_async_engine(self.url, pool_reset_on_return=None, **{**kwargs, **read_kwargs})
         if self.is_sqlite:
             _configure_sqlite(self._read_engine)
             self._plain = self._read_engine.execution_options(newsdesk_autocommit=True)
