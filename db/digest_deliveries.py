@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from bot.core import digest_rules as rules
 from bot.core.digest_rules import DeliveryState
@@ -200,13 +199,3 @@ async def record_refusal(
         session, sub=sub, action="digest.pause", actor_id=0, interaction_id=None, reason=reason
     )
     return sub.newsroom_id
-
-
-async def attempts_for(session: AsyncSession, *, subscription_id: int) -> list[DigestAttempt]:
-    stmt = (
-        select(DigestAttempt)
-        .join(DigestDelivery, col(DigestDelivery.id) == col(DigestAttempt.delivery_id))
-        .where(DigestDelivery.subscription_id == subscription_id)
-        .order_by(col(DigestAttempt.id))
-    )
-    return list((await session.execute(stmt)).scalars())

@@ -42,8 +42,8 @@ class Logged:
 
 async def log_entry(db: Database, requester: Requester, *, topic_query: str, draft: EntryDraft) -> Logged:
     # Everything is read and checked first; the write transaction then holds SQLite's write lock for
-    # its three statements only (entry, audit record, topic's updated_at), so concurrent editors wait
-    # on each other for less. A topic archived or a role removed in between is a race the editor
+    # its four statements only (the duplicate check, entry, audit record, topic's updated_at), so
+    # concurrent editors wait on each other for less. A topic archived or a role removed in between is a race the editor
     # could as well have won.
     async with db.read() as session:
         newsroom = await editor_newsroom(session, requester)
