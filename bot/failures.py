@@ -9,6 +9,7 @@ from discord import app_commands
 
 from bot import replies
 from bot.core.errors import UserFacingError
+from bot.option_check import refuse_invalid
 from bot.options import bot_of, requester_of
 from bot.render.text import CONTENT_MAX, clip
 
@@ -83,8 +84,11 @@ def _describe(interaction: discord.Interaction) -> str:
 
 class NewsTree(app_commands.CommandTree):
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        """Every command runs in a newsroom whose row exists: it is created here, before the guild's
-        first command in this process (autocomplete needs none, and must answer fast)."""
+        """Options that do not fit their declaration are refused before anything runs. Every command runs
+        in a newsroom whose row exists: it is created here, before the guild's first command in this
+        process (autocomplete needs none, and must answer fast)."""
+        if not await refuse_invalid(interaction):
+            return False
         if interaction.guild_id is not None and interaction.type is discord.InteractionType.application_command:
             await bot_of(interaction).newsrooms.ensure(requester_of(interaction))
         return True
