@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 
 from bot import replies
-from bot.core.errors import UserFacingError
+from bot.core.errors import UserFacingError, echoed
 from bot.option_check import refuse_invalid
 from bot.options import bot_of, requester_of
 from bot.render.text import CONTENT_MAX, clip
@@ -34,7 +34,7 @@ def user_message(error: BaseException) -> str | None:
     if isinstance(error, UserFacingError):
         return error.message
     if isinstance(error, app_commands.TransformerError):
-        return f"`{error.value!s:.50}` is not a valid value for this option."
+        return f"`{echoed(str(error.value), 50)}` is not a valid value for this option."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "Newsdesk commands work inside a server (newsroom), not in direct messages."
     if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):

@@ -67,9 +67,9 @@ def unencodable(text: str) -> bool:
 def length_problem(name: str, text: str, low: float | None, high: float | None) -> str | None:
     """Lengths count characters (code points), as Discord counts an option's length."""
     if high is not None and len(text) > high:
-        return f"{name} is {len(text)} characters; the most it takes is {high:g}."
+        return f"{name} is {len(text)} characters; the maximum is {high:g}."
     if low is not None and len(text) < low:
-        return f"{name} is {len(text)} characters; it needs at least {low:g}."
+        return f"{name} is {len(text)} characters; the minimum is {low:g}."
     return None
 
 
@@ -99,7 +99,7 @@ def text_problem(name: str, value: object) -> str | None:
 
 def value_problem(param: app_commands.Parameter, value: object) -> str | None:
     """Why ``value`` (as it came in the payload's JSON) does not fit the declared option, if it does not."""
-    name, kind = param.display_name, param.type
+    name, kind = f"`{param.display_name}`", param.type
     if kind is T.string:
         problem = text_problem(name, value)
         if problem is None and isinstance(value, str):
@@ -188,23 +188,24 @@ def _options_problem(
         name = option["name"]
         param = params.get(name)
         if param is None:
-            return f"{where} has no option {echoed(name, 32)}. Its options: {', '.join(params) or 'none'}."
+            return f"{where} has no option `{echoed(name, 32)}`. Its options: {', '.join(params) or 'none'}."
+        shown = f"`{name}`"
         if name in seen:
-            return f"{name} is given twice; {where} takes it once."
+            return f"{shown} is given twice; {where} takes it once."
         seen.add(name)
         if option.get("type") != param.type.value:
-            return f"{name} has the wrong type for {where}; reload Discord and try again."
+            return f"{shown} has the wrong type for {where}; reload Discord and try again."
         if "value" not in option:
-            return f"{name} has no value."
+            return f"{shown} has no value."
         value = option["value"]
         if autocomplete and option.get("focused") is True:
             # What has been typed so far, as text whatever the option's type; only its length is capped.
             focused.append(name)
-            problem = text_problem(name, value)
+            problem = text_problem(shown, value)
             if problem is None and isinstance(value, str):
-                problem = length_problem(name, value, None, STRING_MAX if param.max_value is None else param.max_value)
-            if problem is None and param.autocomplete is None:
-                problem = f"{name} has no suggestions."
+                problem = length_problem(shown, value, None, STRING_MAX if param.max_value is None else param.max_value)
+            if problem is None and not param.autocomplete:
+                problem = f"{shown} has no suggestions."
         else:
             problem = value_problem(param, value) or _resolved_problem(param, value, data)
         if problem is not None:
@@ -212,7 +213,7 @@ def _options_problem(
     if autocomplete:
         return None if len(focused) == 1 else "Autocomplete needs exactly one option being typed."
     missing = [p.display_name for p in command.parameters if p.required and p.display_name not in seen]
-    return f"{where} needs {', '.join(missing)}." if missing else None
+    return f"{where} needs {', '.join(f'`{m}`' for m in missing)}." if missing else None
 
 
 def _resolved_problem(param: app_commands.Parameter, value: object, data: Mapping[str, Any]) -> str | None:
@@ -224,4 +225,4 @@ def _resolved_problem(param: app_commands.Parameter, value: object, data: Mappin
     resolved = data.get("resolved")
     if isinstance(resolved, dict) and any(isinstance(resolved.get(k), dict) and value in resolved[k] for k in kinds):
         return None
-    return _snowflake_problem(param.display_name, None)
+    return _snowflake_problem(f"`{param.display_name}`", None)

@@ -22,7 +22,8 @@ SPEAKER_FILTER_MAX = 40
 # read from the index at that point instead of counting past every entry before it. Ids without it
 # (older buttons, the page indicator) still work, by page number.
 # Every number has a bounded digit count ([0-9], not \d, which also matches other scripts' digits), and
-# handlers check its range (`number`), so a forged id can neither overflow a query nor reach a row.
+# handlers check its range (`number`), so a forged id can neither overflow a query nor reach a row. A
+# user id has at most 19 digits: every such number fits a 64-bit snowflake.
 CHRONOLOGY_TEMPLATE = (
     rf"{PREFIX}:chron:(?P<topic>[0-9]{{1,10}}):(?P<page>[0-9]{{1,6}}):(?P<since>[0-9-]{{0,10}}):(?P<until>[0-9-]{{0,10}})"
     r"(?::(?P<seek>[ab])(?P<day>[0-9]{1,7})\.(?P<entry>[0-9]{1,10}))?"
@@ -33,7 +34,7 @@ LATEST_TEMPLATE = (
 )
 OPEN_TEMPLATE = rf"{PREFIX}:open:(?P<what>latest|chron):(?P<topic>[0-9]{{1,10}})"
 TOPICS_TEMPLATE = rf"{PREFIX}:topics:(?P<page>[0-9]{{1,6}})"
-UNDO_TEMPLATE = rf"{PREFIX}:undo:(?P<entry>[0-9]{{1,10}}):(?P<author>[0-9]{{1,20}}):(?P<expires>[0-9]{{1,12}})"
+UNDO_TEMPLATE = rf"{PREFIX}:undo:(?P<entry>[0-9]{{1,10}}):(?P<author>[0-9]{{1,19}}):(?P<expires>[0-9]{{1,12}})"
 HISTORY_TEMPLATE = rf"{PREFIX}:hist:(?P<entry>[0-9]{{1,10}}):(?P<page>[0-9]{{1,6}})"
 DIGESTS_TEMPLATE = rf"{PREFIX}:digests:(?P<page>[0-9]{{1,6}})"
 BUTTON_TEMPLATES = (
@@ -46,7 +47,6 @@ BUTTON_TEMPLATES = (
     DIGESTS_TEMPLATE,
 )
 _BUTTONS = [re.compile(template) for template in BUTTON_TEMPLATES]
-SNOWFLAKE_MAX = 2**64 - 1
 LATEST_COUNT_MAX = 10
 
 

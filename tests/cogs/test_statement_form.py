@@ -138,7 +138,7 @@ async def test_forged_form_values_are_refused_and_the_form_stays_usable(desk: De
     before = await db_rows(desk.database)
     refused: Reply | None = None
     for value, answer in [
-        ("x" * 4001, "is 4001 characters; the most it takes is 4000"),
+        ("x" * 4001, "is 4001 characters; the maximum is 4000"),
         ("lone \ud800 surrogate", "not valid text"),
         (12, "must be text"),
         (None, "must be text"),

@@ -52,13 +52,14 @@ class Interactions(CommandOptions[BotT]):
         /,
         *,
         extra: Sequence[JSON] = (),
+        types: Mapping[str, int] | None = None,
         focused: tuple[str, Any] | None = None,
         user: Any = None,
         guild: Any = DEFAULT,
     ) -> Reply:
         """``/command`` with ``options`` as Discord's client would send them, then the values in ``forged``
-        put in their place (or added, as text options) and ``extra`` option JSON appended: what a forged
-        request, not Discord's client, can send. ``focused`` makes it an autocomplete request."""
+        put in their place (or added), ``types`` changing option types, and ``extra`` option JSON appended:
+        what a forged request, not Discord's client, can send. ``focused`` makes it an autocomplete request."""
         u, g, ch = self._who_where(user, guild, None)
         data = self._command_data(command, options, g, u, focused=focused)
         leaf: list[JSON] = data["options"]
@@ -71,6 +72,8 @@ class Interactions(CommandOptions[BotT]):
                 leaf.append({"type": declared.get(name, 3), "name": name, "value": value})
             else:
                 found["value"] = value
+        for option in leaf:
+            option["type"] = (types or {}).get(option["name"], option["type"])
         leaf.extend(copy.deepcopy(list(extra)))
         kind = 4 if focused is not None else 2
         payload, rec = self._interaction_payload(kind, data, u, g, ch, None, None, "en-US")
