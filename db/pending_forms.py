@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import JSON, BigInteger, Index
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel, col, delete, select
+from sqlmodel import Field, SQLModel, col, delete, or_, select, update
 
 from db.models import utcnow
 
@@ -31,6 +31,9 @@ class PendingForm(SQLModel, table=True):
     state: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: dt.datetime = Field(default_factory=utcnow)
     expires_at: dt.datetime
+    # The interaction that submitted it: a form is used once, but Discord delivering that same
+    # submission again must find it (and the entry it stored), not a refusal.
+    submitted_by: int | None = Field(default=None, sa_type=BigInteger)
 
 
 async def add(session: AsyncSession, form: PendingForm, *, now: dt.datetime) -> None:
@@ -39,24 +42,22 @@ async def add(session: AsyncSession, form: PendingForm, *, now: dt.datetime) -> 
     session.add(form)
 
 
+def _owned(token: str, newsroom_id: int, user_id: int) -> list[Any]:
+    return [col(PendingForm.id) == token, col(PendingForm.newsroom_id) == newsroom_id, PendingForm.user_id == user_id]
+
+
 async def find(
-    session: AsyncSession, *, token: str, newsroom_id: int, user_id: int, now: dt.datetime
+    session: AsyncSession, *, token: str, newsroom_id: int, user_id: int, interaction_id: int, now: dt.datetime
 ) -> PendingForm | None:
-    """The form, only for the member who opened it, in their newsroom, before it expires."""
-    stmt = select(PendingForm).where(
-        PendingForm.id == token,
-        PendingForm.newsroom_id == newsroom_id,
-        PendingForm.user_id == user_id,
-        col(PendingForm.expires_at) > now,
-    )
+    """The form, only for the member who opened it, in their newsroom, before it expires, unless
+    another interaction submitted it already."""
+    unused = or_(col(PendingForm.submitted_by).is_(None), col(PendingForm.submitted_by) == interaction_id)
+    stmt = select(PendingForm).where(*_owned(token, newsroom_id, user_id), col(PendingForm.expires_at) > now, unused)
     return (await session.execute(stmt)).scalars().first()
 
 
-async def remove(session: AsyncSession, *, token: str, newsroom_id: int, user_id: int) -> None:
-    await session.execute(
-        delete(PendingForm).where(
-            col(PendingForm.id) == token,
-            col(PendingForm.newsroom_id) == newsroom_id,
-            col(PendingForm.user_id) == user_id,
-        )
-    )
+async def mark_submitted(
+    session: AsyncSession, *, token: str, newsroom_id: int, user_id: int, interaction_id: int
+) -> None:
+    stmt = update(PendingForm).where(*_owned(token, newsroom_id, user_id)).values(submitted_by=interaction_id)
+    await session.execute(stmt)

@@ -21,13 +21,7 @@ async def open_form(db: Database, requester: Requester, *, kind: str, state: dic
     """Store a form's state; the token returned goes into the form's custom_id."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     form = PendingForm(
-        id=token,
-        newsroom_id=requester.guild_id,
-        user_id=requester.user_id,
-        kind=kind,
-        state=state,
-        created_at=now,
-        expires_at=now + FORM_LIFETIME,
+        id=token, kind=kind, state=state, created_at=now, expires_at=now + FORM_LIFETIME, **_owner(requester)
     )
     async with db.write() as session:
         await pending_forms.add(session, form, now=now)
@@ -38,7 +32,7 @@ async def pending_form(db: Database, requester: Requester, *, token: str, now: d
     """The requester's own form, unexpired; anything else is FormExpired (nothing says whether it exists)."""
     async with db.read() as session:
         form = await pending_forms.find(
-            session, token=token, newsroom_id=requester.guild_id, user_id=requester.user_id, now=now
+            session, token=token, interaction_id=requester.interaction_id or 0, now=now, **_owner(requester)
         )
     if form is None:
         raise FormExpired()
@@ -46,6 +40,12 @@ async def pending_form(db: Database, requester: Requester, *, token: str, now: d
 
 
 async def close_form(db: Database, requester: Requester, *, token: str) -> None:
-    """A submitted form is used up."""
+    """A submitted form is used up (except for a second delivery of the same submission)."""
     async with db.write() as session:
-        await pending_forms.remove(session, token=token, newsroom_id=requester.guild_id, user_id=requester.user_id)
+        await pending_forms.mark_submitted(
+            session, token=token, interaction_id=requester.interaction_id or 0, **_owner(requester)
+        )
+
+
+def _owner(requester: Requester) -> dict[str, int]:
+    return {"newsroom_id": requester.guild_id, "user_id": requester.user_id}

@@ -19,7 +19,7 @@ from tests.hostile.database_state import fingerprint
 from tests.hostile.messages import is_refusal
 from tests.hostile.strategies import CommandSpec, OptionSpec, command_specs, forged_values, slash_commands
 from tests.hostile.test_targeted import actor, entry_of_kind, plausible
-from tests.newsroom import Desk
+from tests.newsroom import Desk, db_rows
 
 OUT_OF_DATE = "out of date or invalid"
 
@@ -161,3 +161,17 @@ async def test_forged_button_ids_are_refused_as_out_of_date(desk: Desk, checker:
             )
             assert is_refusal(reply) and OUT_OF_DATE in (reply.content or ""), (custom_id, reply)
     assert await fingerprint(desk.database) == before
+
+
+async def test_latest_count_out_of_range_and_a_10000_character_speaker_on_the_slash_path(
+    desk: Desk, checker: Checker
+) -> None:
+    reader = actor(desk, "reader")
+    spec = next(s for s in slash_commands(desk.harness.tree) if s.qualified_name == "latest")
+    before = await db_rows(desk.database)
+    for count in (0, 11, -1, 2**63, -(2**63) - 1):
+        reply = await forged(checker, desk, reader, spec, {"topic": "atacms"}, {"count": count})
+        assert reply.content == "`count` must be a whole number from 1 to 10. Nothing was changed.", count
+    reply = await forged(checker, desk, reader, spec, {"topic": "atacms"}, {"speaker": "Kirby " * 2000})
+    assert reply.content == "`speaker` is 12000 characters; the maximum is 40. Nothing was changed."
+    assert await db_rows(desk.database) == before
