@@ -9,7 +9,7 @@ from discord import app_commands
 
 from bot import replies
 from bot.core.errors import UserFacingError, echoed
-from bot.option_check import refuse_invalid
+from bot.option_check import InvalidOption, payload_problem
 from bot.options import bot_of, requester_of
 from bot.render.text import CONTENT_MAX, clip
 
@@ -87,7 +87,13 @@ class NewsTree(app_commands.CommandTree):
         """Options that do not fit their declaration are refused before anything runs. Every command runs
         in a newsroom whose row exists: it is created here, before the guild's first command in this
         process (autocomplete needs none, and must answer fast)."""
-        if not await refuse_invalid(interaction):
+        problem = payload_problem(interaction)
+        if problem is not None:
+            # Answered here, not raised to on_error: its handling reads the payload that failed the check.
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+            else:
+                await report(interaction, InvalidOption(problem))
             return False
         if interaction.guild_id is not None and interaction.type is discord.InteractionType.application_command:
             await bot_of(interaction).newsrooms.ensure(requester_of(interaction))

@@ -42,19 +42,6 @@ class InvalidOption(app_commands.CheckFailure):
         super().__init__(f"{problem.rstrip('.')}. Nothing was changed.")
 
 
-async def refuse_invalid(interaction: discord.Interaction) -> bool:
-    """False, with the interaction answered, when its options do not fit their declaration: autocomplete
-    gets no suggestions; a command raises InvalidOption, which the tree's on_error reports."""
-    problem = payload_problem(interaction)
-    if problem is None:
-        return True
-    if interaction.type is discord.InteractionType.autocomplete:
-        if not interaction.response.is_done():
-            await interaction.response.autocomplete([])
-        return False
-    raise InvalidOption(problem)
-
-
 def unencodable(text: str) -> bool:
     """True for text that is not valid Unicode (a lone UTF-16 surrogate): nothing can store or send it."""
     try:
@@ -64,20 +51,25 @@ def unencodable(text: str) -> bool:
     return False
 
 
+def _shown(number: float | None) -> str:
+    """A bound as typed: whole numbers in full (never 9.22337e+18), fractions shortest."""
+    return str(int(number)) if number is not None and number == int(number) else f"{number:g}"
+
+
 def length_problem(name: str, text: str, low: float | None, high: float | None) -> str | None:
     """Lengths count characters (code points), as Discord counts an option's length."""
     if high is not None and len(text) > high:
-        return f"{name} is {len(text)} characters; the maximum is {high:g}."
+        return f"{name} is {len(text)} characters; the maximum is {_shown(high)}."
     if low is not None and len(text) < low:
-        return f"{name} is {len(text)} characters; the minimum is {low:g}."
+        return f"{name} is {len(text)} characters; the minimum is {_shown(low)}."
     return None
 
 
 def range_problem(name: str, number: float, low: float | None, high: float | None, what: str) -> str | None:
     if (low is not None and number < low) or (high is not None and number > high):
         if low is not None and high is not None:
-            return f"{name} must be {what} from {low:g} to {high:g}."
-        bound = f"at least {low:g}" if low is not None else f"at most {high:g}"
+            return f"{name} must be {what} from {_shown(low)} to {_shown(high)}."
+        bound = f"at least {_shown(low)}" if low is not None else f"at most {_shown(high)}"
         return f"{name} must be {what} {bound}."
     return None
 
@@ -114,10 +106,11 @@ def value_problem(param: app_commands.Parameter, value: object) -> str | None:
         else:
             problem = range_problem(name, value, low, high, "a whole number")
     elif kind is T.number:
-        if type(value) not in (int, float) or not math.isfinite(value):  # pyright: ignore[reportArgumentType]
+        number = _finite(value)
+        if number is None:
             problem = f"{name} must be a number"
         else:
-            problem = range_problem(name, value, param.min_value, param.max_value, "a number")  # pyright: ignore[reportArgumentType]
+            problem = range_problem(name, number, param.min_value, param.max_value, "a number")
     elif kind is T.boolean:
         problem = None if isinstance(value, bool) else f"{name} must be true or false"
     else:
@@ -126,6 +119,17 @@ def value_problem(param: app_commands.Parameter, value: object) -> str | None:
         shown = ", ".join(str(c.value) for c in param.choices[:_CHOICES_SHOWN])
         problem = f"{name} must be one of: {shown}" + (", …" if len(param.choices) > _CHOICES_SHOWN else "")
     return problem
+
+
+def _finite(value: object) -> float | None:
+    """A JSON number as a finite float; None for anything else (bool, text, infinity, an int past floats)."""
+    if type(value) not in (int, float):
+        return None
+    try:
+        number = float(value)  # pyright: ignore[reportArgumentType]
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _snowflake_problem(name: str, value: object) -> str | None:
@@ -164,6 +168,8 @@ def payload_problem(interaction: discord.Interaction) -> str | None:
     data = interaction.data
     if not isinstance(data, dict) or data.get("type", 1) != 1:
         return None
+    if not isinstance(data.get("name"), str):
+        return "The command is malformed."
     leaf = _leaf_options(data)
     if isinstance(leaf, str):
         return leaf

@@ -9,6 +9,10 @@ written and nothing is logged as an error. Buttons with forged ids are refused a
 
 from __future__ import annotations
 
+import copy
+import itertools
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -175,3 +179,28 @@ async def test_latest_count_out_of_range_and_a_10000_character_speaker_on_the_sl
     reply = await forged(checker, desk, reader, spec, {"topic": "atacms"}, {"speaker": "Kirby " * 2000})
     assert reply.content == "`speaker` is 12000 characters; the maximum is 40. Nothing was changed."
     assert await db_rows(desk.database) == before
+
+
+_RAW_IDS = itertools.count(8_200_000_000_000_000_000)
+MALFORMED: list[tuple[str, Callable[[dict[str, Any]], object]]] = [
+    ("no command name", lambda data: data.pop("name")),
+    ("options an object", lambda data: data.update(options={"topic": "atacms"})),
+    ("options not objects", lambda data: data.update(options=["topic"])),
+    ("an option without a name", lambda data: data.update(options=[{"type": 3, "value": "atacms"}])),
+    ("an option without a value", lambda data: data.update(options=[{"type": 3, "name": "topic"}])),
+    ("a subcommand where there is none", lambda data: data.update(options=[{"type": 1, "name": "x", "options": []}])),
+]
+
+
+async def test_malformed_command_payloads_are_refused(desk: Desk, checker: Checker) -> None:
+    reader = actor(desk, "reader")
+    h = desk.harness
+    probe = await checker.interact(reader, h.slash("latest", {"topic": "atacms"}, user=reader.user), what="/latest")
+    for label, change in MALFORMED:
+        payload = copy.deepcopy(probe.payload)
+        change(payload["data"])
+        payload["id"], payload["token"] = str(next(_RAW_IDS)), f"forged-{uuid.uuid4().hex}"
+        reply = await checker.interact(reader, h.dispatch(payload), what=label)
+        # A subcommand the command lacks reads as a command changed since the client loaded it.
+        answer = "has changed since" if "subcommand" in label else "Nothing was changed"
+        assert is_refusal(reply) and answer in (reply.content or ""), (label, reply)
