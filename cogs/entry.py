@@ -180,7 +180,12 @@ class HistoryPageButton(
     StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.HISTORY_TEMPLATE
 ):
     async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
-        await send_history(interaction, entry_id=int(groups["entry"]), edit=True, page=int(groups["page"]))
+        await send_history(
+            interaction,
+            entry_id=custom_ids.number(groups, "entry"),
+            edit=True,
+            page=custom_ids.number(groups, "page"),
+        )
 
 
 async def setup(bot: NewsBot) -> None:

@@ -12,11 +12,12 @@ from discord.ext import commands
 
 from bot import replies
 from bot.client import NewsBot
-from bot.core.drafts import EntryDraft
+from bot.core.drafts import EntryDraft, draft_from_json, draft_to_json
 from bot.core.errors import InvalidInput
 from bot.core.validation import LIMITS, clean_text, clean_url, require_text
 from bot.core.vocabulary import STATUS_INFO, EntryKind, StatementKind
 from bot.failures import report
+from bot.forms import FormKind
 from bot.options import (
     bot_of,
     parse_entry_dates,
@@ -83,8 +84,14 @@ async def store_and_reply(
     await replies.reply(interaction, content=content, embeds=[embed], view=view, ephemeral=not logged.created)
 
 
+STATEMENT_FORM = "statement"
+
+
 class StatementTextModal(discord.ui.Modal):
-    """Opened when /log statement has no `text`: a long field is easier to write in than an option."""
+    """Opened when /log statement has no `text`: a long field is easier to write in than an option.
+
+    Its state (the topic, the rest of the statement and how its date was read) is stored with the form
+    (bot.forms), so it can be submitted after a restart."""
 
     text: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label="What was said",
@@ -92,20 +99,18 @@ class StatementTextModal(discord.ui.Modal):
         max_length=LIMITS["text"],
         required=True,
         placeholder="The quote, paraphrase or summary, as you want readers to see it",
+        # Fixed, not discord.py's random default: a form submitted after a restart must still match it.
+        custom_id="text",
     )
 
-    def __init__(self, *, topic: str, draft: EntryDraft, notes: list[str]) -> None:
-        super().__init__(title=clip(f"Statement by {draft.speaker}", 45), timeout=15 * 60)
-        self.topic = topic
-        self.draft = draft
-        self.notes = notes
+    def __init__(self, state: dict[str, Any]) -> None:
+        super().__init__(title=clip(f"Statement by {state['draft']['speaker']}", 45))
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        self.draft.text = require_text("text", self.text.value)
-        await store_and_reply(interaction, topic=self.topic, draft=self.draft, notes=self.notes)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report(interaction, error, submitted=self.text.value)
+async def submit_statement(interaction: discord.Interaction, state: dict[str, Any], values: dict[str, str]) -> None:
+    draft = draft_from_json(state["draft"])
+    draft.text = require_text("text", values["text"])
+    await store_and_reply(interaction, topic=state["topic"], draft=draft, notes=list(state["notes"]))
 
 
 def undo_deadline(timestamp: int) -> dt.datetime:
@@ -161,9 +166,11 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(UndoButton)
+        self.bot.forms.register(FormKind(STATEMENT_FORM, StatementTextModal, submit_statement))
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(UndoButton)
+        self.bot.forms.unregister(STATEMENT_FORM)
 
     @app_commands.command(name="status", description="Record a change in a story's status")
     @app_commands.describe(
@@ -240,7 +247,8 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         )
         if text is None:
             await entries.check_can_log(self.bot.database, requester_of(interaction), topic_query=topic)
-            await interaction.response.send_modal(StatementTextModal(topic=topic, draft=draft, notes=notes))
+            state = {"topic": topic, "draft": draft_to_json(draft), "notes": notes}
+            await self.bot.forms.open(interaction, STATEMENT_FORM, state)
             return
         draft.text = require_text("text", text)
         await store_and_reply(interaction, topic=topic, draft=draft, notes=notes)

@@ -253,7 +253,7 @@ def latest_page(
 ) -> tuple[list[discord.Embed], discord.ui.View | None]:
     """One embed per statement; each statement's quote shares the 6000-character message budget."""
     if not entries:
-        who = f" by “{inline(speaker)}”" if speaker else ""
+        who = f" by “{inline(clip(speaker, custom_ids.SPEAKER_FILTER_MAX))}”" if speaker else ""
         embed = discord.Embed(
             title=clip(f"Latest statements: {inline(topic.title)}", 256),
             colour=COLOUR,
@@ -265,7 +265,7 @@ def latest_page(
     for i, st in enumerate(entries):
         embed = discord.Embed(colour=COLOUR if st.edited_at is None else discord.Colour.orange())
         if i == 0:
-            shown = f" by “{inline(speaker)}”" if speaker else ""
+            shown = f" by “{inline(clip(speaker, custom_ids.SPEAKER_FILTER_MAX))}”" if speaker else ""
             embed.title = clip(f"Latest statements{shown}: {inline(topic.title)}", 256)
         embed.description = statement_block(
             st, budget=min(budget, EMBED_DESCRIPTION_MAX), extra=f" · `{short_id(st)}`{corrected_marker(st, timezone)}"

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.drafts import TopicDraft
-from bot.core.errors import InvalidInput, TopicNotFound, UserFacingError
+from bot.core.errors import InvalidInput, TopicNotFound, UserFacingError, echoed
 from bot.core.requester import Requester
 from bot.services.common import editor_newsroom, locked
 from db import writes
@@ -70,7 +70,7 @@ async def set_archived(db: Database, requester: Requester, *, slug: str, archive
 async def import_seed(db: Database, requester: Requester, *, name: str) -> SeedResult:
     seeds = available_seeds()
     if name not in seeds:
-        raise UserFacingError(f"No seed story named `{name}`. Available: {', '.join(seeds) or 'none'}.")
+        raise UserFacingError(f"No seed story named `{echoed(name)}`. Available: {', '.join(seeds) or 'none'}.")
     story = await load_seed_file_async(seeds[name])
     for attempt in range(2):
         try:

@@ -37,12 +37,12 @@ async def test_ranges_types_choices_lengths_and_repeats_are_refused_before_the_b
     )
     refusals = [line for line in text.splitlines() if line.startswith("! ")]
     assert refusals == [
-        "! count must be a whole number from 1 to 10.",
-        "! count must be a whole number from 1 to 10.",
+        "! `count` must be a whole number from 1 to 10.",
+        "! `count` must be a whole number from 1 to 10.",
         "! count must be a whole number",
         "! topic is given twice; /latest takes it once.",
         "! status must be one of: under_review, approved, announced, partially_delivered, delivered, on_hold, declined",
-        "! headline is 201 characters; the most it takes is 200.",
+        "! `headline` is 201 characters; the maximum is 200.",
         "! headline is empty: give a value or leave the option out.",
         "! private must be true or false",
         "! Missing status, note. Usage: /log status topic:… status:… note:… [date:…] [source:…] [url:…]",
@@ -99,7 +99,7 @@ async def test_a_form_field_over_its_length_is_given_back_and_asked_again(tmp_pa
             "/latest atacms count:1",
         ],
     )
-    assert f"! What was said is {len(long)} characters; the most it takes is 4000." in text
+    assert f"! What was said is {len(long)} characters; the maximum is 4000." in text
     assert f"Your text, to fix and send again:\n  {long}\n" in text
     assert "Logged `#" in text
     assert "Officials are weighing it." in text.split("Latest statements")[1]
