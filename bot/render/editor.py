@@ -18,6 +18,7 @@ ACTION_LABELS = {
     "entry.retract": "Retracted",
     "entry.undo": "Undone",
     "entry.restore": "Restored",
+    "entry.outcome": "Outcome recorded",
 }
 
 
