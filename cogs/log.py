@@ -61,7 +61,7 @@ EXPECTED_CHOICES = [app_commands.Choice(name=expectation_label(e), value=e.value
 OUTCOME_CHOICES = [app_commands.Choice(name=label, value=o.value) for o, label in OUTCOME_LABELS.items()]
 # Shared by /log status and /log event: what marks an entry expected, and what settles one.
 EXPECTED_DESCRIPTIONS = {
-    "expected": "Not happened yet: anticipated, scheduled or promised; then `date` may be later than today or omitted",
+    "expected": "Not happened yet (anticipated, scheduled, promised): date may be later than today, or omitted",
     "reported": "For an expected entry with no date announced: when it was reported (default: today)",
     "outcome_of": "This settles an expected entry: its id, e.g. #12",
     "outcome": "With outcome_of: whether the expected entry happened (default: happened)",

@@ -38,6 +38,14 @@ class Outcome(enum.StrEnum):
 OUTCOME_LABELS = {Outcome.HAPPENED: "Happened", Outcome.DID_NOT_HAPPEN: "Did not happen"}
 
 
+def outcome_label(value: str) -> str:
+    """A stored outcome as readers see it; an unknown value as stored rather than a crash."""
+    try:
+        return OUTCOME_LABELS[Outcome(value)]
+    except ValueError:
+        return value
+
+
 def expectation_label(value: str | None) -> str:
     return value.capitalize() if value else ""
 
@@ -81,7 +89,11 @@ def read_logged_date(
 def _read(name: str, text: str, *, today: dt.date, future: bool, typed: bool) -> EntryDate:
     value = read_date(name, text, reference=today)
     if not future:
-        refuse_future(name, text, value, today=today)
+        try:
+            refuse_future(name, text, value, today=today)
+        except InvalidInput as exc:
+            hint = " If it has not happened yet, log it as `expected`." if name == "date" else ""
+            raise InvalidInput(f"{exc}{hint}") from exc
     note = reading_note(name, text, value) if typed else None
     return EntryDate(value, announced=True, notes=(note,) if note else ())
 
@@ -101,11 +113,11 @@ def refuse_unsettleable(
         raise InvalidInput(
             f"Entry #{entry_id} is not expected: only an expected entry can be marked as happened or not."
         )
-    if outcome is not None:
-        label = OUTCOME_LABELS[Outcome(outcome)].lower()
-        raise InvalidInput(f"Entry #{entry_id} already has its outcome ({label}); it is recorded once.")
     if not same_topic:
         raise InvalidInput(f"Entry #{entry_id} belongs to another story; log its outcome in that story.")
+    if outcome is not None:
+        label = outcome_label(outcome).lower()
+        raise InvalidInput(f"Entry #{entry_id} already has its outcome ({label}); it is recorded once.")
 
 
 @dataclass(frozen=True, slots=True)

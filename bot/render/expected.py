@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.expected import OUTCOME_LABELS, UNDATED_TEXT, Outcome, expectation_label
+from bot.core.expected import UNDATED_TEXT, Outcome, expectation_label, outcome_label
 from bot.core.vocabulary import EntryKind, status_info
 from bot.render.text import FIELD_VALUE_MAX, clip, inline
 from db.models import EntryBase
@@ -26,7 +26,7 @@ def outcome_text(entry: EntryBase) -> str:
     if entry.outcome == Outcome.HAPPENED.value:
         on = entry.outcome_date
         return f"happened on {on.render()}{ref}" if on is not None else f"happened{ref}"
-    return f"{OUTCOME_LABELS[Outcome.DID_NOT_HAPPEN].lower()}{ref}"
+    return f"{outcome_label(entry.outcome).lower()}{ref}"
 
 
 def expected_mark(entry: EntryBase) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 import discord
 
-from bot.core.expected import UNDATED, UNDATED_TEXT
+from bot.core.expected import UNDATED, UNDATED_TEXT, outcome_label
 from bot.core.fuzzydate import FuzzyDate
 from bot.core.vocabulary import status_info
 from bot.render import custom_ids
@@ -73,6 +73,8 @@ def _value(column: str, value: Any) -> str:
         return "none"
     if column == "status":
         return status_info(str(value)).label
+    if column == "outcome":
+        return outcome_label(str(value))
     return inline(clip(str(value), _SIDE_MAX))
 
 

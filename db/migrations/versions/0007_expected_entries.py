@@ -4,10 +4,11 @@ Revision ID: 0007
 Revises: 0005
 Create Date: 2026-12-07 07:40:00.000000
 
-Existing rows are not expected, with one exception: the seeded anticipated Zelensky-Biden
-conversation was stored dated "Sep 2023", the month it was reported, as if it had happened then. If
-no editor has corrected it, it becomes what the report says: anticipated, date not announced, placed
-by that month. Its fingerprint follows its date, as on every write.
+Existing rows are not expected, with two exceptions from the ATACMS seed, each unless an editor has
+corrected it: the anticipated Zelensky-Biden conversation, stored dated "Sep 2023" (the month it was
+reported) as if it had happened then, becomes what the report says: anticipated, date not announced,
+placed by that month (its fingerprint follows its date, as on every write); and the autumn 2023
+window Kyiv hoped for becomes anticipated.
 """
 
 from collections.abc import Callable, Sequence
@@ -26,7 +27,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 UNDATED = "undated"
-ANTICIPATED_SEED_KEY = "atacms-expected-call"
+# Seeded entries that were anticipated, and what each becomes.
+ANTICIPATED = {
+    "atacms-expected-call": {"date_precision": UNDATED, "expected": "anticipated"},
+    "atacms-hoped-window": {"expected": "anticipated"},
+}
 
 _ENTRY = sa.table(
     "entry",
@@ -63,9 +68,9 @@ def upgrade() -> None:
     c = _ENTRY.c
     _rewrite(
         sa.select(_ENTRY).where(
-            c.seed_key == ANTICIPATED_SEED_KEY, c.kind == "event", c.edited_at.is_(None), c.expected.is_(None)
+            c.seed_key.in_(ANTICIPATED), c.kind == "event", c.edited_at.is_(None), c.expected.is_(None)
         ),
-        lambda row: {"date_precision": UNDATED, "expected": "anticipated"},
+        lambda row: ANTICIPATED[row["seed_key"]],
     )
 
 
