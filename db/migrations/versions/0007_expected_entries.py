@@ -11,7 +11,7 @@ placed by that month (its fingerprint follows its date, as on every write); and 
 window Kyiv hoped for becomes anticipated.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -86,7 +86,7 @@ def _dated(row: sa.RowMapping) -> dict[str, object]:
     return {"date_precision": Precision.DAY.value, "date_latest": day}
 
 
-def _rewrite(query: sa.Select[Any], change: Callable[[sa.RowMapping], dict[str, object]]) -> None:
+def _rewrite(query: sa.Select[Any], change: Callable[[sa.RowMapping], Mapping[str, object]]) -> None:
     """Set the columns `change` gives for each row found, and recompute the fingerprint, which covers
     the date (Python's folding, as in 0005)."""
     bind = op.get_bind()
