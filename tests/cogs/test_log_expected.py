@@ -54,7 +54,7 @@ async def test_an_expected_event_without_a_date_is_undated_and_placed_by_when_it
         entry = await entry_logged_by(desk.database, reply)
         assert (entry.expected, entry.date_precision, entry.date_sort) == ("anticipated", "undated", sort_day)
         assert entry.date is None
-        assert "dated **date not announced**" in text_of(reply)
+        assert f"`#{entry.id}`, **date not announced**, on **ATACMS" in text_of(reply)
     chronology = await h.slash("chronology", {"topic": "atacms"}, user=h.reader)
     text = chronology.embeds[0]["description"]
     # Placed by when they were reported: the one reported on 11 Sep before Miller's statement of that day
