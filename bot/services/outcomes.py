@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.errors import EntryNotFound
 from bot.core.expected import Settlement, refuse_unsettleable
 from bot.core.requester import Requester
+from db.engine import Database
 from db.entries import get_entry
 from db.models import Entry, Topic
 from db.outcomes import settle_entry, settled_by_interaction
@@ -55,3 +56,11 @@ async def settle(
         actor_id=requester.user_id,
         interaction_id=requester.interaction_id,
     )
+
+
+async def is_expected(db: Database, requester: Requester, entry_id: int) -> bool:
+    """Whether the newsroom's entry is expected, so a corrected date may lie after today (an entry
+    cannot become expected or stop being so, so this read cannot go stale before the edit)."""
+    async with db.read() as session:
+        entry = await get_entry(session, newsroom_id=requester.guild_id, entry_id=entry_id)
+        return entry is not None and entry.expected is not None

@@ -227,3 +227,22 @@ async def test_a_retried_delivery_that_settles_stores_once_and_answers_the_same(
     assert found is not None and int(found[1]) == (await entry_logged_by(desk.database, first)).id
     settled = await load_entry(desk.database, call.id or 0)
     assert settled.outcome_entry_id == int(found[1])
+
+
+async def test_a_correction_may_date_an_expected_entry_after_today_and_no_other(desk: Desk) -> None:
+    h = desk.harness
+    call = await seeded(desk, "atacms-expected-call")
+    options = {"id": f"#{call.id}", "field": "date", "value": "12 Oct 2023", "reason": "Date announced"}
+    moved = await h.slash("entry edit", options, user=h.editor)
+    assert f"Corrected `#{call.id}`, now dated **12 Oct 2023**," in text_of(moved)
+    announced = await load_entry(desk.database, call.id or 0)
+    assert (announced.expected, announced.date_precision, announced.date_earliest) == (
+        "anticipated",
+        "day",
+        dt.date(2023, 10, 12),
+    )
+    miller = await seeded(desk, "atacms-miller-sep11")
+    before = await db_rows(desk.database)
+    refused = await h.slash("entry edit", {**options, "id": f"#{miller.id}"}, user=h.editor)
+    assert refused.ephemeral and "which is after today" in text_of(refused)
+    assert await db_rows(desk.database) == before
