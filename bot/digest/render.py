@@ -20,11 +20,12 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.core.expected import UNDATED, UNDATED_TEXT, expectation_label
+from bot.core.expected import UNDATED, UNDATED_TEXT
 from bot.core.fuzzydate import FuzzyDate
 from bot.core.schedule import local_label
 from bot.core.vocabulary import status_info
 from bot.render.entries import COLOUR
+from bot.render.expected import expected_note as _expected
 from bot.render.text import (
     CONTENT_MAX,
     EMBED_DESCRIPTION_MAX,
@@ -172,13 +173,6 @@ def _diff(item: Item) -> str:
 
 def _reason(reason: str | None) -> str:
     return f" Reason: {_text(reason, REASON_MAX)}." if reason else ""
-
-
-def _expected(state: Snapshot) -> str:
-    """An expected entry is news as expected, not as something that happened."""
-    if not state.get("expected"):
-        return ""
-    return f" *Expected ({expectation_label(str(state['expected'])).lower()}).*"
 
 
 def item_line(item: Item) -> str:

@@ -205,7 +205,8 @@ def status_history(
     for e in entries:
         info = status_info(e.status or "")
         source = source_text(e, room=budget // 3)
-        line = f"`{short_id(e)}` **{when(e)}** {info.emoji} {info.label} — {inline(e.note or '')} ({source})"
+        mark = f" {expected_mark(e)}" if e.expected else ""
+        line = f"`{short_id(e)}` **{when(e)}**{mark} {info.emoji} {info.label} — {inline(e.note or '')} ({source})"
         if e.retracted_at is not None:
             line = f"~~{clip(line, budget - 60)}~~ *retracted: {inline(e.retraction_reason or '')}*"
         lines.append(clip(line, budget) + corrected_marker(e, timezone))

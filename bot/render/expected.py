@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bot.core.expected import UNDATED_TEXT, Outcome, expectation_label, outcome_label
 from bot.core.vocabulary import EntryKind, status_info
@@ -37,6 +38,14 @@ def expected_mark(entry: EntryBase) -> str:
     mark = f"{EXPECTED_MARK} *Expected ({expectation_label(entry.expected).lower()})"
     outcome = outcome_text(entry)
     return f"{mark}: {outcome}*" if outcome else f"{mark}*"
+
+
+def expected_note(state: Mapping[str, Any]) -> str:
+    """A digest line's note on an entry (as its audit snapshot has it) that is expected: news as
+    expected, not as something that happened."""
+    if not state.get("expected"):
+        return ""
+    return f" *Expected ({expectation_label(str(state['expected'])).lower()}).*"
 
 
 def settled_note(entry: EntryBase) -> str:

@@ -23,6 +23,13 @@ from tests.newsroom import Desk, db_rows, text_of
 # The tests' today is 20 Sep 2023 (FakeClock).
 TODAY = dt.date(2023, 9, 20)
 EVENT = {"topic": "atacms", "headline": "Biden and Zelensky speak", "source": "AP"}
+PROMISED_APPROVAL = {
+    "topic": "atacms",
+    "status": "approved",
+    "note": "Approval promised",
+    "expected": "promised",
+    "date": "Oct 2023",
+}
 
 
 async def seeded(desk: Desk, key: str) -> Entry:
@@ -84,17 +91,7 @@ async def test_without_expected_a_future_or_missing_date_is_refused_and_nothing_
 
 async def test_an_expected_status_is_not_the_current_status_until_a_later_one_says_it_happened(desk: Desk) -> None:
     h = desk.harness
-    promised = await h.slash(
-        "log status",
-        {
-            "topic": "atacms",
-            "status": "approved",
-            "note": "Approval promised",
-            "expected": "promised",
-            "date": "Oct 2023",
-        },
-        user=h.editor,
-    )
+    promised = await h.slash("log status", PROMISED_APPROVAL, user=h.editor)
     expected = await entry_logged_by(desk.database, promised)
     card = await h.slash("status", {"topic": "atacms"}, user=h.reader)
     assert "**Under review**" in card.embeds[0]["description"]
@@ -102,6 +99,8 @@ async def test_an_expected_status_is_not_the_current_status_until_a_later_one_sa
     assert listed is not None and f"`#{expected.id}` **Oct 2023** · Promised: Status: **Approved**" in listed
     topics = await h.slash("topics", user=h.reader)
     assert "Under review" in topics.embeds[0]["description"]
+    history = await h.slash("status", {"topic": "atacms", "history": True}, user=h.reader)
+    assert f"`#{expected.id}` **Oct 2023** \N{HOURGLASS WITH FLOWING SAND} *Expected (promised)*" in str(history.embeds)
 
     approved = await h.slash(
         "log status",

@@ -11,6 +11,7 @@ placed by that month (its fingerprint follows its date, as on every write); and 
 window Kyiv hoped for becomes anticipated.
 """
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -33,6 +34,8 @@ ANTICIPATED = {
     "atacms-hoped-window": {"expected": "anticipated"},
 }
 
+# What an entry's fingerprint is made of: the columns of the same names.
+_FINGERPRINTED = tuple(inspect.signature(entry_fingerprint).parameters)
 _ENTRY = sa.table(
     "entry",
     sa.column("date_earliest", sa.Date),
@@ -93,16 +96,7 @@ def _rewrite(query: sa.Select[Any], change: Callable[[sa.RowMapping], Mapping[st
     for row in bind.execute(query).mappings().all():
         updates = change(row)
         values = {**row, **updates}
-        fingerprint = entry_fingerprint(
-            kind=values["kind"],
-            date_precision=values["date_precision"],
-            date_earliest=values["date_earliest"],
-            date_latest=values["date_latest"],
-            status=values["status"],
-            speaker=values["speaker"],
-            text=values["text"],
-            headline=values["headline"],
-        )
+        fingerprint = entry_fingerprint(**{name: values[name] for name in _FINGERPRINTED})
         bind.execute(sa.update(_ENTRY).where(_ENTRY.c.id == row["id"]).values(**updates, fingerprint=fingerprint))
 
 
