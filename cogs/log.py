@@ -84,6 +84,7 @@ async def _dates(
     typed means today, which the reply's date already says). Only an expected entry may be dated
     after today, or not dated (bot.core.expected)."""
     today = await newsroom_today(interaction)
+    # A forged choice value never gets here: the choices are checked before the command runs.
     logged = read_logged_date(
         date=date, reported=reported, expected=Expectation(expected.value) if expected else None, today=today
     )

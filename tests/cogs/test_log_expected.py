@@ -13,6 +13,7 @@ from db.models import Entry
 from tests.cogs.log_support import (
     _no_message_ever_pings,  # noqa: F401  (autouse: no message ever pings)
     audit_of,
+    deliver_unchecked,
     embed_text,
     entry_logged_by,
     load_entry,
@@ -244,4 +245,18 @@ async def test_a_correction_may_date_an_expected_entry_after_today_and_no_other(
     before = await db_rows(desk.database)
     refused = await h.slash("entry edit", {**options, "id": f"#{miller.id}"}, user=h.editor)
     assert refused.ephemeral and "which is after today" in text_of(refused)
+    assert await db_rows(desk.database) == before
+
+
+async def test_forged_expected_and_outcome_values_are_refused_and_nothing_changes(desk: Desk) -> None:
+    h = desk.harness
+    call = await seeded(desk, "atacms-expected-call")
+    probe = await h.slash("log event", {**EVENT, "headline": "Probe", "expected": "promised"}, user=h.editor)
+    before = await db_rows(desk.database)
+    forged = await deliver_unchecked(h, probe, {"expected": "imminent"})
+    assert forged.ephemeral and "`imminent` is not a valid value for this option." in text_of(forged)
+    settling = await h.slash("log event", {**EVENT, "headline": "Probe 2", "outcome_of": f"#{call.id}"}, user=h.editor)
+    before = await db_rows(desk.database)
+    forged = await deliver_unchecked(h, settling, {"outcome": "maybe"})
+    assert forged.ephemeral and "`maybe` is not a valid value for this option." in text_of(forged)
     assert await db_rows(desk.database) == before
