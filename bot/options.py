@@ -71,7 +71,7 @@ async def parse_date_options(interaction: discord.Interaction, **texts: str | No
 
 
 async def parse_entry_dates(
-    interaction: discord.Interaction, **texts: str | None
+    interaction: discord.Interaction, *, expected: bool = False, **texts: str | None
 ) -> tuple[dict[str, FuzzyDate | None], dict[str, str]]:
     """The dates of something being logged or corrected (see read_entry_date), and how each yearless
     or relative one was read."""
@@ -81,7 +81,7 @@ async def parse_entry_dates(
     for name, text in texts.items():
         values[name] = None
         if text:
-            values[name], note = read_entry_date(name, text, today=today)
+            values[name], note = read_entry_date(name, text, today=today, expected=expected)
             if note is not None:
                 notes[name] = note
     return values, notes

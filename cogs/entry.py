@@ -18,7 +18,7 @@ from bot.options import bot_of, parse_entry_dates, requester_of
 from bot.render import custom_ids
 from bot.render import editor as render
 from bot.render import history as history_render
-from bot.services import entries
+from bot.services import entries, outcomes
 
 Str = app_commands.Range
 OptReason = app_commands.Range[str, 1, LIMITS["reason"]]
@@ -96,8 +96,10 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
         if field.value == "end" and value.strip() == "-":
             new_value = None
         elif field.value in ("date", "end"):
-            # Checked and read exactly as when logged: never after today, yearless forms read back.
-            dates, notes = await parse_entry_dates(interaction, **{field.value: value})
+            # Checked and read exactly as when logged: never after today unless expected, yearless
+            # forms read back.
+            expected = await outcomes.is_expected(bot_of(interaction).database, requester_of(interaction), entry_id)
+            dates, notes = await parse_entry_dates(interaction, expected=expected, **{field.value: value})
             new_value = dates[field.value]
         else:
             new_value = parse_field_value(field.value, value)

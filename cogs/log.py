@@ -12,21 +12,32 @@ from discord.ext import commands
 
 from bot import replies
 from bot.client import NewsBot
+from bot.core.dates import read_entry_date
 from bot.core.drafts import EntryDraft, draft_from_json, draft_to_json
 from bot.core.errors import InvalidInput
+from bot.core.expected import (
+    OUTCOME_LABELS,
+    EntryDate,
+    Expectation,
+    Settlement,
+    expectation_label,
+    read_logged_date,
+    read_settlement,
+)
 from bot.core.validation import LIMITS, clean_text, clean_url, require_text
 from bot.core.vocabulary import STATUS_INFO, EntryKind, StatementKind
 from bot.failures import report
 from bot.forms import FormKind
 from bot.options import (
     bot_of,
-    parse_entry_dates,
+    newsroom_today,
     requester_of,
     speaker_name_autocomplete,
     topic_autocomplete,
 )
 from bot.render import custom_ids
 from bot.render import editor as render
+from bot.render.expected import settled_note
 from bot.render.text import clip
 from bot.services import entries
 from bot.services.entries import UNDO_WINDOW
@@ -46,25 +57,57 @@ OptSource = app_commands.Range[str, 1, LIMITS["source"]]
 OptSpeaker = app_commands.Range[str, 1, LIMITS["speaker"]]
 OptText = app_commands.Range[str, 1, LIMITS["text"]]
 OptUrl = app_commands.Range[str, 1, LIMITS["url"]]
+OptEntryRef = app_commands.Range[str, 1, 20]
+EXPECTED_CHOICES = [app_commands.Choice(name=expectation_label(e), value=e.value) for e in Expectation]
+OUTCOME_CHOICES = [app_commands.Choice(name=label, value=o.value) for o, label in OUTCOME_LABELS.items()]
+# Shared by /log status and /log event: what marks an entry expected, and what settles one.
+EXPECTED_DESCRIPTIONS = {
+    "expected": "Not happened yet (anticipated, scheduled, promised): date may be later than today, or omitted",
+    "reported": "For an expected entry with no date announced: when it was reported (default: today)",
+    "outcome_of": "This settles an expected entry: its id, e.g. #12",
+    "outcome": "With outcome_of: whether the expected entry happened (default: happened)",
+}
+
+
+def _value(choice: app_commands.Choice[str] | None) -> str | None:
+    return choice.value if choice is not None else None
 
 
 async def _dates(
-    interaction: discord.Interaction, date: str | None, end: str | None = None
-) -> tuple[Any, Any, list[str]]:
+    interaction: discord.Interaction,
+    date: str | None,
+    end: str | None = None,
+    *,
+    expected: app_commands.Choice[str] | None = None,
+    reported: str | None = None,
+) -> tuple[EntryDate, Any, list[str]]:
     """The entry's dates and how any yearless or relative one was read (not the default: no date
-    typed means today, which the reply's date already says)."""
-    dates, notes = await parse_entry_dates(interaction, date=date or "today", end=end)
-    start, finish = dates["date"], dates["end"]
-    assert start is not None
-    if finish is not None and finish.latest < start.earliest:
-        raise InvalidInput("`end` is before `date`.")
-    if date is None:
-        notes.pop("date", None)
-    return start, finish, list(notes.values())
+    typed means today, which the reply's date already says). Only an expected entry may be dated
+    after today, or not dated (bot.core.expected)."""
+    today = await newsroom_today(interaction)
+    # A forged choice value never gets here: the choices are checked before the command runs.
+    logged = read_logged_date(
+        date=date, reported=reported, expected=Expectation(expected.value) if expected else None, today=today
+    )
+    notes = list(logged.notes)
+    finish = None
+    if end is not None:
+        if not logged.announced:
+            raise InvalidInput("`end`: an entry whose date is not announced has no end date.")
+        finish, note = read_entry_date("end", end, today=today)
+        notes += [note] if note else []
+        if finish.latest < logged.date.earliest:
+            raise InvalidInput("`end` is before `date`.")
+    return logged, finish, notes
 
 
 async def store_and_reply(
-    interaction: discord.Interaction, *, topic: str, draft: EntryDraft, notes: list[str] | None = None
+    interaction: discord.Interaction,
+    *,
+    topic: str,
+    draft: EntryDraft,
+    notes: list[str] | None = None,
+    settles: Settlement | None = None,
 ) -> None:
     bot = bot_of(interaction)
     logged = await entries.log_entry(
@@ -72,7 +115,10 @@ async def store_and_reply(
         requester_of(interaction),
         topic_query=topic,
         draft=draft,
+        settles=settles,
     )
+    if logged.settled is not None:
+        notes = [*(notes or ()), settled_note(logged.settled)]
     content, embed, view = render.logged_entry(
         logged.entry,
         logged.topic,
@@ -180,8 +226,9 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         date="When it took effect, e.g. 2023-09-11, Sep 2023, autumn 2023 (default: today)",
         source="Who or what reported it (max 200)",
         url="Link to the source (http or https)",
+        **EXPECTED_DESCRIPTIONS,
     )
-    @app_commands.choices(status=STATUS_CHOICES)
+    @app_commands.choices(status=STATUS_CHOICES, expected=EXPECTED_CHOICES, outcome=OUTCOME_CHOICES)
     @app_commands.autocomplete(topic=topic_autocomplete)
     async def log_status(
         self,
@@ -192,17 +239,24 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         date: OptDate | None = None,
         source: OptSource | None = None,
         url: OptUrl | None = None,
+        expected: app_commands.Choice[str] | None = None,
+        reported: OptDate | None = None,
+        outcome_of: OptEntryRef | None = None,
+        outcome: app_commands.Choice[str] | None = None,
     ) -> None:
-        start, _, notes = await _dates(interaction, date)
+        settles = read_settlement(outcome_of=outcome_of, outcome=_value(outcome), expected=_value(expected))
+        start, _, notes = await _dates(interaction, date, expected=expected, reported=reported)
         draft = EntryDraft(
             kind=EntryKind.STATUS,
-            date=start,
+            date=start.date,
             status=status.value,
             note=require_text("note", note),
             source_name=clean_text("source", source) or "",
             source_url=clean_url(url),
+            expected=_value(expected),
+            date_announced=start.announced,
         )
-        await store_and_reply(interaction, topic=topic, draft=draft, notes=notes)
+        await store_and_reply(interaction, topic=topic, draft=draft, notes=notes, settles=settles)
 
     @app_commands.command(name="statement", description="Record an official statement (leave text empty to type it)")
     @app_commands.describe(
@@ -236,7 +290,7 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         start, _, notes = await _dates(interaction, date)
         draft = EntryDraft(
             kind=EntryKind.STATEMENT,
-            date=start,
+            date=start.date,
             speaker=require_text("speaker", speaker),
             speaker_role=clean_text("role", role),
             speaker_org=clean_text("organisation", organisation),
@@ -262,7 +316,9 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         end="When it ended, for events that span time",
         source="Who or what reported it (max 200)",
         url="Link to the source (http or https)",
+        **EXPECTED_DESCRIPTIONS,
     )
+    @app_commands.choices(expected=EXPECTED_CHOICES, outcome=OUTCOME_CHOICES)
     @app_commands.autocomplete(topic=topic_autocomplete)
     async def log_event(
         self,
@@ -274,18 +330,25 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         end: OptDate | None = None,
         source: OptSource | None = None,
         url: OptUrl | None = None,
+        expected: app_commands.Choice[str] | None = None,
+        reported: OptDate | None = None,
+        outcome_of: OptEntryRef | None = None,
+        outcome: app_commands.Choice[str] | None = None,
     ) -> None:
-        start, finish, notes = await _dates(interaction, date, end)
+        settles = read_settlement(outcome_of=outcome_of, outcome=_value(outcome), expected=_value(expected))
+        start, finish, notes = await _dates(interaction, date, end, expected=expected, reported=reported)
         draft = EntryDraft(
             kind=EntryKind.EVENT,
-            date=start,
+            date=start.date,
             end_date=finish,
             headline=require_text("headline", headline),
             details=clean_text("details", details),
             source_name=clean_text("source", source) or "",
             source_url=clean_url(url),
+            expected=_value(expected),
+            date_announced=start.announced,
         )
-        await store_and_reply(interaction, topic=topic, draft=draft, notes=notes)
+        await store_and_reply(interaction, topic=topic, draft=draft, notes=notes, settles=settles)
 
 
 async def setup(bot: NewsBot) -> None:

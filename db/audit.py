@@ -11,12 +11,14 @@ from sqlmodel import col, select
 
 from db.models import AuditRecord, EntryBase, Topic, TopicBase, utcnow
 
-# An entry's columns that are not what it says: who and when, keys derived from its content, and its
-# retraction, which the digest reports apart from corrections.
+# An entry's columns that are not what it says: who and when, keys derived from its content, its
+# retraction, which the digest reports apart from corrections, and the particulars of its outcome
+# (the outcome itself is content; its record's reason names the entry that settled it).
 _ENTRY_BOOKKEEPING = frozenset({
     "id", "newsroom_id", "topic_id", "kind", "date_sort", "speaker_key", "created_by", "created_at",
     "updated_at", "edited_at", "retracted_at", "retraction_reason", "interaction_id", "seed_key",
-    "speaker_search", "fingerprint",
+    "speaker_search", "fingerprint", "outcome_entry_id", "outcome_precision", "outcome_earliest",
+    "outcome_latest", "outcome_by", "outcome_at",
 })  # fmt: skip
 # What an entry says, in column order: every other column of the one declaration (EntryBase).
 CONTENT_FIELDS = tuple(name for name in EntryBase.model_fields if name not in _ENTRY_BOOKKEEPING)

@@ -173,6 +173,9 @@ def _check_references(rows: dict[str, list[Row]]) -> None:
     for entry in rows["entries"]:
         if entry["topic_id"] not in ids["topics"]:
             raise ImportRefused(f"Entry {entry['id']} refers to topic {entry['topic_id']}, which is not in the export.")
+        settled_by = entry.get("outcome_entry_id")
+        if settled_by is not None and settled_by not in ids["entries"]:
+            raise ImportRefused(f"Entry {entry['id']} refers to entry {settled_by}, which is not in the export.")
     interactions = _interactions(rows)
     if len(set(interactions)) != len(interactions):
         raise ImportRefused("An interaction id appears on more than one entry.")

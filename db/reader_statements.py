@@ -15,12 +15,16 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Date, FromClause, Select, Table, bindparam, func, or_, select, true
+from sqlalchemy import ColumnElement, Date, FromClause, Select, Table, bindparam, case, func, or_, select, true
 
+from bot.core.expected import UNDATED
 from bot.core.vocabulary import EntryKind
 from db.models import Entry, EntryRead, Newsroom, Topic, TopicRead
 
 TopicKey = Literal["slug", "id"]
+
+# How many expected entries the status card lists.
+CARD_EXPECTED_MAX = 3
 
 # SQLModel leaves __table__ (set by SQLAlchemy's mapping) undeclared.
 _ENTRY: Table = Entry.__table__  # pyright: ignore[reportAttributeAccessIssue]
@@ -47,7 +51,7 @@ def topic_columns(table: FromClause) -> list[ColumnElement[Any]]:
 
 # Columns between the topic's and the entries' in a page row.
 PAGE_EXTRAS = ("timezone", "total")
-CARD_EXTRAS = ("timezone", "live_count")
+CARD_EXTRAS = ("timezone", "live_count", "expected_count")
 LIST_EXTRAS = ("total",)
 
 
@@ -120,10 +124,16 @@ def entry_page(
 
 
 def _newest_live(kind: EntryKind, topic_id: Any, outer: Any) -> Any:
-    """The id of a topic's newest live entry of a kind: one backward seek in ix_entry_topic_kind_date."""
+    """The id of a topic's newest live entry of a kind: one backward seek in ix_entry_topic_kind_date.
+    An expected one has not happened, so it is never the current status."""
     return (
         select(_ENTRY.c.id)
-        .where(_ENTRY.c.topic_id == topic_id, _ENTRY.c.kind == kind.value, _ENTRY.c.retracted_at.is_(None))
+        .where(
+            _ENTRY.c.topic_id == topic_id,
+            _ENTRY.c.kind == kind.value,
+            _ENTRY.c.retracted_at.is_(None),
+            _ENTRY.c.expected.is_(None),
+        )
         .order_by(*_NEWEST_FIRST)
         .limit(1)
         .correlate(outer)
@@ -131,10 +141,17 @@ def _newest_live(kind: EntryKind, topic_id: Any, outer: Any) -> Any:
     )
 
 
+def _undated_last(table: FromClause) -> ColumnElement[int]:
+    """Expected entries with a date first, soonest first; then those whose date is not announced, by
+    when they were reported."""
+    return case((table.c.date_precision == UNDATED, 1), else_=0)
+
+
 @cache
 def topic_card(by: TopicKey) -> Select[*tuple[Any, ...]]:
-    """The topic, its current status and latest statement (each its newest live one), and how many
-    live entries it has: everything /status shows."""
+    """The topic, its current status and latest statement (each its newest live one), how many live
+    entries it has, and its next expected entries not yet settled with how many there are: everything
+    /status shows. One row per expected entry shown (at least one row: an outer join)."""
     status = _ENTRY.alias("current_status")
     statement = _ENTRY.alias("latest_statement")
     live_count = (
@@ -144,14 +161,37 @@ def topic_card(by: TopicKey) -> Select[*tuple[Any, ...]]:
         .correlate(_TOPIC)
         .scalar_subquery()
     )
+    topic_id = select(_TOPIC.c.id).where(*_topic_match(by)).correlate(None).scalar_subquery()
+    pending = [
+        _ENTRY.c.topic_id == topic_id,
+        _ENTRY.c.retracted_at.is_(None),
+        _ENTRY.c.expected.is_not(None),
+        _ENTRY.c.outcome.is_(None),
+    ]
+    expected_count = select(func.count()).select_from(_ENTRY).where(*pending).scalar_subquery()
+    expected = (
+        select(*entry_columns(_ENTRY))
+        .where(*pending)
+        .order_by(_undated_last(_ENTRY), *_OLDEST_FIRST)
+        .limit(CARD_EXPECTED_MAX)
+        .subquery("expected")
+    )
     return (
-        _named_topic(live_count.label("live_count"), *entry_columns(status), *entry_columns(statement))
+        _named_topic(
+            live_count.label("live_count"),
+            expected_count.label("expected_count"),
+            *entry_columns(status),
+            *entry_columns(statement),
+            *entry_columns(expected),
+        )
         .select_from(
             _TOPIC.join(_NEWSROOM, _NEWSROOM.c.id == _TOPIC.c.newsroom_id)
             .outerjoin(status, status.c.id == _newest_live(EntryKind.STATUS, _TOPIC.c.id, _TOPIC))
             .outerjoin(statement, statement.c.id == _newest_live(EntryKind.STATEMENT, _TOPIC.c.id, _TOPIC))
+            .outerjoin(expected, true())
         )
         .where(*_topic_match(by))
+        .order_by(_undated_last(expected), expected.c.date_sort, expected.c.id)
     )
 
 

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from bot.core.drafts import EntryDraft, TopicDraft
-from bot.core.errors import DuplicateEntry
+from bot.core.errors import DuplicateEntry, InvalidInput
+from bot.core.expected import Expectation, read_logged_date
 from bot.core.fuzzydate import FuzzyDateError, parse_fuzzy_date
 from bot.core.vocabulary import EntryKind, StatementKind, Status
 from db.models import Entry, Topic
@@ -96,13 +97,28 @@ def parse_seed(name: str, data: dict[str, Any]) -> SeedStory:
 def _parse_entry(item: dict[str, Any], reference: dt.date) -> SeedEntry:
     key = _text(item, "key", required=True)
     kind = EntryKind(_text(item, "kind", required=True))
+    expected_text = _text(item, "expected")
+    expected = Expectation(expected_text) if expected_text else None
     try:
-        date = parse_fuzzy_date(_text(item, "date", required=True) or "", reference=reference)
+        # Read as on the day of the report: an expected entry may be undated ("not announced").
+        logged = read_logged_date(
+            date=_text(item, "date", required=True),
+            reported=_text(item, "reported"),
+            expected=expected,
+            today=reference,
+        )
         end_text = _text(item, "end")
         end = parse_fuzzy_date(end_text, reference=reference) if end_text else None
-    except FuzzyDateError as exc:
+    except (FuzzyDateError, InvalidInput) as exc:
         raise SeedError(f"entry {key}: {exc}") from exc
-    draft = EntryDraft(kind=kind, date=date, end_date=end, source_name=_text(item, "source", required=True) or "")
+    draft = EntryDraft(
+        kind=kind,
+        date=logged.date,
+        end_date=end,
+        source_name=_text(item, "source", required=True) or "",
+        expected=expected.value if expected else None,
+        date_announced=logged.announced,
+    )
     draft.source_url = _text(item, "url")
     if kind is EntryKind.STATUS:
         draft.status = Status(_text(item, "status", required=True)).value

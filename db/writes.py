@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from bot.core.drafts import EntryDraft, TopicDraft
 from bot.core.errors import DuplicateEntry, InvalidInput, UserFacingError
+from bot.core.expected import UNDATED
 from bot.core.matching import entry_fingerprint, speaker_search_text
 from db import audit
 from db.models import Entry, EntryBase, Topic, midpoint, utcnow
@@ -106,6 +107,9 @@ DRAFT_FIELDS = tuple(
 )
 
 
+OUTCOME_COLUMNS = tuple(name for name in EntryBase.model_fields if name.startswith("outcome"))
+
+
 async def entry_for_interaction(session: AsyncSession, *, interaction_id: int) -> Entry | None:
     stmt = select(Entry).where(Entry.interaction_id == interaction_id)
     return (await session.execute(stmt)).scalars().first()
@@ -135,7 +139,7 @@ def entry_values(
         "newsroom_id": newsroom_id,
         "topic_id": topic_id,
         "kind": draft.kind.value,
-        "date_precision": date.precision.value,
+        "date_precision": date.precision.value if draft.date_announced else UNDATED,
         "date_earliest": date.earliest,
         "date_latest": date.latest,
         "date_sort": midpoint(date),
@@ -151,6 +155,8 @@ def entry_values(
         "edited_at": None,
         "retracted_at": None,
         "retraction_reason": None,
+        # What became of an expected entry is recorded later (db.outcomes).
+        **dict.fromkeys(OUTCOME_COLUMNS),
     }
     for name in DRAFT_FIELDS:
         values[name] = getattr(draft, name)

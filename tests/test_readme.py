@@ -41,13 +41,16 @@ async def test_readme_editor_examples_run_as_written(tmp_path: Path) -> None:
         assert refusal not in text, text
     for done in (
         "Created topic `f16-jets`",
-        "Logged `#7` dated **17 Oct 2023**",
-        "Logged `#8` dated **11 Sep 2023**",
-        "Logged `#10` dated **21 Sep 2023**",
-        "Corrected `#10`, now dated **22 Sep 2023**,",
-        "Retracted `#10`",
-        "Restored `#10`",
-        "History of #10",
+        "Logged `#8` dated **17 Oct 2023**",
+        "Logged `#9` dated **11 Sep 2023**",
+        "Logged `#11` dated **21 Sep 2023**",
+        "Corrected `#11`, now dated **22 Sep 2023**,",
+        "Retracted `#11`",
+        "Restored `#11`",
+        "History of #11",
+        "Logged `#12` dated **1 Mar 2031**",
+        "Logged `#13`, **date not announced**,",
+        "Marked `#3` (anticipated) as happened on 19 Sep 2023 (`#14`).",
         "Seed `atacms`: topic already tracked",
         "Time zone saved",
     ):

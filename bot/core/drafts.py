@@ -31,6 +31,9 @@ class EntryDraft:
     headline: str | None = None
     details: str | None = None
     end_date: FuzzyDate | None = None
+    # expected entries (bot.core.expected): without an announced date, `date` is when it was reported
+    expected: str | None = None
+    date_announced: bool = True
 
 
 @dataclass(slots=True)

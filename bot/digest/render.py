@@ -20,10 +20,12 @@ from zoneinfo import ZoneInfo
 
 import discord
 
+from bot.core.expected import UNDATED, UNDATED_TEXT
 from bot.core.fuzzydate import FuzzyDate
 from bot.core.schedule import local_label
 from bot.core.vocabulary import status_info
 from bot.render.entries import COLOUR
+from bot.render.expected import expected_note as _expected
 from bot.render.text import (
     CONTENT_MAX,
     EMBED_DESCRIPTION_MAX,
@@ -100,6 +102,8 @@ def _fuzzy(state: Snapshot, prefix: str = "date") -> str | None:
     precision, earliest, latest = (state.get(f"{prefix}_{k}") for k in ("precision", "earliest", "latest"))
     if not precision or not earliest or not latest:
         return None
+    if precision == UNDATED:
+        return UNDATED_TEXT
     try:
         return FuzzyDate.from_storage(
             str(precision), dt.date.fromisoformat(earliest), dt.date.fromisoformat(latest)
@@ -177,13 +181,15 @@ def item_line(item: Item) -> str:
     if item.kind is ItemKind.STATUS:
         info = status_info(str(s.get("status") or ""))
         note = f" {_text(str(s.get('note') or ''), NOTE_MAX)}" if s.get("note") else ""
-        if not item.current:
+        if s.get("expected"):
+            head = f"{info.emoji} **Status: {info.label}** ({_when(s)})."
+        elif not item.current:
             head = f"{info.emoji} Status logged for {_when(s)}: **{info.label}** (earlier; not the current status)."
         elif item.old_status is not None and item.old_status != s.get("status"):
             head = f"{info.emoji} **Status: {_status_label(item.old_status)} → {info.label}** ({_when(s)})."
         else:
             head = f"{info.emoji} **Status: {info.label}** ({_when(s)})."
-        return f"{head}{note} — {_source(s)} · {ref}"
+        return f"{head}{_expected(s)}{note} — {_source(s)} · {ref}"
     if item.kind is ItemKind.STATEMENT:
         quote = _text(str(s.get("text") or ""), QUOTE_MAX)
         context = f" · {_text(str(s['context']), 80)}" if s.get("context") else ""
@@ -191,7 +197,7 @@ def item_line(item: Item) -> str:
     if item.kind is ItemKind.EVENT:
         details = f" {_text(str(s.get('details') or ''), DETAILS_MAX)}" if s.get("details") else ""
         headline = _text(str(s.get("headline") or ""), 200)
-        return f"\N{SPIRAL CALENDAR PAD} **{headline}** ({_when(s)}).{details} — {_source(s)} · {ref}"
+        return f"\N{SPIRAL CALENDAR PAD} **{headline}** ({_when(s)}).{_expected(s)}{details} — {_source(s)} · {ref}"
     if item.kind is ItemKind.CORRECTION:
         return f"\N{PENCIL} Corrected {ref} ({_what(s)}): {_diff(item)}.{_reason(item.reason)} — {_source(s)}"
     if item.kind is ItemKind.RETRACTION:

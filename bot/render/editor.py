@@ -18,6 +18,7 @@ ACTION_LABELS = {
     "entry.retract": "Retracted",
     "entry.undo": "Undone",
     "entry.restore": "Restored",
+    "entry.outcome": "Outcome recorded",
 }
 
 
@@ -31,7 +32,8 @@ def logged_entry(
     notes: Sequence[str] = (),
 ) -> tuple[str, discord.Embed, discord.ui.View | None]:
     verb = "Logged" if created else "Already logged (this request was delivered twice)"
-    head = f"{verb} `{short_id(entry)}` dated **{when(entry)}** on **{inline(topic.title)}**."
+    dated = f" dated **{when(entry)}**" if entry.date is not None else f", **{when(entry)}**,"
+    head = f"{verb} `{short_id(entry)}`{dated} on **{inline(topic.title)}**."
     content = "\n".join([head, *notes, "This is how readers will see it:"])
     embed = discord.Embed(
         colour=COLOUR, description=entry_summary(entry, budget=EMBED_DESCRIPTION_MAX - 10, timezone=timezone)

@@ -11,6 +11,7 @@ import discord
 from bot.core.dates import day_text
 from bot.core.vocabulary import EntryKind, status_info
 from bot.render import custom_ids
+from bot.render.expected import date_text, expected_lines, expected_mark
 from bot.render.text import (
     EMBED_DESCRIPTION_MAX,
     EMBED_TOTAL_MAX,
@@ -39,7 +40,7 @@ def short_id(entry: EntryBase) -> str:
 
 
 def when(entry: EntryBase) -> str:
-    text = entry.date.render()
+    text = date_text(entry)
     end = entry.end_date
     if end is not None:
         text += f" – {end.render()}"
@@ -78,13 +79,15 @@ def partly_in_range(entry: EntryBase, since: dt.date | None, until: dt.date | No
     """Whether the entry's date overlaps the range (as the filter matched it) without lying inside it:
     "2023" against since 11 Sep 2023 may be January."""
     date = entry.date
+    if date is None:
+        return False
     return (since is not None and date.earliest < since) or (until is not None and date.latest > until)
 
 
 def entry_summary(entry: EntryBase, *, budget: int, timezone: str = "UTC", mark: str = "") -> str:
     """One entry as a line of the chronology or a digest: date, what happened, source."""
     compact = budget < 1200
-    marked = f" {mark}" if mark else ""
+    marked = "".join(f" {m}" for m in (mark, expected_mark(entry)) if m)
     head = f"`{short_id(entry)}` **{when(entry)}**{marked} {KIND_MARK.get(entry.kind, '')} "
     tail = f" — {source_text(entry, room=max(budget // 3, 30))}{corrected_marker(entry, timezone)}"
     if entry.kind == EntryKind.STATUS.value:
@@ -147,6 +150,8 @@ def status_card(
     if card.latest_statement is not None:
         embed.add_field(name="Latest statement", value=statement_block(card.latest_statement, budget=FIELD_VALUE_MAX),
                         inline=False)  # fmt: skip
+    if card.expected:
+        embed.add_field(name="Expected", value=expected_lines(card.expected, pending=card.expected_count), inline=False)
     if topic.background:
         lines = [f"• {inline(str(f.get('fact', '')))}" for f in topic.background[:10]]
         embed.add_field(name="Background", value=clip("\n".join(lines), FIELD_VALUE_MAX), inline=False)
@@ -200,7 +205,8 @@ def status_history(
     for e in entries:
         info = status_info(e.status or "")
         source = source_text(e, room=budget // 3)
-        line = f"`{short_id(e)}` **{when(e)}** {info.emoji} {info.label} — {inline(e.note or '')} ({source})"
+        mark = f" {expected_mark(e)}" if e.expected else ""
+        line = f"`{short_id(e)}` **{when(e)}**{mark} {info.emoji} {info.label} — {inline(e.note or '')} ({source})"
         if e.retracted_at is not None:
             line = f"~~{clip(line, budget - 60)}~~ *retracted: {inline(e.retraction_reason or '')}*"
         lines.append(clip(line, budget) + corrected_marker(e, timezone))

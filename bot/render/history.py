@@ -9,6 +9,7 @@ from typing import Any
 
 import discord
 
+from bot.core.expected import UNDATED, UNDATED_TEXT, outcome_label
 from bot.core.fuzzydate import FuzzyDate
 from bot.core.vocabulary import status_info
 from bot.render import custom_ids
@@ -42,6 +43,8 @@ _LABELS = {
     "details": "Details",
     "source_name": "Source",
     "source_url": "URL",
+    "expected": "Expected",
+    "outcome": "Outcome",
 }
 # Each side of a change: two sides and the label stay within one field value.
 _SIDE_MAX = 300
@@ -54,6 +57,8 @@ def _fuzzy(state: dict[str, Any], prefix: str) -> str:
     precision, earliest, latest = (state.get(prefix + part) for part in ("precision", "earliest", "latest"))
     if not (precision and earliest and latest):
         return "none"
+    if precision == UNDATED:
+        return UNDATED_TEXT
     try:
         return FuzzyDate.from_storage(
             str(precision), dt.date.fromisoformat(str(earliest)), dt.date.fromisoformat(str(latest))
@@ -68,6 +73,8 @@ def _value(column: str, value: Any) -> str:
         return "none"
     if column == "status":
         return status_info(str(value)).label
+    if column == "outcome":
+        return outcome_label(str(value))
     return inline(clip(str(value), _SIDE_MAX))
 
 

@@ -19,9 +19,11 @@ from sqlmodel import col, select
 
 from bot.core.drafts import EntryDraft
 from bot.core.errors import DuplicateEntry, EntryNotFound, InvalidInput, NotEditorError
+from bot.core.expected import Settlement
 from bot.core.matching import fold
 from bot.core.requester import Requester
 from bot.core.vocabulary import EntryKind
+from bot.services import outcomes
 from bot.services.common import editor_newsroom, newsroom_of
 from db import audit, writes
 from db.engine import Database
@@ -38,25 +40,36 @@ class Logged:
     topic: Topic
     created: bool
     timezone: str
+    # The expected entry this one settled, if it did.
+    settled: Entry | None = None
 
 
-async def log_entry(db: Database, requester: Requester, *, topic_query: str, draft: EntryDraft) -> Logged:
+async def log_entry(
+    db: Database, requester: Requester, *, topic_query: str, draft: EntryDraft, settles: Settlement | None = None
+) -> Logged:
+    """Log the entry; with `settles`, in the same transaction mark the expected entry it names as
+    happened or not (bot.services.outcomes)."""
     # Everything is read and checked first; the write transaction then holds SQLite's write lock for
-    # its four statements only (the duplicate check, entry, audit record, topic's updated_at), so
-    # concurrent editors wait on each other for less. A topic archived or a role removed in between is a race the editor
-    # could as well have won.
+    # its four statements only (the duplicate check, entry, audit record, topic's updated_at; settling an
+    # expected entry adds three), so concurrent editors wait on each other for less. A topic archived
+    # or a role removed in between is a race the editor could as well have won.
     async with db.read() as session:
         newsroom = await editor_newsroom(session, requester)
         topic = await resolve_topic(session, newsroom_id=requester.guild_id, query=topic_query)
         await _fill_speaker_details(session, newsroom_id=requester.guild_id, draft=draft)
+        if settles is not None:
+            await outcomes.check(session, requester, topic=topic, settles=settles)
     try:
         async with db.write() as session:
             entry = await writes.add_entry(
                 session, topic=topic, draft=draft, actor_id=requester.user_id, interaction_id=requester.interaction_id
             )
+            settled = None
+            if settles is not None:
+                settled = await outcomes.settle(session, requester, topic=topic, settles=settles, later=entry)
         # The topic's updated_at followed the entry, as its row did (the copy read above is detached).
         topic.updated_at = max(topic.updated_at, entry.created_at)
-        return Logged(entry, topic, True, newsroom.timezone)
+        return Logged(entry, topic, True, newsroom.timezone, settled)
     except DuplicateEntry as duplicate:
         if requester.interaction_id is None or duplicate.interaction_id != requester.interaction_id:
             raise

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -53,6 +53,9 @@ class TopicCard:
     last_updated: dt.datetime
     entry_count: int
     sources: list[tuple[str, str | None]]
+    # The next expected entries not yet settled (the card lists a few), and how many there are.
+    expected: list[EntryRead] = field(default_factory=list)
+    expected_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +102,7 @@ class TopicListResult:
 _PAGE_ENTRY = TOPIC_WIDTH + len(statements.PAGE_EXTRAS)
 _CARD_STATUS = TOPIC_WIDTH + len(statements.CARD_EXTRAS)
 _CARD_STATEMENT = _CARD_STATUS + ENTRY_WIDTH
+_CARD_EXPECTED = _CARD_STATEMENT + ENTRY_WIDTH
 _LIST_STATUS = TOPIC_WIDTH + len(statements.LIST_EXTRAS)
 
 
@@ -194,7 +198,7 @@ async def _entry_page(
 
 async def status(db: Database, requester: Requester, *, query: str, history: bool = False) -> StatusResult:
     guild_id = requester.guild_id
-    # One row: the topic, its extras and its two entries.
+    # One row per expected entry listed (at least one): the topic, its extras, its two entries and that one.
     rows = await _topic_rows(db, statements.topic_card, _Named(guild_id, query), {})
     row = rows[0]
     topic = topic_at(row, 0)
@@ -205,7 +209,17 @@ async def status(db: Database, requester: Requester, *, query: str, history: boo
         past = [entry for history_row in result if (entry := entry_at(history_row, 0)) is not None]
     # Every write to the topic or one of its entries moves topic.updated_at forward.
     live_count = int(row[TOPIC_WIDTH + 1])
-    card = TopicCard(topic, current, latest, topic.updated_at, live_count, _sources(topic, current, latest))
+    expected = [entry for card_row in rows if (entry := entry_at(card_row, _CARD_EXPECTED)) is not None]
+    card = TopicCard(
+        topic,
+        current,
+        latest,
+        topic.updated_at,
+        live_count,
+        _sources(topic, current, latest),
+        expected,
+        int(row[TOPIC_WIDTH + 2]),
+    )
     return StatusResult(row[TOPIC_WIDTH], card, past)
 
 

@@ -38,6 +38,7 @@ async def test_a_yearless_date_is_the_most_recent_such_day_and_the_reply_says_so
             reply = await h.slash(command, {**options, "date": typed}, user=h.editor)
             entry = await entry_logged_by(desk.database, reply)
             assert _stored(entry) == ("day", day, day)
+            assert entry.date is not None
             shown = entry.date.render()
             assert f"dated **{shown}**" in text_of(reply)
             assert f'Read "{typed}" as {shown}; for another year type `{other}`.' in text_of(reply)

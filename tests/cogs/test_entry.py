@@ -250,18 +250,18 @@ async def test_the_status_card_counts_live_entries_and_dates_the_last_correction
         async with desk.database.read() as session:
             return (await session.execute(select(Topic.updated_at).where(Topic.slug == "atacms"))).scalar_one()
 
-    assert "· 6 entries ·" in await footer()
+    assert "· 7 entries ·" in await footer()
     kirby = await seeded(desk.database, "atacms-kirby-interview")
     await h.slash("entry retract", {"id": str(kirby.id), "reason": "Checking"}, user=h.editor)
     retracted = await load_entry(desk.database, kirby.id or 0)
     # A retraction is a change to the story: "last updated" moves, and the count is of live entries.
     assert await topic_updated() == retracted.retracted_at
-    assert "· 5 entries ·" in await footer()
+    assert "· 6 entries ·" in await footer()
     await h.slash("entry restore", {"id": str(kirby.id), "reason": "Confirmed"}, user=h.editor)
     await h.slash("entry edit", {"id": str(kirby.id), "field": "context", "value": "Radio interview"}, user=h.editor)
     edited = await load_entry(desk.database, kirby.id or 0)
     assert await topic_updated() == edited.edited_at
-    assert "· 6 entries ·" in await footer()
+    assert "· 7 entries ·" in await footer()
 
 
 async def test_retract_restore_and_edit_refuse_the_wrong_state(desk: Desk) -> None:

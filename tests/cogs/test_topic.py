@@ -251,7 +251,7 @@ async def test_archived_topic_leaves_lists_but_keeps_its_history_and_exact_statu
     assert not status.ephemeral and "This topic is archived" in status.embeds[0]["description"]
     assert "Under review" in status.embeds[1]["description"]
     chronology = await h.slash("chronology", {"topic": "atacms"}, user=h.reader)
-    assert "6 entries" in chronology.embeds[0]["footer"]["text"]
+    assert "7 entries" in chronology.embeds[0]["footer"]["text"]
     rows = await db_rows(desk.database)
     logging_to_it = await h.slash("log event", {"topic": "atacms", "headline": "x"}, user=h.editor)
     assert logging_to_it.ephemeral and "No topic matches" in text_of(logging_to_it)
@@ -286,13 +286,13 @@ async def test_import_seed_fills_an_empty_newsroom_once(desk: Desk) -> None:
     choices = await h.autocomplete("topic import-seed", "name", "ata", user=h.other_guild_user)
     assert [c["value"] for c in choices] == ["atacms"]
     first = await h.slash("topic import-seed", {"name": "atacms"}, user=h.other_guild_user)
-    assert first.content == "Seed `atacms`: topic created, 6 entries added." and not first.ephemeral
+    assert first.content == "Seed `atacms`: topic created, 7 entries added." and not first.ephemeral
     rows = await db_rows(desk.database)
     topic_b = await topic_named(desk.database, "atacms", GUILD_B_ID)
     b_entries = [e for e in rows["entry"] if e["newsroom_id"] == GUILD_B_ID]
-    assert len(b_entries) == 6 and {e["topic_id"] for e in b_entries} == {topic_b.id}
+    assert len(b_entries) == 7 and {e["topic_id"] for e in b_entries} == {topic_b.id}
     b_audit = [a for a in rows["audit_record"] if a["newsroom_id"] == GUILD_B_ID]
-    assert sorted(a["action"] for a in b_audit) == ["entry.create"] * 6 + ["topic.create"]
+    assert sorted(a["action"] for a in b_audit) == ["entry.create"] * 7 + ["topic.create"]
     assert {a["actor_id"] for a in b_audit} == {h.other_guild_user.id}
     second = await h.slash("topic import-seed", {"name": "atacms"}, user=h.other_guild_user)
     assert second.ephemeral and second.content == "Seed `atacms`: topic already tracked, 0 entries added."

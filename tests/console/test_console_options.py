@@ -45,7 +45,8 @@ async def test_ranges_types_choices_lengths_and_repeats_are_refused_before_the_b
         "! `headline` is 201 characters; the maximum is 200.",
         "! headline is empty: give a value or leave the option out.",
         "! private must be true or false",
-        "! Missing status, note. Usage: /log status topic:… status:… note:… [date:…] [source:…] [url:…]",
+        "! Missing status, note. Usage: /log status topic:… status:… note:… [date:…] [source:…] [url:…]"
+        " [expected:…] [reported:…] [outcome_of:…] [outcome:…]",
     ]
     assert "Newsdesk" not in text  # the bot was never asked
 
@@ -77,7 +78,8 @@ async def test_every_autocompleted_option_completes_and_others_say_so(tmp_path: 
         ],
     )
     assert "Traceback" not in text
-    assert "! headline of /log event has no suggestions: type any value; suggestions exist for: topic." in text
+    no_suggestions = "! headline of /log event has no suggestions: type any value; suggestions exist for: "
+    assert no_suggestions + "topic, expected, outcome." in text
     blocks = text.split("Suggestions:")[1:]
     assert len(blocks) == 6
     assert "Matthew Miller  (Name: Matthew Miller)" in blocks[0]  # /latest: names, roles and organisations

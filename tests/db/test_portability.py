@@ -88,14 +88,14 @@ async def test_export_then_import_into_an_empty_database_copies_every_row(desk: 
     document = as_json(await export_newsroom(desk.database, guild_id=GUILD_A_ID))
     assert (document["format"], document["version"]) == ("newsdesk-export", VERSION)
     original = await newsroom_rows(desk.database)
-    assert {len(original[k]) for k in ("topic", "entry")} == {2, 9} and len(original["audit_record"]) > 9
+    assert {len(original[k]) for k in ("topic", "entry")} == {2, 10} and len(original["audit_record"]) > 10
 
     copy_db, schema = await make_database(backend_of(desk.database), tmp_path / "copy")
     try:
         counts = await import_newsroom(copy_db, document)
         assert counts == {
             "topics": 2,
-            "entries": 9,
+            "entries": 10,
             "audit": len(original["audit_record"]),
             "digests": 0,
             "digest_deliveries": 0,

@@ -228,7 +228,7 @@ async def test_settings_and_seed_import_by_the_owner(desk: LiveDesk) -> None:
         refused = await desk.slash("topic import-seed", {"name": "atacms"}, guild=GUILD_B)
         assert refused.ephemeral and "No editor role is set yet" in refused.text
         imported = await desk.slash("topic import-seed", {"name": "atacms"}, user=OWNER_USER, guild=GUILD_B)
-        assert "topic created, 6 entries added" in imported.text
+        assert "topic created, 7 entries added" in imported.text
         card = await desk.slash("status", {"topic": "atacms"}, user=READER_USER, guild=GUILD_B)
         # Guild A's approval (logged above) did not leak into guild B's copy of the story.
         assert "Under review" in card.text and "Approved" not in card.text
