@@ -254,9 +254,9 @@ async def test_forged_expected_and_outcome_values_are_refused_and_nothing_change
     probe = await h.slash("log event", {**EVENT, "headline": "Probe", "expected": "promised"}, user=h.editor)
     before = await db_rows(desk.database)
     forged = await deliver_unchecked(h, probe, {"expected": "imminent"})
-    assert forged.ephemeral and "`imminent` is not a valid value for this option." in text_of(forged)
+    assert forged.ephemeral and "`expected` must be one of: anticipated, scheduled, promised." in text_of(forged)
     settling = await h.slash("log event", {**EVENT, "headline": "Probe 2", "outcome_of": f"#{call.id}"}, user=h.editor)
     before = await db_rows(desk.database)
     forged = await deliver_unchecked(h, settling, {"outcome": "maybe"})
-    assert forged.ephemeral and "`maybe` is not a valid value for this option." in text_of(forged)
+    assert forged.ephemeral and "`outcome` must be one of:" in text_of(forged)
     assert await db_rows(desk.database) == before
