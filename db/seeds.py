@@ -17,7 +17,7 @@ from bot.core.drafts import EntryDraft, TopicDraft
 from bot.core.errors import DuplicateEntry
 from bot.core.fuzzydate import FuzzyDateError, parse_fuzzy_date
 from bot.core.vocabulary import EntryKind, StatementKind, Status
-from db.models import Entry, Topic
+from db.models import Entry, Topic, utcnow
 from db.topics import find_topic
 from db.writes import add_entry, create_topic
 
@@ -82,7 +82,7 @@ def parse_seed(name: str, data: dict[str, Any]) -> SeedStory:
             aliases=[str(a) for a in raw_topic.get("aliases", [])],
             summary=str(raw_topic.get("summary", "")),
             next_step=str(raw_topic.get("next_step", "")),
-            background=[dict(fact) for fact in raw_topic.get("background", [])],
+            background=[_parse_fact(dict(fact)) for fact in raw_topic.get("background", [])],
         )
         entries = [_parse_entry(item, reference) for item in data.get("entries", [])]
     except (KeyError, TypeError, ValueError) as exc:
@@ -102,8 +102,8 @@ def _parse_entry(item: dict[str, Any], reference: dt.date) -> SeedEntry:
         end = parse_fuzzy_date(end_text, reference=reference) if end_text else None
     except FuzzyDateError as exc:
         raise SeedError(f"entry {key}: {exc}") from exc
-    draft = EntryDraft(kind=kind, date=date, end_date=end, source_name=_text(item, "source", required=True) or "")
-    draft.source_url = _text(item, "url")
+    name, url, reason = _sourcing(item, f"entry {key}")
+    draft = EntryDraft(kind=kind, date=date, end_date=end, source_name=name, source_url=url, unsourced_reason=reason)
     if kind is EntryKind.STATUS:
         draft.status = Status(_text(item, "status", required=True)).value
         draft.note = _text(item, "note", required=True)
@@ -118,6 +118,25 @@ def _parse_entry(item: dict[str, Any], reference: dt.date) -> SeedEntry:
         draft.headline = _text(item, "headline", required=True)
         draft.details = _text(item, "details")
     return SeedEntry(key=key or "", draft=draft)
+
+
+def _sourcing(item: dict[str, Any], what: str) -> tuple[str, str | None, str | None]:
+    """A source (with an optional url) or an `unsourced` reason: exactly one, as editors must give."""
+    name, url, reason = _text(item, "source"), _text(item, "url"), _text(item, "unsourced")
+    if bool(name) == bool(reason):
+        raise SeedError(f"{what}: give either a `source` or an `unsourced` reason")
+    if reason and url:
+        raise SeedError(f"{what}: an unsourced one has no `url`")
+    return name or "", url, reason
+
+
+def _parse_fact(item: dict[str, Any]) -> dict[str, Any]:
+    fact = _text(item, "fact", required=True) or ""
+    name, url, reason = _sourcing(item, f"background fact {fact[:40]!r}")
+    parsed: dict[str, Any] = {"fact": fact, "source": name, "url": url}
+    if reason:
+        parsed["unsourced"] = reason
+    return parsed
 
 
 def load_seed_file(path: Path) -> SeedStory:
@@ -164,6 +183,10 @@ async def apply_seed(
             # transaction carries on unharmed.
             continue
         added += 1
+    if created:
+        # The story's summary describes its entries as seeded: it is not older than their status.
+        topic.summary_updated_at = utcnow()
+        session.add(topic)
     return SeedResult(story=story.name, topic_created=created, entries_added=added)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 
+from bot.core import background
 from bot.core.drafts import EntryDraft, TopicDraft
 from bot.core.errors import DuplicateEntry, InvalidInput, UserFacingError
 from bot.core.matching import entry_fingerprint, speaker_search_text
@@ -24,6 +25,8 @@ from db.topics import build_search_text, normalise_lookup
 
 # What autocomplete shows and searches: a change to any of them invalidates cached labels.
 LABEL_FIELDS = ("slug", "title", "aliases", "archived")
+# What the card dates as written before or after its current status.
+SUMMARY_FIELDS = ("summary", "next_step")
 
 
 class SlugTaken(UserFacingError):
@@ -37,6 +40,7 @@ async def create_topic(
     clash = await session.execute(select(Topic.id).where(Topic.newsroom_id == newsroom_id, Topic.slug == draft.slug))
     if clash.first() is not None:
         raise SlugTaken(draft.slug)
+    facts, fact_seq = background.normalise(draft.background)
     topic = Topic(
         newsroom_id=newsroom_id,
         slug=draft.slug,
@@ -44,7 +48,9 @@ async def create_topic(
         aliases=list(draft.aliases),
         summary=draft.summary,
         next_step=draft.next_step,
-        background=list(draft.background),
+        background=facts,
+        fact_seq=fact_seq,
+        summary_updated_at=utcnow(),
         search_text=build_search_text(draft.slug, draft.title, draft.aliases),
         created_by=actor_id,
     )
@@ -81,6 +87,8 @@ async def update_topic(
     if after == before:
         raise InvalidInput("Nothing to change: the topic already has those values.")
     topic.updated_at = utcnow()
+    if any(after.get(name) != before.get(name) for name in SUMMARY_FIELDS):
+        topic.summary_updated_at = topic.updated_at
     session.add(topic)
     await session.flush()
     if any(after.get(name) != before.get(name) for name in LABEL_FIELDS):

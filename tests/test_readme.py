@@ -48,6 +48,13 @@ async def test_readme_editor_examples_run_as_written(tmp_path: Path) -> None:
         "Retracted `#10`",
         "Restored `#10`",
         "History of #10",
+        "Unsourced: Seen by our reporter",
+        "Corrected `#11`",
+        "Updated topic `atacms`",
+        "Added background fact `#4`",
+        "Corrected background fact `#4`",
+        "Removed background fact `#4`",
+        "History of topic `atacms`",
         "Seed `atacms`: topic already tracked",
         "Time zone saved",
     ):

@@ -24,6 +24,7 @@ from bot.core.fuzzydate import FuzzyDate
 from bot.core.schedule import local_label
 from bot.core.vocabulary import status_info
 from bot.render.entries import COLOUR
+from bot.render.sources import unsourced_text
 from bot.render.text import (
     CONTENT_MAX,
     EMBED_DESCRIPTION_MAX,
@@ -60,6 +61,7 @@ _FIELD_LABELS = {
     "details": "details",
     "source_name": "source",
     "source_url": "link",
+    "unsourced_reason": "unsourced mark",
 }
 _DATE_FIELDS = ("date_precision", "date_earliest", "date_latest")
 _END_FIELDS = ("end_precision", "end_earliest", "end_latest")
@@ -116,6 +118,8 @@ def _when(state: Snapshot) -> str:
 
 def _source(state: Snapshot) -> str:
     name, url = state.get("source_name") or "", state.get("source_url")
+    if state.get("unsourced_reason"):
+        return unsourced_text(str(state["unsourced_reason"]), 130)
     if not name and not url:
         return "no source given"
     return link(clip(" ".join(str(name or "link").split()), 100), url)

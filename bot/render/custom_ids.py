@@ -27,6 +27,9 @@ OPEN_TEMPLATE = rf"{PREFIX}:open:(?P<what>latest|chron):(?P<topic>\d+)"
 TOPICS_TEMPLATE = rf"{PREFIX}:topics:(?P<page>\d+)"
 UNDO_TEMPLATE = rf"{PREFIX}:undo:(?P<entry>\d+):(?P<author>\d+):(?P<expires>\d+)"
 HISTORY_TEMPLATE = rf"{PREFIX}:hist:(?P<entry>\d{{1,18}}):(?P<page>\d{{1,6}})"
+TOPIC_HISTORY_TEMPLATE = rf"{PREFIX}:thist:(?P<topic>\d{{1,18}}):(?P<page>\d{{1,6}})"
+# The Update summary button on a status change's reply: which topic; who may use it is checked on use.
+SUMMARY_TEMPLATE = rf"{PREFIX}:summary:(?P<topic>\d{{1,18}})"
 DIGESTS_TEMPLATE = rf"{PREFIX}:digests:(?P<page>\d{{1,6}})"
 
 
@@ -75,6 +78,14 @@ def topics_id(page: int) -> str:
 
 def history_id(entry_id: int, page: int) -> str:
     return f"{PREFIX}:hist:{entry_id}:{page}"
+
+
+def topic_history_id(topic_id: int, page: int) -> str:
+    return f"{PREFIX}:thist:{topic_id}:{page}"
+
+
+def summary_id(topic_id: int) -> str:
+    return f"{PREFIX}:summary:{topic_id}"
 
 
 def digests_id(page: int) -> str:

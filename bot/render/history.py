@@ -4,7 +4,7 @@ times in the newsroom's zone, before and after side by side, paged within Discor
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import discord
@@ -42,6 +42,7 @@ _LABELS = {
     "details": "Details",
     "source_name": "Source",
     "source_url": "URL",
+    "unsourced_reason": "Unsourced",
 }
 # Each side of a change: two sides and the label stay within one field value.
 _SIDE_MAX = 300
@@ -85,7 +86,9 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list
     return lines
 
 
-def record_field(record: AuditRecord, *, timezone: str) -> tuple[str, str]:
+def record_field(
+    record: AuditRecord, *, timezone: str, describe: Callable[[Any, Any], list[str]] = changes
+) -> tuple[str, str]:
     label = ACTION_LABELS.get(record.action, record.action)
     name = clip(f"{label} · {local_time(record.at, timezone)}", FIELD_NAME_MAX)
     # A member mention names them in the reader's own client; allowed_mentions keeps it from pinging.
@@ -95,8 +98,8 @@ def record_field(record: AuditRecord, *, timezone: str) -> tuple[str, str]:
         reason = (record.after or {}).get("retraction_reason")
     if reason:
         parts.append(f"reason: {inline(clip(str(reason), _SIDE_MAX))}")
-    if record.action != "entry.create":
-        parts += changes(record.before, record.after)
+    if not record.action.endswith(".create"):
+        parts += describe(record.before, record.after)
     return name, clip("\n".join(parts), FIELD_VALUE_MAX)
 
 

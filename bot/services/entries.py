@@ -21,6 +21,7 @@ from bot.core.drafts import EntryDraft
 from bot.core.errors import DuplicateEntry, EntryNotFound, InvalidInput, NotEditorError
 from bot.core.matching import fold
 from bot.core.requester import Requester
+from bot.core.sourcing import require_sourced, sourced_changes
 from bot.core.vocabulary import EntryKind
 from bot.services.common import editor_newsroom, newsroom_of
 from db import audit, writes
@@ -48,6 +49,7 @@ async def log_entry(db: Database, requester: Requester, *, topic_query: str, dra
     async with db.read() as session:
         newsroom = await editor_newsroom(session, requester)
         topic = await resolve_topic(session, newsroom_id=requester.guild_id, query=topic_query)
+        require_sourced(draft.source_name, draft.source_url, draft.unsourced_reason)
         await _fill_speaker_details(session, newsroom_id=requester.guild_id, draft=draft)
     try:
         async with db.write() as session:
@@ -106,11 +108,13 @@ async def _fill_speaker_details(session: AsyncSession, *, newsroom_id: int, draf
         draft.speaker_org = draft.speaker_org or row[1]
 
 
-async def check_can_log(db: Database, requester: Requester, *, topic_query: str) -> None:
-    """Refuse before opening a modal, so a non-editor or a wrong topic never gets a form to fill in."""
+async def check_can_log(db: Database, requester: Requester, *, topic_query: str, draft: EntryDraft) -> None:
+    """Refuse before opening a modal, so a non-editor, a wrong topic or a missing source never gets a
+    form to fill in."""
     async with db.read() as session:
         await editor_newsroom(session, requester)
         await resolve_topic(session, newsroom_id=requester.guild_id, query=topic_query)
+    require_sourced(draft.source_name, draft.source_url, draft.unsourced_reason)
 
 
 # What a speaker suggestion is, as the reporter reads it in front of the value.
@@ -201,7 +205,7 @@ async def edit_entry(
         entry = await writes.edit_entry(
             session,
             entry=entry,
-            changes=changes,
+            changes=sourced_changes(entry.source_name, changes),
             actor_id=requester.user_id,
             interaction_id=requester.interaction_id,
             reason=reason,

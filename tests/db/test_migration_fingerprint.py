@@ -11,7 +11,7 @@ from db.models import Entry
 from tests.newsroom import prepare_newsrooms
 
 ENTRY: Table = Entry.__table__  # pyright: ignore[reportAttributeAccessIssue]
-OLD_COLUMNS = [c for c in ENTRY.columns if c.name not in ("speaker_search", "fingerprint")]
+OLD_COLUMNS = [c for c in ENTRY.columns if c.name not in ("speaker_search", "fingerprint", "unsourced_reason")]
 # The table as it was before the migration.
 OLD_ENTRY = table("entry", *(column(c.name, c.type) for c in OLD_COLUMNS))
 
