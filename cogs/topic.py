@@ -219,7 +219,7 @@ class TopicCog(commands.GroupCog, group_name="topic", group_description="Editors
             bot_of(interaction).database,
             requester_of(interaction),
             topic_query=topic,
-            fact_id=background.fact_ref(fact),
+            fact=fact,
             changes=changes,
             reason=require_text("reason", reason),
         )
@@ -235,7 +235,7 @@ class TopicCog(commands.GroupCog, group_name="topic", group_description="Editors
             bot_of(interaction).database,
             requester_of(interaction),
             topic_query=topic,
-            fact_id=background.fact_ref(fact),
+            fact=fact,
             reason=require_text("reason", reason),
         )
         await _fact_reply(interaction, saved, removed, verb="Removed")

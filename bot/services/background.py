@@ -59,29 +59,30 @@ async def add_fact(
 
 
 async def edit_fact(
-    db: Database, requester: Requester, *, topic_query: str, fact_id: int, changes: dict[str, Any], reason: str | None
+    db: Database, requester: Requester, *, topic_query: str, fact: str, changes: dict[str, Any], reason: str | None
 ) -> tuple[Topic, dict[str, Any]]:
-    if not changes:
-        raise InvalidInput("Give at least one of `text`, `source` and `url` to correct.")
+    """`fact` as typed or picked (`#3`), read once the topic is found: a wrong topic is named first."""
 
     def edit(facts: list[dict[str, Any]], topic: Topic) -> dict[str, Any]:
-        fact = facts[background.find(facts, fact_id, topic.slug)]
-        if changes.get("url") and not (changes.get("source") or (fact.get("source") and not fact.get("unsourced"))):
+        if not changes:
+            raise InvalidInput("Give at least one of `text`, `source` and `url` to correct.")
+        found = facts[background.find(facts, background.fact_ref(fact), topic.slug)]
+        if changes.get("url") and not (changes.get("source") or (found.get("source") and not found.get("unsourced"))):
             raise InvalidInput("A `url` needs a `source` name: give `source` too. Nothing was changed.")
-        fact.update(changes)
+        found.update(changes)
         if changes.get("source"):
             # Given a source, a fact stored without one loses its mark.
-            fact.pop("unsourced", None)
-        return fact
+            found.pop("unsourced", None)
+        return found
 
     return await _change(db, requester, topic_query=topic_query, action="topic.fact.edit", reason=reason, change=edit)
 
 
 async def remove_fact(
-    db: Database, requester: Requester, *, topic_query: str, fact_id: int, reason: str
+    db: Database, requester: Requester, *, topic_query: str, fact: str, reason: str
 ) -> tuple[Topic, dict[str, Any]]:
     def remove(facts: list[dict[str, Any]], topic: Topic) -> dict[str, Any]:
-        return facts.pop(background.find(facts, fact_id, topic.slug))
+        return facts.pop(background.find(facts, background.fact_ref(fact), topic.slug))
 
     return await _change(
         db, requester, topic_query=topic_query, action="topic.fact.remove", reason=reason, change=remove
