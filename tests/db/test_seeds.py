@@ -2,13 +2,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
+import pytest
 from sqlmodel import func, select, update
 
 from db.engine import Database
 from db.models import AuditRecord, Entry, Topic
 from db.newsrooms import ensure_newsroom
-from db.seeds import apply_seed, available_seeds, load_seed_file
+from db.seeds import SeedError, apply_seed, available_seeds, load_seed_file, parse_seed
 
 GUILD = 424242
 
@@ -71,3 +73,26 @@ def test_seed_text_is_not_copied_from_the_article() -> None:
     text = available_seeds()["atacms"].read_text(encoding="utf-8")
     for phrase in article_phrases:
         assert phrase not in text
+
+
+def _story(entry: dict[str, str], fact: dict[str, str]) -> dict[str, object]:
+    return {
+        "format": 1,
+        "reference_date": "2023-09-20",
+        "topic": {"slug": "s", "title": "S", "background": [{"fact": "A fact.", **fact}]},
+        "entries": [{"key": "k", "kind": "event", "date": "2023-09-01", "headline": "H", **entry}],
+    }
+
+
+def test_a_seed_needs_a_source_or_an_unsourced_reason_for_each_entry_and_fact() -> None:
+    story = parse_seed("s", _story({"unsourced": "Seen by us"}, {"unsourced": "Common knowledge"}))
+    assert story.entries[0].draft.unsourced_reason == "Seen by us" and story.entries[0].draft.source_name == ""
+    assert story.topic.background == [{"fact": "A fact.", "source": "", "url": None, "unsourced": "Common knowledge"}]
+    for entry, fact, message in [
+        ({}, {"source": "AP"}, "entry k: give either a `source` or an `unsourced` reason"),
+        ({"source": "AP", "unsourced": "x"}, {"source": "AP"}, "entry k: give either"),
+        ({"unsourced": "x", "url": "https://ap.org"}, {"source": "AP"}, "entry k: an unsourced one has no `url`"),
+        ({"source": "AP"}, {}, "background fact 'A fact.': give either"),
+    ]:
+        with pytest.raises(SeedError, match=re.escape(message)):
+            parse_seed("s", _story(entry, fact))

@@ -7,10 +7,11 @@ Create Date: 2026-12-07 07:40:00.000000
 Entries stored without a source are marked unsourced with an honest reason ("No source was recorded")
 instead of being shown as if one were missing by accident. Background facts get ids (in their order)
 and the same mark when they have no source. A topic's summary is dated by the last audit record that
-wrote its summary or next step, or else by its creation.
+wrote its summary or next step (or by its seed's entries, written with it), or else by its creation.
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
@@ -24,7 +25,14 @@ down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_ENTRY = sa.table("entry", sa.column("source_name"), sa.column("unsourced_reason"))
+_ENTRY = sa.table(
+    "entry",
+    sa.column("source_name"),
+    sa.column("unsourced_reason"),
+    sa.column("topic_id"),
+    sa.column("seed_key"),
+    sa.column("created_at", sqlmodel.sql.sqltypes.UTCDateTime),
+)
 _TOPIC = sa.table(
     "topic",
     sa.column("id"),
@@ -57,18 +65,24 @@ def upgrade() -> None:
     _backfill_topics(bind)
 
 
-def _summary_written(bind: sa.Connection) -> dict[int, object]:
-    """Each topic's last audited write of its summary or next step (its creation included)."""
+def _summary_written(bind: sa.Connection) -> dict[int, Any]:
+    """Each topic's last audited write of its summary or next step (its creation included); a seed's
+    entries count as one, as a seed story's summary describes them."""
     c = _AUDIT.c
     rows = bind.execute(
         sa.select(c.topic_id, c.at, c.before, c.after)
         .where(c.entry_id.is_(None), c.topic_id.is_not(None))
         .order_by(c.id)
     )
-    written: dict[int, object] = {}
+    written: dict[int, Any] = {}
     for topic_id, at, before, after in rows:
         old, new = before or {}, after or {}
         if any(old.get(name) != new.get(name) for name in ("summary", "next_step")):
+            written[topic_id] = at
+    e = _ENTRY.c
+    seeded = sa.select(e.topic_id, sa.func.max(e.created_at)).where(e.seed_key.is_not(None)).group_by(e.topic_id)
+    for topic_id, at in bind.execute(seeded):
+        if at is not None and (topic_id not in written or written[topic_id] < at):
             written[topic_id] = at
     return written
 
