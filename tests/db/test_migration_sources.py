@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Table, column, select, table, update
+from sqlmodel import col
 
 from bot.core.sourcing import NOT_RECORDED
 from bot.render.sources import summary_written_before
@@ -90,6 +91,6 @@ async def test_a_seeded_story_is_not_marked_as_written_before_its_own_status(dat
     await migrate.upgrade(database)
     async with database.read() as session:
         topic = (await session.execute(select(Topic))).scalars().one()
-        entries = list((await session.execute(select(Entry).where(Entry.topic_id == topic.id))).scalars())
+        entries = list((await session.execute(select(Entry).where(col(Entry.topic_id) == topic.id))).scalars())
     assert topic.summary_updated_at == max(e.created_at for e in entries)
     assert not any(summary_written_before(topic, e) for e in entries)

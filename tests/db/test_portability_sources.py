@@ -16,7 +16,7 @@ from tests.harness import GUILD_A_ID
 from tests.newsroom import Desk
 
 
-async def _copy_of(desk: Desk, tmp_path: Path) -> tuple[Database, str]:
+async def _copy_of(desk: Desk, tmp_path: Path) -> tuple[Database, str | None]:
     return await make_database(backend_of(desk.database), tmp_path / "copy")
 
 
