@@ -24,26 +24,20 @@ from bot.render.text import clip
 from bot.services import topics
 
 
+def _prefilled(label: str, field: str, value: str) -> discord.ui.TextInput[Any]:
+    return discord.ui.TextInput(
+        label=label, style=discord.TextStyle.paragraph, max_length=LIMITS[field], required=False, default=value or None
+    )
+
+
 class SummaryModal(discord.ui.Modal):
     """The summary and next step, prefilled with the current ones, and why they change."""
 
     def __init__(self, *, topic_id: int, title: str, summary: str, next_step: str) -> None:
         super().__init__(title=clip(f"Summary: {title}", 45), timeout=15 * 60)
         self.topic_id = topic_id
-        self.summary: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="Summary",
-            style=discord.TextStyle.paragraph,
-            max_length=LIMITS["summary"],
-            required=False,
-            default=summary or None,
-        )
-        self.next_step: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="Next step",
-            style=discord.TextStyle.paragraph,
-            max_length=LIMITS["next_step"],
-            required=False,
-            default=next_step or None,
-        )
+        self.summary = _prefilled("Summary", "summary", summary)
+        self.next_step = _prefilled("Next step", "next_step", next_step)
         self.reason: discord.ui.TextInput[Any] = discord.ui.TextInput(
             label="Reason",
             max_length=LIMITS["reason"],

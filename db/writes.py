@@ -78,16 +78,18 @@ async def update_topic(
     interaction_id: int | None,
     action: str = "topic.edit",
     reason: str | None = None,
+    confirm: bool = False,
 ) -> Topic:
+    """With `confirm`, the summary and next step are dated now even when unchanged (still current)."""
     before = audit.snapshot(topic)
     for name, value in changes.items():
         setattr(topic, name, value)
     topic.search_text = build_search_text(topic.slug, topic.title, topic.aliases)
     after = audit.snapshot(topic)
-    if after == before:
+    if after == before and not confirm:
         raise InvalidInput("Nothing to change: the topic already has those values.")
     topic.updated_at = utcnow()
-    if any(after.get(name) != before.get(name) for name in SUMMARY_FIELDS):
+    if confirm or any(after.get(name) != before.get(name) for name in SUMMARY_FIELDS):
         topic.summary_updated_at = topic.updated_at
     session.add(topic)
     await session.flush()

@@ -103,22 +103,40 @@ def record_field(
     return name, clip("\n".join(parts), FIELD_VALUE_MAX)
 
 
+def history_page(
+    *,
+    title: str,
+    description: str,
+    fields: list[tuple[str, str]],
+    footer: str,
+    page: int,
+    make_id: Callable[[int], str],
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    """One page of audit records as fields, as many as fit one message; `footer` is what precedes the
+    page number (which follows only when there are several pages)."""
+    pages = pack_fields(fields, room=EMBED_TOTAL_MAX - len(description) - _FRAME)
+    page = min(max(page, 0), len(pages) - 1)
+    embed = discord.Embed(title=title, colour=COLOUR, description=description)
+    for name, value in pages[page]:
+        embed.add_field(name=name, value=value, inline=False)
+    where = f" · page {page + 1} of {len(pages)}" if len(pages) > 1 else ""
+    head, _, tail = footer.partition(" · oldest first")
+    embed.set_footer(text=f"{head}{where} · oldest first{tail}")
+    return embed, (pager(page, len(pages), make_id) if len(pages) > 1 else None)
+
+
 def entry_history(
     entry: Entry, topic: Topic, records: Sequence[AuditRecord], *, timezone: str, page: int = 0
 ) -> tuple[discord.Embed, discord.ui.View | None]:
     """One page of the history, oldest first; pages are as many records as fit one message."""
     state = "retracted" if entry.retracted_at else ("corrected" if entry.edited_at else "as logged")
-    summary = clip(entry_summary(entry, budget=SUMMARY_MAX, timezone=timezone), SUMMARY_MAX)
-    fields = [record_field(record, timezone=timezone) for record in records]
-    pages = pack_fields(fields, room=EMBED_TOTAL_MAX - len(summary) - _FRAME)
-    page = min(max(page, 0), len(pages) - 1)
-    embed = discord.Embed(title=f"History of {short_id(entry)} ({state})", colour=COLOUR, description=summary)
-    for name, value in pages[page]:
-        embed.add_field(name=name, value=value, inline=False)
-    where = f" · page {page + 1} of {len(pages)}" if len(pages) > 1 else ""
-    footer = f"{topic.slug} · {plural(len(records), 'record')}{where} · oldest first · the audit log is append-only"
-    embed.set_footer(text=footer)
     assert entry.id is not None
     entry_id = entry.id
-    view = pager(page, len(pages), lambda p: custom_ids.history_id(entry_id, p)) if len(pages) > 1 else None
-    return embed, view
+    return history_page(
+        title=f"History of {short_id(entry)} ({state})",
+        description=clip(entry_summary(entry, budget=SUMMARY_MAX, timezone=timezone), SUMMARY_MAX),
+        fields=[record_field(record, timezone=timezone) for record in records],
+        footer=f"{topic.slug} · {plural(len(records), 'record')} · oldest first · the audit log is append-only",
+        page=page,
+        make_id=lambda p: custom_ids.history_id(entry_id, p),
+    )

@@ -9,16 +9,14 @@ from typing import Any
 import discord
 
 from bot.render import custom_ids
-from bot.render.entries import COLOUR, pager
-from bot.render.history import record_field
+from bot.render.history import history_page, record_field
 from bot.render.sources import fact_line
-from bot.render.text import EMBED_TOTAL_MAX, clip, inline, pack_fields, plural
+from bot.render.text import clip, inline, plural
 from db.models import AuditRecord, Topic
 
 # Topic columns -> the option names of /topic edit.
 _LABELS = {"title": "Title", "slug": "Slug", "aliases": "Aliases", "summary": "Summary", "next_step": "Next step"}
 _SIDE_MAX = 300
-_FRAME = 600
 
 
 def _value(value: Any) -> str:
@@ -70,17 +68,13 @@ def topic_history(
     topic: Topic, records: Sequence[AuditRecord], *, timezone: str, page: int = 0
 ) -> tuple[discord.Embed, discord.ui.View | None]:
     """One page of the topic's history, oldest first; a page is as many records as fit one message."""
-    description = clip(inline(topic.title), 256)
-    fields = [record_field(record, timezone=timezone, describe=topic_changes) for record in records]
-    pages = pack_fields(fields, room=EMBED_TOTAL_MAX - len(description) - _FRAME)
-    page = min(max(page, 0), len(pages) - 1)
-    embed = discord.Embed(title=f"History of topic `{topic.slug}`", colour=COLOUR, description=description)
-    for name, value in pages[page]:
-        embed.add_field(name=name, value=value, inline=False)
-    where = f" · page {page + 1} of {len(pages)}" if len(pages) > 1 else ""
-    footer = f"{plural(len(records), 'record')}{where} · oldest first · entries' changes: /entry history"
-    embed.set_footer(text=footer)
     assert topic.id is not None
     topic_id = topic.id
-    view = pager(page, len(pages), lambda p: custom_ids.topic_history_id(topic_id, p)) if len(pages) > 1 else None
-    return embed, view
+    return history_page(
+        title=f"History of topic `{topic.slug}`",
+        description=clip(inline(topic.title), 256),
+        fields=[record_field(record, timezone=timezone, describe=topic_changes) for record in records],
+        footer=f"{plural(len(records), 'record')} · oldest first · entries' changes: /entry history",
+        page=page,
+        make_id=lambda p: custom_ids.topic_history_id(topic_id, p),
+    )

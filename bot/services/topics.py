@@ -12,7 +12,7 @@ from bot.core.drafts import TopicDraft
 from bot.core.errors import InvalidInput, TopicNotFound, UserFacingError
 from bot.core.requester import Requester
 from bot.services.common import editor_newsroom, locked, newsroom_of
-from db import audit, topic_writes, writes
+from db import audit, writes
 from db.engine import Database
 from db.models import AuditRecord, Topic
 from db.seeds import SeedResult, apply_seed, available_seeds, load_seed_file_async, topic_exists
@@ -77,18 +77,16 @@ async def update_summary(
     async with db.write() as session:
         await editor_newsroom(session, requester)
         topic = await locked(session, Topic, (await topic_by_id(session, requester, topic_id)).id)
-        if (topic.summary, topic.next_step) == (summary, next_step):
-            return await topic_writes.confirm_summary(
-                session, topic=topic, actor_id=requester.user_id, interaction_id=requester.interaction_id, reason=reason
-            )
+        unchanged = (topic.summary, topic.next_step) == (summary, next_step)
         return await writes.update_topic(
             session,
             topic=topic,
             changes={"summary": summary, "next_step": next_step},
             actor_id=requester.user_id,
             interaction_id=requester.interaction_id,
-            action="topic.summary",
+            action="topic.summary.confirm" if unchanged else "topic.summary",
             reason=reason,
+            confirm=True,
         )
 
 

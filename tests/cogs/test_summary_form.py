@@ -37,6 +37,14 @@ async def log_approval(desk: Desk) -> tuple[Reply, str]:
     return logged, button["custom_id"]
 
 
+async def open_form(desk: Desk) -> tuple[str, dict[str, str]]:
+    """Log a status change and open its Update summary form: the form's id, its fields' ids by label."""
+    logged, custom_id = await log_approval(desk)
+    opened = await desk.harness.click(custom_id, message=logged.final, user=desk.harness.editor)
+    assert opened.modal is not None
+    return opened.modal["custom_id"], {label: field["custom_id"] for label, field in fields(opened).items()}
+
+
 async def card_text(desk: Desk) -> str:
     card = await desk.harness.slash("status", {"topic": "atacms"}, user=desk.harness.reader)
     return embed_text(card.embeds[0])
@@ -73,13 +81,8 @@ async def test_the_card_marks_the_summary_after_a_status_change_until_the_form_u
 
 async def test_submitting_the_form_unchanged_confirms_the_summary(desk: Desk) -> None:
     h = desk.harness
-    logged, custom_id = await log_approval(desk)
-    opened = await h.click(custom_id, message=logged.final, user=h.editor)
-    assert opened.modal is not None
-    form = fields(opened)
-    submitted = await h.submit_modal(
-        opened.modal["custom_id"], {form["Reason"]["custom_id"]: "Still right"}, user=h.editor
-    )
+    form, ids = await open_form(desk)
+    submitted = await h.submit_modal(form, {ids["Reason"]: "Still right"}, user=h.editor)
     assert not submitted.ephemeral
     topic = await topic_named(desk.database, "atacms")
     record = (await topic_audit(desk.database, topic.id or 0))[-1]
@@ -129,16 +132,9 @@ async def test_a_forged_or_foreign_button_opens_nothing(desk: Desk, subtests: An
 
 async def test_a_refused_form_hands_back_what_was_typed(desk: Desk) -> None:
     h = desk.harness
-    logged, custom_id = await log_approval(desk)
-    opened = await h.click(custom_id, message=logged.final, user=h.editor)
-    assert opened.modal is not None
-    form = fields(opened)
+    form, ids = await open_form(desk)
     rows = await db_rows(desk.database)
-    sent = await h.submit_modal(
-        opened.modal["custom_id"],
-        {form["Summary"]["custom_id"]: "Ask <@1> about it", form["Reason"]["custom_id"]: "x"},
-        user=h.editor,
-    )
+    sent = await h.submit_modal(form, {ids["Summary"]: "Ask <@1> about it", ids["Reason"]: "x"}, user=h.editor)
     assert sent.ephemeral and "mention syntax" in text_of(sent) and "Ask" in text_of(sent)
     assert await db_rows(desk.database) == rows
 
