@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from db import audit
+from db.engine import Database
 from tests.cogs.log_support import (
     MODAL,
     _no_message_ever_pings,  # noqa: F401  (autouse: no message ever pings)
@@ -13,7 +14,7 @@ from tests.cogs.log_support import (
 )
 from tests.cogs.test_topic import topic_audit, topic_named
 from tests.harness import GUILD_B_ID, Reply
-from tests.newsroom import EDITORS_ROLE_A, Desk, db_rows, text_of
+from tests.newsroom import EDITORS_ROLE_A, Desk, FakeClock, db_rows, prepare_newsrooms, running_desk, text_of
 
 STALE = "Summary written before the current status"
 SUMMARY = "The White House approved a first batch; delivery has not been announced."
@@ -143,3 +144,13 @@ async def test_only_a_status_change_offers_the_button(desk: Desk) -> None:
     h = desk.harness
     event = await h.slash("log event", {"topic": "atacms", "headline": "Talks", "source": "AP"}, user=h.editor)
     assert [b["label"] for b in buttons(event)] == ["Undo"]
+
+
+async def test_the_button_works_after_a_restart(database: Database) -> None:
+    await prepare_newsrooms(database)
+    clock = FakeClock()
+    async with running_desk(database, clock) as desk:
+        logged, custom_id = await log_approval(desk)
+    async with running_desk(database, clock) as desk:
+        opened = await desk.harness.click(custom_id, message=logged.final, user=desk.harness.editor)
+        assert opened.response_type == MODAL and fields(opened)["Summary"]["value"]
