@@ -26,7 +26,15 @@ from db.engine import Database
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.reader", "cogs.log", "cogs.topic", "cogs.entry", "cogs.settings", "cogs.digest")
+EXTENSIONS = (
+    "cogs.reader",
+    "cogs.log",
+    "cogs.topic",
+    "cogs.entry",
+    "cogs.settings",
+    "cogs.digest",
+    "cogs.summary",
+)
 
 Clock = Callable[[], dt.datetime]
 

@@ -31,6 +31,7 @@ EDITABLE: dict[str, tuple[str, frozenset[str]]] = {
     "end": ("end_date", frozenset({"event"})),
     "source": ("source_name", frozenset({"status", "statement", "event"})),
     "url": ("source_url", frozenset({"status", "statement", "event"})),
+    "unsourced": ("unsourced_reason", frozenset({"status", "statement", "event"})),
     "status": ("status", frozenset({"status"})),
     "note": ("note", frozenset({"status"})),
     "speaker": ("speaker", frozenset({"statement"})),
@@ -49,6 +50,8 @@ def parse_field_value(field: str, value: str) -> Any:
     """The new value for a field other than a date, validated exactly as when it was first logged."""
     if field == "url":
         return None if value.strip() == "-" else clean_url(value)
+    if field == "unsourced":
+        return None if value.strip() == "-" else require_text("reason", value, label="unsourced")
     if field == "status":
         try:
             return Status(value.strip().lower().replace(" ", "_")).value

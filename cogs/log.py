@@ -24,7 +24,8 @@ from bot.core.expected import (
     read_logged_date,
     read_settlement,
 )
-from bot.core.validation import LIMITS, clean_text, clean_url, require_text
+from bot.core.sourcing import sourcing
+from bot.core.validation import LIMITS, clean_text, require_text
 from bot.core.vocabulary import STATUS_INFO, EntryKind, StatementKind
 from bot.failures import report
 from bot.forms import FormKind
@@ -57,6 +58,8 @@ OptSource = app_commands.Range[str, 1, LIMITS["source"]]
 OptSpeaker = app_commands.Range[str, 1, LIMITS["speaker"]]
 OptText = app_commands.Range[str, 1, LIMITS["text"]]
 OptUrl = app_commands.Range[str, 1, LIMITS["url"]]
+OptUnsourced = app_commands.Range[str, 1, LIMITS["reason"]]
+UNSOURCED_HELP = "Instead of a source: why there is none, shown to readers (max 500)"
 OptEntryRef = app_commands.Range[str, 1, 20]
 EXPECTED_CHOICES = [app_commands.Choice(name=expectation_label(e), value=e.value) for e in Expectation]
 OUTCOME_CHOICES = [app_commands.Choice(name=label, value=o.value) for o, label in OUTCOME_LABELS.items()]
@@ -224,9 +227,10 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         status="The new status",
         note="Why: what was decided or said (max 1000)",
         date="When it took effect, e.g. 2023-09-11, Sep 2023, autumn 2023 (default: today)",
-        source="Who or what reported it (max 200)",
+        source="Who or what reported it (max 200); required unless `unsourced` is given",
         url="Link to the source (http or https)",
         **EXPECTED_DESCRIPTIONS,
+        unsourced=UNSOURCED_HELP,
     )
     @app_commands.choices(status=STATUS_CHOICES, expected=EXPECTED_CHOICES, outcome=OUTCOME_CHOICES)
     @app_commands.autocomplete(topic=topic_autocomplete)
@@ -239,6 +243,7 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         date: OptDate | None = None,
         source: OptSource | None = None,
         url: OptUrl | None = None,
+        unsourced: OptUnsourced | None = None,
         expected: app_commands.Choice[str] | None = None,
         reported: OptDate | None = None,
         outcome_of: OptEntryRef | None = None,
@@ -251,8 +256,7 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
             date=start.date,
             status=status.value,
             note=require_text("note", note),
-            source_name=clean_text("source", source) or "",
-            source_url=clean_url(url),
+            **sourcing(source, url, unsourced).fields(),
             expected=_value(expected),
             date_announced=start.announced,
         )
@@ -268,8 +272,9 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         text="What was said; leave empty to write it in a larger box (max 4000)",
         date="When it was said, e.g. 2023-09-11, 11 Sep 2023, Sep 2023 (default: today)",
         context="Where: e.g. interview with a British newspaper (max 200)",
-        source="Who or what reported it (max 200)",
+        source="Who or what reported it (max 200); required unless `unsourced` is given",
         url="Link to the source (http or https)",
+        unsourced=UNSOURCED_HELP,
     )
     @app_commands.choices(kind=KIND_CHOICES)
     @app_commands.autocomplete(topic=topic_autocomplete, speaker=speaker_name_autocomplete)
@@ -286,6 +291,7 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         context: OptContext | None = None,
         source: OptSource | None = None,
         url: OptUrl | None = None,
+        unsourced: OptUnsourced | None = None,
     ) -> None:
         start, _, notes = await _dates(interaction, date)
         draft = EntryDraft(
@@ -296,11 +302,10 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
             speaker_org=clean_text("organisation", organisation),
             statement_kind=(kind.value if kind else StatementKind.QUOTE.value),
             context=clean_text("context", context),
-            source_name=clean_text("source", source) or "",
-            source_url=clean_url(url),
+            **sourcing(source, url, unsourced).fields(),
         )
         if text is None:
-            await entries.check_can_log(self.bot.database, requester_of(interaction), topic_query=topic)
+            await entries.check_can_log(self.bot.database, requester_of(interaction), topic_query=topic, draft=draft)
             state = {"topic": topic, "draft": draft_to_json(draft), "notes": notes}
             await self.bot.forms.open(interaction, STATEMENT_FORM, state)
             return
@@ -314,9 +319,10 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         details="More detail (max 1000)",
         date="When, e.g. 2023-09-11, Sep 2023, autumn 2023 (default: today)",
         end="When it ended, for events that span time",
-        source="Who or what reported it (max 200)",
+        source="Who or what reported it (max 200); required unless `unsourced` is given",
         url="Link to the source (http or https)",
         **EXPECTED_DESCRIPTIONS,
+        unsourced=UNSOURCED_HELP,
     )
     @app_commands.choices(expected=EXPECTED_CHOICES, outcome=OUTCOME_CHOICES)
     @app_commands.autocomplete(topic=topic_autocomplete)
@@ -330,6 +336,7 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         end: OptDate | None = None,
         source: OptSource | None = None,
         url: OptUrl | None = None,
+        unsourced: OptUnsourced | None = None,
         expected: app_commands.Choice[str] | None = None,
         reported: OptDate | None = None,
         outcome_of: OptEntryRef | None = None,
@@ -343,8 +350,7 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
             end_date=finish,
             headline=require_text("headline", headline),
             details=clean_text("details", details),
-            source_name=clean_text("source", source) or "",
-            source_url=clean_url(url),
+            **sourcing(source, url, unsourced).fields(),
             expected=_value(expected),
             date_announced=start.announced,
         )

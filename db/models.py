@@ -49,7 +49,12 @@ class TopicBase(SQLModel):
     aliases: list[str] = Field(default_factory=list, sa_type=JSON)
     summary: str = Field(default="", max_length=1000)
     next_step: str = Field(default="", max_length=500)
+    # Facts as {id, fact, source, url[, unsourced]} (bot.core.background); ids come from fact_seq, the
+    # last one issued, so a removed fact's id is never given to another.
     background: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    fact_seq: int = Field(default=0)
+    # Set by every write of the summary or next step: the card compares it with its status's logging.
+    summary_updated_at: dt.datetime | None = None
     # Lower-cased slug, title and aliases joined, so autocomplete is one indexed-scope LIKE.
     search_text: str = Field(default="", max_length=2000)
     archived: bool = Field(default=False)
@@ -111,6 +116,8 @@ class EntryBase(SQLModel):
 
     source_name: str = Field(default="", max_length=200)
     source_url: str | None = Field(default=None, max_length=500)
+    # Why an entry has no source, shown to readers in its place (bot.core.sourcing).
+    unsourced_reason: str | None = Field(default=None, max_length=500)
 
     # Expected entries (bot.core.expected): anticipated, scheduled or promised; an undated one has the
     # date precision "undated". Once a later entry says whether it happened: the outcome, that entry

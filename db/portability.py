@@ -22,6 +22,7 @@ from sqlmodel import SQLModel, col, select
 
 from db.digest_models import DigestAttempt, DigestDelivery, DigestSubscription
 from db.engine import Database
+from db.legacy_sources import upgrade_document
 from db.models import AuditRecord, Entry, Newsroom, Topic
 
 FORMAT = "newsdesk-export"
@@ -137,6 +138,7 @@ Row = dict[str, Any]
 
 def parse_document(document: Any) -> tuple[Row, dict[str, list[Row]]]:
     """Validate the whole document before anything is written: the newsroom's and every row's values."""
+    document = upgrade_document(document)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ImportRefused("Not a Newsdesk export (the `format` field is missing or wrong).")
     version = document.get("version")

@@ -18,9 +18,10 @@ from bot.core.errors import DuplicateEntry, InvalidInput
 from bot.core.expected import Expectation, read_logged_date
 from bot.core.fuzzydate import FuzzyDateError, parse_fuzzy_date
 from bot.core.vocabulary import EntryKind, StatementKind, Status
-from db.models import Entry, Topic
+from db.models import Entry, Topic, utcnow
+from db.topic_writes import create_topic
 from db.topics import find_topic
-from db.writes import add_entry, create_topic
+from db.writes import add_entry
 
 SEED_FORMAT = 1
 SEED_DIR = Path(__file__).resolve().parent.parent / "seeds"
@@ -83,7 +84,7 @@ def parse_seed(name: str, data: dict[str, Any]) -> SeedStory:
             aliases=[str(a) for a in raw_topic.get("aliases", [])],
             summary=str(raw_topic.get("summary", "")),
             next_step=str(raw_topic.get("next_step", "")),
-            background=[dict(fact) for fact in raw_topic.get("background", [])],
+            background=[_parse_fact(dict(fact)) for fact in raw_topic.get("background", [])],
         )
         entries = [_parse_entry(item, reference) for item in data.get("entries", [])]
     except (KeyError, TypeError, ValueError) as exc:
@@ -111,15 +112,17 @@ def _parse_entry(item: dict[str, Any], reference: dt.date) -> SeedEntry:
         end = parse_fuzzy_date(end_text, reference=reference) if end_text else None
     except (FuzzyDateError, InvalidInput) as exc:
         raise SeedError(f"entry {key}: {exc}") from exc
+    name, url, reason = _sourcing(item, f"entry {key}")
     draft = EntryDraft(
         kind=kind,
         date=logged.date,
         end_date=end,
-        source_name=_text(item, "source", required=True) or "",
+        source_name=name,
+        source_url=url,
+        unsourced_reason=reason,
         expected=expected.value if expected else None,
         date_announced=logged.announced,
     )
-    draft.source_url = _text(item, "url")
     if kind is EntryKind.STATUS:
         draft.status = Status(_text(item, "status", required=True)).value
         draft.note = _text(item, "note", required=True)
@@ -134,6 +137,25 @@ def _parse_entry(item: dict[str, Any], reference: dt.date) -> SeedEntry:
         draft.headline = _text(item, "headline", required=True)
         draft.details = _text(item, "details")
     return SeedEntry(key=key or "", draft=draft)
+
+
+def _sourcing(item: dict[str, Any], what: str) -> tuple[str, str | None, str | None]:
+    """A source (with an optional url) or an `unsourced` reason: exactly one, as editors must give."""
+    name, url, reason = _text(item, "source"), _text(item, "url"), _text(item, "unsourced")
+    if bool(name) == bool(reason):
+        raise SeedError(f"{what}: give either a `source` or an `unsourced` reason")
+    if reason and url:
+        raise SeedError(f"{what}: an unsourced one has no `url`")
+    return name or "", url, reason
+
+
+def _parse_fact(item: dict[str, Any]) -> dict[str, Any]:
+    fact = _text(item, "fact", required=True) or ""
+    name, url, reason = _sourcing(item, f"background fact {fact[:40]!r}")
+    parsed: dict[str, Any] = {"fact": fact, "source": name, "url": url}
+    if reason:
+        parsed["unsourced"] = reason
+    return parsed
 
 
 def load_seed_file(path: Path) -> SeedStory:
@@ -180,6 +202,10 @@ async def apply_seed(
             # transaction carries on unharmed.
             continue
         added += 1
+    if created:
+        # The story's summary describes its entries as seeded: it is not older than their status.
+        topic.summary_updated_at = utcnow()
+        session.add(topic)
     return SeedResult(story=story.name, topic_created=created, entries_added=added)
 
 

@@ -51,6 +51,13 @@ async def test_readme_editor_examples_run_as_written(tmp_path: Path) -> None:
         "Logged `#12` dated **1 Mar 2031**",
         "Logged `#13`, **date not announced**,",
         "Marked `#3` (anticipated) as happened on 19 Sep 2023 (`#14`).",
+        "Unsourced: Seen by our reporter",
+        "Corrected `#15`",
+        "Updated topic `atacms`",
+        "Added background fact `#4`",
+        "Corrected background fact `#4`",
+        "Removed background fact `#4`",
+        "History of topic `atacms`",
         "Seed `atacms`: topic already tracked",
         "Time zone saved",
     ):

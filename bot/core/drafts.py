@@ -17,6 +17,7 @@ class EntryDraft:
     date: FuzzyDate
     source_name: str = ""
     source_url: str | None = None
+    unsourced_reason: str | None = None
     # status change
     status: str | None = None
     note: str | None = None

@@ -36,6 +36,9 @@ OPEN_TEMPLATE = rf"{PREFIX}:open:(?P<what>latest|chron):(?P<topic>[0-9]{{1,10}})
 TOPICS_TEMPLATE = rf"{PREFIX}:topics:(?P<page>[0-9]{{1,6}})"
 UNDO_TEMPLATE = rf"{PREFIX}:undo:(?P<entry>[0-9]{{1,10}}):(?P<author>[0-9]{{1,19}}):(?P<expires>[0-9]{{1,12}})"
 HISTORY_TEMPLATE = rf"{PREFIX}:hist:(?P<entry>[0-9]{{1,10}}):(?P<page>[0-9]{{1,6}})"
+TOPIC_HISTORY_TEMPLATE = rf"{PREFIX}:thist:(?P<topic>[0-9]{{1,10}}):(?P<page>[0-9]{{1,6}})"
+# The Update summary button on a status change's reply: which topic; who may use it is checked on use.
+SUMMARY_TEMPLATE = rf"{PREFIX}:summary:(?P<topic>[0-9]{{1,10}})"
 DIGESTS_TEMPLATE = rf"{PREFIX}:digests:(?P<page>[0-9]{{1,6}})"
 BUTTON_TEMPLATES = (
     CHRONOLOGY_TEMPLATE,
@@ -44,6 +47,8 @@ BUTTON_TEMPLATES = (
     TOPICS_TEMPLATE,
     UNDO_TEMPLATE,
     HISTORY_TEMPLATE,
+    TOPIC_HISTORY_TEMPLATE,
+    SUMMARY_TEMPLATE,
     DIGESTS_TEMPLATE,
 )
 _BUTTONS = [re.compile(template) for template in BUTTON_TEMPLATES]
@@ -111,6 +116,14 @@ def topics_id(page: int) -> str:
 
 def history_id(entry_id: int, page: int) -> str:
     return f"{PREFIX}:hist:{entry_id}:{page}"
+
+
+def topic_history_id(topic_id: int, page: int) -> str:
+    return f"{PREFIX}:thist:{topic_id}:{page}"
+
+
+def summary_id(topic_id: int) -> str:
+    return f"{PREFIX}:summary:{topic_id}"
 
 
 def digests_id(page: int) -> str:

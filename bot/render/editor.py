@@ -19,6 +19,15 @@ ACTION_LABELS = {
     "entry.undo": "Undone",
     "entry.restore": "Restored",
     "entry.outcome": "Outcome recorded",
+    "topic.create": "Created",
+    "topic.edit": "Edited",
+    "topic.archive": "Archived",
+    "topic.unarchive": "Unarchived",
+    "topic.summary": "Summary updated",
+    "topic.summary.confirm": "Summary confirmed as current",
+    "topic.fact.add": "Background fact added",
+    "topic.fact.edit": "Background fact corrected",
+    "topic.fact.remove": "Background fact removed",
 }
 
 
@@ -49,6 +58,15 @@ def logged_entry(
                 custom_id=custom_ids.undo_id(entry.id, entry.created_by, undo_expires),
             )
         )
+        if entry.kind == "status":
+            # The card marks the summary as older than this status until an editor updates or confirms it.
+            view.add_item(
+                discord.ui.Button(
+                    label="Update summary",
+                    style=discord.ButtonStyle.primary,
+                    custom_id=custom_ids.summary_id(entry.topic_id),
+                )
+            )
     return content, embed, view
 
 

@@ -12,6 +12,7 @@ from bot.core.dates import day_text
 from bot.core.vocabulary import EntryKind, status_info
 from bot.render import custom_ids
 from bot.render.expected import date_text, expected_lines, expected_mark
+from bot.render.sources import fact_line, stale_summary_mark, unsourced_text
 from bot.render.text import (
     EMBED_DESCRIPTION_MAX,
     EMBED_TOTAL_MAX,
@@ -62,6 +63,8 @@ def speaker_line(entry: EntryBase, *, compact: bool = False) -> str:
 
 def source_text(entry: EntryBase, *, room: int = 2000) -> str:
     """The source as a link when it fits in `room`, else its name alone: a citation either way."""
+    if entry.unsourced_reason:
+        return unsourced_text(entry.unsourced_reason, room)
     if not entry.source_name and not entry.source_url:
         return "no source given"
     full = link(entry.source_name or "link", entry.source_url)
@@ -115,7 +118,8 @@ def statement_block(st: EntryBase, *, budget: int, extra: str = "") -> str:
     head = f"{speaker_line(st, compact=compact)} · **{when(st)}**{extra}\n"
     context = clip(inline(st.context), 80 if compact else 200) + " · " if st.context else ""
     kind = KIND_LABEL.get(st.statement_kind or "", "Statement")
-    tail = f"\n{kind} · {context}Source: {source_text(st, room=max(budget // 3, 30))}"
+    cited = "" if st.unsourced_reason else "Source: "
+    tail = f"\n{kind} · {context}{cited}{source_text(st, room=max(budget // 3, 30))}"
     room = max(budget - len(head) - len(tail) - 2, 40)
     quote = clip(inline(st.text or "").replace("\n", "\n> "), room)
     return f"{head}> {quote}{tail}"
@@ -144,6 +148,9 @@ def status_card(
         parts.append(inline(topic.summary))
     if topic.next_step:
         parts.append(f"**Next:** {inline(topic.next_step)}")
+    stale = stale_summary_mark(topic, card.status, timezone)
+    if stale:
+        parts.append(stale)
     if topic.archived:
         parts.append("*This topic is archived.*")
     embed.description = clip("\n\n".join(parts), EMBED_DESCRIPTION_MAX)
@@ -153,7 +160,7 @@ def status_card(
     if card.expected:
         embed.add_field(name="Expected", value=expected_lines(card.expected, pending=card.expected_count), inline=False)
     if topic.background:
-        lines = [f"• {inline(str(f.get('fact', '')))}" for f in topic.background[:10]]
+        lines = [fact_line(f) for f in topic.background[:10]]
         embed.add_field(name="Background", value=clip("\n".join(lines), FIELD_VALUE_MAX), inline=False)
     if card.sources:
         lines = [f"{i}. {link(name, url)}" for i, (name, url) in enumerate(card.sources[:10], 1)]

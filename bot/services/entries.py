@@ -22,6 +22,7 @@ from bot.core.errors import DuplicateEntry, EntryNotFound, InvalidInput, NotEdit
 from bot.core.expected import Settlement
 from bot.core.matching import fold
 from bot.core.requester import Requester
+from bot.core.sourcing import require_sourced, sourced_changes
 from bot.core.vocabulary import EntryKind
 from bot.services import outcomes
 from bot.services.common import editor_newsroom, newsroom_of
@@ -56,6 +57,7 @@ async def log_entry(
     async with db.read() as session:
         newsroom = await editor_newsroom(session, requester)
         topic = await resolve_topic(session, newsroom_id=requester.guild_id, query=topic_query)
+        require_sourced(draft.source_name, draft.source_url, draft.unsourced_reason)
         await _fill_speaker_details(session, newsroom_id=requester.guild_id, draft=draft)
         if settles is not None:
             await outcomes.check(session, requester, topic=topic, settles=settles)
@@ -119,11 +121,13 @@ async def _fill_speaker_details(session: AsyncSession, *, newsroom_id: int, draf
         draft.speaker_org = draft.speaker_org or row[1]
 
 
-async def check_can_log(db: Database, requester: Requester, *, topic_query: str) -> None:
-    """Refuse before opening a modal, so a non-editor or a wrong topic never gets a form to fill in."""
+async def check_can_log(db: Database, requester: Requester, *, topic_query: str, draft: EntryDraft) -> None:
+    """Refuse before opening a modal, so a non-editor, a wrong topic or a missing source never gets a
+    form to fill in."""
     async with db.read() as session:
         await editor_newsroom(session, requester)
         await resolve_topic(session, newsroom_id=requester.guild_id, query=topic_query)
+    require_sourced(draft.source_name, draft.source_url, draft.unsourced_reason)
 
 
 # What a speaker suggestion is, as the reporter reads it in front of the value.
@@ -214,7 +218,7 @@ async def edit_entry(
         entry = await writes.edit_entry(
             session,
             entry=entry,
-            changes=changes,
+            changes=sourced_changes(entry.source_name, changes),
             actor_id=requester.user_id,
             interaction_id=requester.interaction_id,
             reason=reason,

@@ -51,7 +51,7 @@ TOPIC_COMMANDS: list[tuple[str, dict[str, Any]]] = [
     ("log statement", {"speaker": "John Kirby", "text": "Words."}),
     ("log statement", {"speaker": "John Kirby"}),  # the modal path checks first
     ("log event", {"headline": "Talks"}),
-    ("topic edit", {"title": "Hijacked"}),
+    ("topic edit", {"title": "Hijacked", "reason": "Brought up to date"}),
     ("topic archive", {}),
     ("topic unarchive", {}),
     ("status", {}),
@@ -124,7 +124,9 @@ async def test_each_newsroom_has_its_own_slugs_and_speaker_memory(desk: Desk) ->
     # Guild B may use the slug guild A uses: it is a different story in a different newsroom.
     created = await as_b(h, "topic create", {"slug": "atacms", "title": "ATACMS, B's own coverage"})
     assert "Created topic `atacms`" in (created.content or "")
-    logged = await as_b(h, "log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "B's quote."})
+    logged = await as_b(
+        h, "log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "B's quote.", "source": "Reuters"}
+    )
     found = re.search(r"`#(\d+)`", text_of(logged))
     assert found is not None
     entry_id = int(found[1])
@@ -141,7 +143,9 @@ async def test_each_newsroom_has_its_own_slugs_and_speaker_memory(desk: Desk) ->
 
 async def test_guild_a_undo_button_pressed_in_guild_b_changes_nothing(desk: Desk) -> None:
     h = desk.harness
-    logged = await h.slash("log status", {"topic": "atacms", "status": "approved", "note": "Approved."}, user=h.editor)
+    logged = await h.slash(
+        "log status", {"topic": "atacms", "status": "approved", "note": "Approved.", "source": "Reuters"}, user=h.editor
+    )
     found = re.search(r"`#(\d+)`", text_of(logged))
     assert found is not None
     entry_id = int(found[1])
@@ -186,7 +190,9 @@ async def test_guild_a_reader_buttons_pressed_in_guild_b_find_nothing(desk: Desk
 
 async def test_guild_a_statement_modal_submitted_from_guild_b_stores_nothing(desk: Desk) -> None:
     h = desk.harness
-    opened = await h.slash("log statement", {"topic": "atacms", "speaker": "John Kirby"}, user=h.editor)
+    opened = await h.slash(
+        "log statement", {"topic": "atacms", "speaker": "John Kirby", "source": "Reuters"}, user=h.editor
+    )
     assert opened.modal is not None
     [field] = [c for row in opened.modal["components"] for c in row.get("components", [row.get("component")])]
     rows = await db_rows(desk.database)

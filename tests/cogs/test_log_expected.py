@@ -30,6 +30,7 @@ PROMISED_APPROVAL = {
     "note": "Approval promised",
     "expected": "promised",
     "date": "Oct 2023",
+    "source": "AP",
 }
 
 
@@ -110,6 +111,7 @@ async def test_an_expected_status_is_not_the_current_status_until_a_later_one_sa
             "status": "approved",
             "note": "Approved",
             "date": "20 Sep 2023",
+            "source": "AP",
             "outcome_of": f"#{expected.id}",
         },
         user=h.editor,

@@ -66,13 +66,16 @@ async def test_log_status_stores_every_field_and_one_audit_record(desk: Desk) ->
 async def test_log_reply_shows_the_entry_as_readers_see_it_with_short_id_and_undo(desk: Desk) -> None:
     h = desk.harness
     reply = await h.slash(
-        "log status", {"topic": "atacms", "status": "approved", "note": STATUS_NOTE, "date": "Sept 11"}, user=h.editor
+        "log status",
+        {"topic": "atacms", "status": "approved", "note": STATUS_NOTE, "date": "Sept 11", "source": "Reuters"},
+        user=h.editor,
     )
     entry = await entry_logged_by(desk.database, reply)
     assert f"`#{entry.id}`" in text_of(reply) and "ATACMS long-range missiles for Ukraine" in text_of(reply)
     [embed] = reply.embeds
     assert f"#{entry.id}" in embed["description"] and "Approved" in embed["description"]
-    [undo] = buttons(reply)
+    undo, summary = buttons(reply)
+    assert summary["label"] == "Update summary" and summary["custom_id"] == f"nd1:summary:{entry.topic_id}"
     expires = int((desk.clock.now + dt.timedelta(minutes=10)).timestamp())
     assert undo["label"] == "Undo" and undo["custom_id"] == f"nd1:undo:{entry.id}:{h.editor.id}:{expires}"
     chronology = await h.slash("chronology", {"topic": "atacms"}, user=h.reader)
@@ -94,7 +97,7 @@ async def test_log_status_date_is_read_relative_to_the_newsrooms_today(desk: Des
         with subtests.test(typed or "no date"):
             # Two of the dates are the same day: the same status twice would be refused as a duplicate.
             status = "on_hold" if number % 2 else "declined"
-            options = {"topic": "atacms", "status": status, "note": "Paused."}
+            options = {"topic": "atacms", "status": status, "note": "Paused.", "source": "Reuters"}
             if typed is not None:
                 options["date"] = typed
             reply = await desk.harness.slash("log status", options, user=desk.harness.editor)
@@ -107,9 +110,13 @@ async def test_default_date_is_today_in_the_newsrooms_time_zone_not_utc(desk: De
     saved = await h.slash("settings timezone", {"timezone": "Pacific/Kiritimati"}, user=h.admin)  # UTC+14
     assert saved.ephemeral and "Time zone saved" in text_of(saved)
     desk.clock.now = dt.datetime(2023, 9, 20, 12, 0, tzinfo=dt.UTC)  # already 21 Sep in Kiritimati
-    today = await h.slash("log status", {"topic": "atacms", "status": "approved", "note": "x"}, user=h.editor)
+    today = await h.slash(
+        "log status", {"topic": "atacms", "status": "approved", "note": "x", "source": "Reuters"}, user=h.editor
+    )
     yesterday = await h.slash(
-        "log status", {"topic": "atacms", "status": "approved", "note": "y", "date": "yesterday"}, user=h.editor
+        "log status",
+        {"topic": "atacms", "status": "approved", "note": "y", "date": "yesterday", "source": "Reuters"},
+        user=h.editor,
     )
     assert (await entry_logged_by(desk.database, today)).date_earliest == dt.date(2023, 9, 21)
     assert (await entry_logged_by(desk.database, yesterday)).date_earliest == dt.date(2023, 9, 20)
@@ -125,6 +132,8 @@ async def test_every_status_choice_is_offered_and_stored(desk: Desk) -> None:
     offered = [c.value for c in parameter.choices]  # the choices Discord shows
     assert offered == [s.value for s in STATUS_INFO]
     for status in Status:
-        reply = await h.slash("log status", {"topic": "atacms", "status": status.value, "note": "n"}, user=h.editor)
+        reply = await h.slash(
+            "log status", {"topic": "atacms", "status": status.value, "note": "n", "source": "Reuters"}, user=h.editor
+        )
         assert (await entry_logged_by(desk.database, reply)).status == status.value
         assert STATUS_INFO[status].label in reply.embeds[0]["description"]

@@ -32,7 +32,9 @@ def field_of(opened: Reply) -> str:
 
 async def open_form(desk: Desk, **options: Any) -> Reply:
     h = desk.harness
-    opened = await h.slash("log statement", {"topic": "atacms", "speaker": "Matthew Miller", **options}, user=h.editor)
+    opened = await h.slash(
+        "log statement", {"topic": "atacms", "speaker": "Matthew Miller", "source": "AP", **options}, user=h.editor
+    )
     assert opened.modal is not None, opened
     return opened
 

@@ -169,7 +169,7 @@ async def test_bad_topic_fields_are_refused_and_nothing_is_written(desk: Desk, s
 
 READER_ATTEMPTS: list[tuple[str, dict[str, str]]] = [
     ("topic create", {"slug": "f16-jets", "title": "F-16s"}),
-    ("topic edit", {"topic": "atacms", "title": "Renamed"}),
+    ("topic edit", {"topic": "atacms", "title": "Renamed", "reason": "Brought up to date"}),
     ("topic archive", {"topic": "atacms"}),
     ("topic unarchive", {"topic": "atacms"}),
     ("topic import-seed", {"name": "atacms"}),
@@ -194,7 +194,13 @@ async def test_edit_changes_fields_and_records_before_and_after(desk: Desk) -> N
     original = await topic_named(desk.database, "atacms")
     reply = await h.slash(
         "topic edit",
-        {"topic": "atacms", "title": "ATACMS for Kyiv", "aliases": "ATACMS, MGM-140", "next_step": "-"},
+        {
+            "topic": "atacms",
+            "title": "ATACMS for Kyiv",
+            "aliases": "ATACMS, MGM-140",
+            "next_step": "-",
+            "reason": "Brought up to date",
+        },
         user=h.editor,
     )
     assert reply.content == "Updated topic `atacms`."
@@ -215,11 +221,14 @@ async def test_edit_changes_fields_and_records_before_and_after(desk: Desk) -> N
 
 
 EDIT_REFUSALS: list[tuple[dict[str, str], str]] = [
-    ({"topic": "atacms"}, "Give at least one field to change"),
-    ({"topic": "atacms", "title": "ATACMS long-range missiles for Ukraine"}, "Nothing to change"),
-    ({"topic": "atacms", "title": " "}, "`title` can't be empty"),
-    ({"topic": "atacms", "summary": "Call <@1>"}, "mention syntax"),
-    ({"topic": "no-such-story", "title": "X"}, "No topic matches `no-such-story`"),
+    ({"topic": "atacms", "reason": "Brought up to date"}, "Give at least one field to change"),
+    (
+        {"topic": "atacms", "title": "ATACMS long-range missiles for Ukraine", "reason": "Brought up to date"},
+        "Nothing to change",
+    ),
+    ({"topic": "atacms", "title": " ", "reason": "Brought up to date"}, "`title` can't be empty"),
+    ({"topic": "atacms", "summary": "Call <@1>", "reason": "Brought up to date"}, "mention syntax"),
+    ({"topic": "no-such-story", "title": "X", "reason": "Brought up to date"}, "No topic matches `no-such-story`"),
 ]
 
 
@@ -253,7 +262,7 @@ async def test_archived_topic_leaves_lists_but_keeps_its_history_and_exact_statu
     chronology = await h.slash("chronology", {"topic": "atacms"}, user=h.reader)
     assert "7 entries" in chronology.embeds[0]["footer"]["text"]
     rows = await db_rows(desk.database)
-    logging_to_it = await h.slash("log event", {"topic": "atacms", "headline": "x"}, user=h.editor)
+    logging_to_it = await h.slash("log event", {"topic": "atacms", "headline": "x", "source": "Reuters"}, user=h.editor)
     assert logging_to_it.ephemeral and "No topic matches" in text_of(logging_to_it)
     twice = await h.slash("topic archive", {"topic": "atacms"}, user=h.editor)
     assert twice.ephemeral and "already archived" in text_of(twice)

@@ -25,7 +25,7 @@ async def test_console_buttons_modal_and_persistence_across_runs(tmp_path: Path)
         [
             "/status atacms",
             "click 2",
-            '/log statement atacms speaker:"Matthew Miller" date:"2023-10-02"',
+            '/log statement atacms speaker:"Matthew Miller" date:"2023-10-02" source:AP',
             "Still under review.",
         ],
     )

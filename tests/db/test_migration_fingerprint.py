@@ -11,8 +11,8 @@ from db.models import Entry
 from tests.newsroom import prepare_newsrooms
 
 ENTRY: Table = Entry.__table__  # pyright: ignore[reportAttributeAccessIssue]
-# Added by 0005, and by 0007 (expected entries and their outcome).
-LATER = ("speaker_search", "fingerprint", "expected")
+# Added by 0005, by 0007 (expected entries and their outcome) and by 0008 (the unsourced mark).
+LATER = ("speaker_search", "fingerprint", "expected", "unsourced_reason")
 OLD_COLUMNS = [c for c in ENTRY.columns if c.name not in LATER and not c.name.startswith("outcome")]
 # The table as it was before the migration.
 OLD_ENTRY = table("entry", *(column(c.name, c.type) for c in OLD_COLUMNS))

@@ -20,13 +20,24 @@ EXPECTED_COLUMNS = ("expected", "outcome", "outcome_entry_id", "outcome_precisio
 async def expected_and_settled(desk: Desk) -> None:
     """An undated promise, a dated schedule, and the seeded anticipated call settled by a later event."""
     h = desk.harness
-    await h.slash("log event", {"topic": "atacms", "headline": "Delivery", "expected": "promised"}, user=h.editor)
+    await h.slash(
+        "log event", {"topic": "atacms", "headline": "Delivery", "expected": "promised", "source": "AP"}, user=h.editor
+    )
     await h.slash(
         "log status",
-        {"topic": "atacms", "status": "approved", "note": "Vote", "expected": "scheduled", "date": "2031"},
+        {
+            "topic": "atacms",
+            "status": "approved",
+            "note": "Vote",
+            "expected": "scheduled",
+            "date": "2031",
+            "source": "AP",
+        },
         user=h.editor,
     )
-    await h.slash("log event", {"topic": "atacms", "headline": "They spoke", "outcome_of": "#3"}, user=h.editor)
+    await h.slash(
+        "log event", {"topic": "atacms", "headline": "They spoke", "outcome_of": "#3", "source": "AP"}, user=h.editor
+    )
 
 
 async def test_expected_entries_and_their_outcome_survive_export_and_import_byte_for_byte(

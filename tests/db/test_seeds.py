@@ -2,13 +2,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
+import pytest
 from sqlmodel import func, select, update
 
 from db.engine import Database
 from db.models import AuditRecord, Entry, Topic
 from db.newsrooms import ensure_newsroom
-from db.seeds import apply_seed, available_seeds, load_seed_file
+from db.seeds import SeedError, apply_seed, available_seeds, load_seed_file, parse_seed
 
 GUILD = 424242
 
@@ -58,3 +60,26 @@ async def test_seed_holds_the_atacms_facts_with_sources(database: Database) -> N
     autumn = [e for e in entries if e.date_precision == "season"]
     assert autumn and autumn[0].date is not None and autumn[0].date.render() == "autumn 2023"
     assert all(e.source_name for e in entries)
+
+
+def _story(entry: dict[str, str], fact: dict[str, str]) -> dict[str, object]:
+    return {
+        "format": 1,
+        "reference_date": "2023-09-20",
+        "topic": {"slug": "s", "title": "S", "background": [{"fact": "A fact.", **fact}]},
+        "entries": [{"key": "k", "kind": "event", "date": "2023-09-01", "headline": "H", **entry}],
+    }
+
+
+def test_a_seed_needs_a_source_or_an_unsourced_reason_for_each_entry_and_fact() -> None:
+    story = parse_seed("s", _story({"unsourced": "Seen by us"}, {"unsourced": "Common knowledge"}))
+    assert story.entries[0].draft.unsourced_reason == "Seen by us" and story.entries[0].draft.source_name == ""
+    assert story.topic.background == [{"fact": "A fact.", "source": "", "url": None, "unsourced": "Common knowledge"}]
+    for entry, fact, message in [
+        ({}, {"source": "AP"}, "entry k: give either a `source` or an `unsourced` reason"),
+        ({"source": "AP", "unsourced": "x"}, {"source": "AP"}, "entry k: give either"),
+        ({"unsourced": "x", "url": "https://ap.org"}, {"source": "AP"}, "entry k: an unsourced one has no `url`"),
+        ({"source": "AP"}, {}, "background fact 'A fact.': give either"),
+    ]:
+        with pytest.raises(SeedError, match=re.escape(message)):
+            parse_seed("s", _story(entry, fact))

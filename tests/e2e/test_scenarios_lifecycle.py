@@ -62,7 +62,9 @@ async def test_restart_does_not_resync_and_old_buttons_still_work(desk: LiveDesk
         paged = await desk.slash("latest", {"topic": "atacms", "count": 1}, user=READER_USER)
         page2 = await desk.click(paged.message, "Next", user=READER_USER)
         assert "page 2 of 4" in page2.text
-        logged = await desk.slash("log event", {"topic": "atacms", "headline": "Logged just before a crash"})
+        logged = await desk.slash(
+            "log event", {"topic": "atacms", "headline": "Logged just before a crash", "source": "Reuters"}
+        )
 
         # A crash (SIGKILL), then a new process on the same database.
         since, log_start = standin.mark(), desk.bot.log_size()
