@@ -27,6 +27,9 @@ from db.engine import Database
 
 log = logging.getLogger(__name__)
 
+# How often (in slots granted) the pacer forgets channels it no longer needs to remember.
+FORGET_EVERY = 1024
+
 
 class SlotSource(Protocol):
     key: str  # the bot token's timeline (its bot user's id)
@@ -113,8 +116,8 @@ class Pacer:
             await self._slot()
             return
         turn = self._channel_turn.setdefault(channel_id, asyncio.Lock())
+        sent = self._sent.setdefault(channel_id, collections.deque(maxlen=self.config.channel_messages))
         async with turn:  # one caller per channel at a time decides when it may post
-            sent = self._sent.setdefault(channel_id, collections.deque(maxlen=self.config.channel_messages))
             while True:
                 now = self.clock()
                 wait = max(rules.channel_wait(sent, now, self.config), self._paused.get(channel_id, 0.0) - now)
@@ -123,6 +126,19 @@ class Pacer:
                 await self.sleep(wait)
             await self._slot()
             sent.append(self.clock())
+        if self.granted % FORGET_EVERY == 0:
+            self._forget_quiet_channels()
+
+    def _forget_quiet_channels(self) -> None:
+        """Drop what is kept about channels nothing was posted in for a whole window: a bot posts in
+        thousands of channels a day, and only the last few seconds of each matter."""
+        now = self.clock()
+        window = self.config.channel_window_s + self.config.channel_margin_s
+        for channel_id in [c for c, sent in self._sent.items() if not sent or sent[-1] < now - window]:
+            if self._channel_turn[channel_id].locked() or self._paused.get(channel_id, 0.0) > now:
+                continue
+            del self._sent[channel_id], self._channel_turn[channel_id]
+            self._paused.pop(channel_id, None)
 
     async def _slot(self) -> None:
         while True:

@@ -40,6 +40,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from bot.simulation.limits import LimitConfig
 from db import migrate
 from db.engine import Database
 from tests.e2e.botproc import (
@@ -213,7 +214,8 @@ async def cluster(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     workdir = tmp_path_factory.mktemp("e2e-shards")
     database = await make_bot_database("postgresql", workdir)
     try:
-        async with DiscordStandIn(StandInConfig(shard_count=SHARD_COUNT)) as standin:
+        # Discord's request limits are enforced: together the two processes must stay under them.
+        async with DiscordStandIn(StandInConfig(shard_count=SHARD_COUNT, limits=LimitConfig())) as standin:
             processes = [ShardProcess(standin, database.url, workdir / f"shard-{i}", i) for i in range(SHARD_COUNT)]
             desks = {
                 GUILD_A.id: LiveDesk(standin, database, processes[0]),

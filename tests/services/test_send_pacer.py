@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.send_pacing import PacerConfig
+from bot.services import send_pacer
 from bot.services.send_pacer import LocalTimeline, Pacer, SharedTimeline
 from db.engine import Database
 from tests.conftest import BACKENDS, PG_URL, drop_database, make_database
@@ -117,3 +118,19 @@ async def test_processes_of_another_bot_have_their_own_timeline(two_processes: t
     assert await other.reserve(1, 0) < first  # bot 2 is not behind bot 1's slots
     await one.hold_off(now + 60)
     assert await one.reserve(1, 0) == pytest.approx(now + 60, abs=1e-5)
+
+
+async def test_channels_quiet_for_a_whole_window_are_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    config = PacerConfig()
+    pacer = Pacer(LocalTimeline(config, clock=lambda: now[0]), config, clock=lambda: now[0], sleep=sleep)
+    monkeypatch.setattr(send_pacer, "FORGET_EVERY", 1)
+    await pacer.acquire(1)
+    await pacer.acquire(2)
+    now[0] += 10
+    await pacer.acquire(3)
+    assert sorted(pacer._sent) == [3]
