@@ -151,7 +151,7 @@ async def measure(
         pacer = getattr(bot, "pacer", None)
         floor = posts / limits.global_per_second
         busiest = max((n - per_channel_before.get(c, 0) for c, n in recorder.channel_posts.items()), default=0)
-        channel_floor = max(math.ceil(busiest / limits.channel_messages) - 1, 0) * limits.channel_window_s
+        channel_floor = max(math.ceil(busiest / limits.channel.messages) - 1, 0) * limits.channel.window_s
         return {
             "measured": True,
             "subscriptions": subscriptions,

@@ -15,19 +15,17 @@ from typing import Final
 
 import aiohttp
 
-from bot.core.send_pacing import PacerConfig
+from bot.core.send_pacing import PACED_SHARE, PacerConfig
 from bot.services.send_pacer import Pacer, SharedTimeline
 from bot.settings import Settings
 from db.engine import Database
 
 _CHANNEL: Final = re.compile(r"/channels/(\d+)/")
 _INTERACTION: Final = re.compile(r"/(interactions|webhooks)/")
-# What the pacer aims at, as a share of the limit Discord grants: room for network jitter.
-GLOBAL_SHARE = 0.92
 
 
 def pacer_config(settings: Settings) -> PacerConfig:
-    return PacerConfig(global_per_second=settings.discord_global_rate_limit * GLOBAL_SHARE)
+    return PacerConfig(global_per_second=settings.discord_global_rate_limit * PACED_SHARE)
 
 
 def make_pacer(settings: Settings, database: Database) -> Pacer:

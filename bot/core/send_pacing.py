@@ -16,15 +16,28 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 MICROSECONDS = 1_000_000
+# Discord's documented global limit: requests a second per bot token.
+DISCORD_GLOBAL_PER_SECOND = 50
+# The share of the global limit the pacer aims at: room for network jitter between a slot and the
+# request reaching Discord.
+PACED_SHARE = 0.92
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelLimit:
+    """Messages one channel takes in a window: Discord documents 5 per 5 seconds."""
+
+    messages: int = 5
+    window_s: float = 5.0
+
+
+DISCORD_CHANNEL = ChannelLimit()
 
 
 @dataclass(frozen=True, slots=True)
 class PacerConfig:
-    # Discord's documented global limit is 50 a second; aiming a little lower leaves room for
-    # network jitter between the slot and the request reaching Discord.
-    global_per_second: float = 46.0
-    channel_messages: int = 5
-    channel_window_s: float = 5.0
+    global_per_second: float = DISCORD_GLOBAL_PER_SECOND * PACED_SHARE
+    channel: ChannelLimit = DISCORD_CHANNEL
     # Extra room on a channel's window, for the same jitter.
     channel_margin_s: float = 0.2
     # The most slots one process reserves in one transaction (a fifth of a second at 46/s).
@@ -58,11 +71,11 @@ def usable(slot: float, now: float, tolerance: float) -> bool:
 
 def channel_wait(recent: Sequence[float], now: float, config: PacerConfig) -> float:
     """Seconds until one more message fits in a channel whose recent sends (oldest first) are `recent`."""
-    window = config.channel_window_s + config.channel_margin_s
+    window = config.channel.window_s + config.channel_margin_s
     inside = [t for t in recent if t > now - window]
-    if len(inside) < config.channel_messages:
+    if len(inside) < config.channel.messages:
         return 0.0
-    return inside[-config.channel_messages] + window - now
+    return inside[-config.channel.messages] + window - now
 
 
 @dataclass(frozen=True, slots=True)

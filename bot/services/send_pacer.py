@@ -116,7 +116,7 @@ class Pacer:
             await self._slot()
             return
         turn = self._channel_turn.setdefault(channel_id, asyncio.Lock())
-        sent = self._sent.setdefault(channel_id, collections.deque(maxlen=self.config.channel_messages))
+        sent = self._sent.setdefault(channel_id, collections.deque(maxlen=self.config.channel.messages))
         async with turn:  # one caller per channel at a time decides when it may post
             while True:
                 now = self.clock()
@@ -133,7 +133,7 @@ class Pacer:
         """Drop what is kept about channels nothing was posted in for a whole window: a bot posts in
         thousands of channels a day, and only the last few seconds of each matter."""
         now = self.clock()
-        window = self.config.channel_window_s + self.config.channel_margin_s
+        window = self.config.channel.window_s + self.config.channel_margin_s
         for channel_id in [c for c, sent in self._sent.items() if not sent or sent[-1] < now - window]:
             if self._channel_turn[channel_id].locked() or self._paused.get(channel_id, 0.0) > now:
                 continue

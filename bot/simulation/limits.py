@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from bot.core.send_pacing import DISCORD_CHANNEL, DISCORD_GLOBAL_PER_SECOND, ChannelLimit
+
 INVALID_STATUSES: Final = frozenset({401, 403, 429})
 _INTERACTION_ROUTES: Final = (
     re.compile(r"/interactions/\d+/[^/]+/callback"),
@@ -36,9 +38,8 @@ RATE_LIMITED: Final = "You are being rate limited."
 
 @dataclass(frozen=True, slots=True)
 class LimitConfig:
-    global_per_second: int = 50
-    channel_messages: int = 5
-    channel_window_s: float = 5.0
+    global_per_second: int = DISCORD_GLOBAL_PER_SECOND
+    channel: ChannelLimit = DISCORD_CHANNEL
     # Discord's ceiling is 10,000 invalid requests in 10 minutes; `invalid_alarm` is where a run
     # counts as having come near it (a healthy bot stays far below).
     invalid_window_s: float = 600.0
@@ -114,14 +115,14 @@ class DiscordLimits:
         now = self.clock()
         cfg = self.config
         channel = _MESSAGE_CREATE.fullmatch(path) if method == "POST" else None
-        bucket = self._channels.setdefault(int(channel[1]), _Window(cfg.channel_window_s)) if channel else None
+        bucket = self._channels.setdefault(int(channel[1]), _Window(cfg.channel.window_s)) if channel else None
         if not is_interaction_route(path):
             wait = self._global.free_in(now, cfg.global_per_second)
             if wait > 0:
                 self.global_429s += 1
                 return self._refused(wait, scope="global")
         if bucket is not None:
-            wait = bucket.free_in(now, cfg.channel_messages)
+            wait = bucket.free_in(now, cfg.channel.messages)
             if wait > 0:
                 self.route_429s += 1
                 return self._refused(wait, scope="user", headers=self._bucket_headers(bucket, now, wait))
@@ -133,9 +134,9 @@ class DiscordLimits:
         return Verdict(True, self._bucket_headers(bucket, now, bucket.times[0] + bucket.span - now))
 
     def _bucket_headers(self, bucket: _Window, now: float, reset_after: float) -> dict[str, str]:
-        remaining = max(self.config.channel_messages - bucket.count(now), 0)
+        remaining = max(self.config.channel.messages - bucket.count(now), 0)
         return {
-            "X-RateLimit-Limit": str(self.config.channel_messages),
+            "X-RateLimit-Limit": str(self.config.channel.messages),
             "X-RateLimit-Remaining": str(remaining),
             "X-RateLimit-Reset": f"{self.wall() + reset_after:.3f}",
             "X-RateLimit-Reset-After": f"{reset_after:.3f}",

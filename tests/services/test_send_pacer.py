@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.send_pacing import PacerConfig
+from bot.core.send_pacing import ChannelLimit, PacerConfig
 from bot.services import send_pacer
 from bot.services.send_pacer import LocalTimeline, Pacer, SharedTimeline
 from db.engine import Database
@@ -50,7 +50,7 @@ async def test_one_process_keeps_under_the_global_rate() -> None:
 
 
 async def test_a_channel_gets_five_messages_in_five_seconds() -> None:
-    config = PacerConfig(global_per_second=1000.0, channel_window_s=0.5, channel_margin_s=0.02)
+    config = PacerConfig(global_per_second=1000.0, channel=ChannelLimit(5, 0.5), channel_margin_s=0.02)
     pacer = Pacer(LocalTimeline(config), config)
     times: list[float] = []
 
