@@ -32,10 +32,10 @@ from tests.e2e.botproc import (
     BotDatabase,
     BotProcess,
     LiveDesk,
+    ShardProcess,
     make_bot_database,
 )
 from tests.e2e.standin import READER_USER, DiscordStandIn, GuildFixture, StandInConfig
-from tests.e2e.test_scenarios_shards import ShardProcess
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -110,7 +110,7 @@ async def rush(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
             processes: list[BotProcess] = (
                 [BotProcess(standin, database.url, workdir)]
                 if count == 1
-                else [ShardProcess(standin, database.url, workdir / f"shard-{i}", i) for i in range(count)]
+                else [ShardProcess(standin, database.url, workdir / f"shard-{i}", i, count) for i in range(count)]
             )
             try:
                 await asyncio.gather(*(p.start() for p in processes))
