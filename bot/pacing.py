@@ -20,7 +20,8 @@ from bot.services.send_pacer import Pacer, SharedTimeline
 from bot.settings import Settings
 from db.engine import Database
 
-_CHANNEL: Final = re.compile(r"/channels/(\d+)/")
+# A message created in a channel: the bucket whose emptying pauses that channel's posts.
+_MESSAGE_CREATE: Final = re.compile(r"/channels/(\d+)/messages$")
 _INTERACTION: Final = re.compile(r"/(interactions|webhooks)/")
 
 
@@ -42,8 +43,8 @@ def tracing(pacer: Pacer) -> aiohttp.TraceConfig:
         path = params.url.path
         if _INTERACTION.search(path):
             return
-        channel = _CHANNEL.search(path + "/")
-        pacer.observe(params.response.status, params.response.headers, int(channel[1]) if channel else None)
+        created = _MESSAGE_CREATE.search(path) if params.method == "POST" else None
+        pacer.observe(params.response.status, params.response.headers, int(created[1]) if created else None)
 
     trace = aiohttp.TraceConfig()
     trace.on_request_end.append(on_request_end)
