@@ -58,7 +58,7 @@ def allowed_mentions(role_id: int | None, *, first_part: bool) -> discord.Allowe
 
 
 class DiscordPoster:
-    """Posts through the bot's HTTP client, whose rate limiter paces the runner's senders."""
+    """Posts through the bot's HTTP client, each request in a slot of the bot's send pacer."""
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
@@ -86,6 +86,7 @@ async def post_part(
     bot: NewsBot, *, channel_id: int, part: DigestPart, nonce: str, mention_role_id: int | None, first_part: bool
 ) -> int:
     channel = bot.get_partial_messageable(channel_id, type=discord.ChannelType.text)
+    await bot.pacer.acquire(channel_id)
     try:
         message = await channel.send(
             content=part.content or None,
@@ -104,6 +105,7 @@ async def find_posted(bot: NewsBot, *, channel_id: int, nonce: str, since: dt.da
     channel = bot.get_partial_messageable(channel_id, type=discord.ChannelType.text)
     after = discord.Object(id=discord.utils.time_snowflake(since - HISTORY_SLACK))
     found: dict[int, str] = {}
+    await bot.pacer.acquire()  # one request: the history's first hundred messages are all it reads
     try:
         async for message in channel.history(limit=HISTORY_LIMIT, after=after, oldest_first=True):
             if bot.user is None or message.author.id != bot.user.id:

@@ -40,7 +40,7 @@ class DigestConfig:
     batch: int = 100
     # A tick drains everything due; this only bounds a tick that keeps finding more (batch x rounds).
     max_rounds: int = 1000
-    # Sends in flight at once: enough that the client's rate limiter, not this, sets the pace.
+    # Sends in flight at once: enough that the send pacer, not this, sets the pace.
     concurrency: int = 32
     retry_base: dt.timedelta = dt.timedelta(seconds=30)
     retry_cap: dt.timedelta = dt.timedelta(minutes=30)

@@ -20,6 +20,7 @@ import pytest_asyncio
 
 pytest.importorskip("cogs.digest", reason="the digest feature has not landed")
 
+from bot.simulation.limits import LimitConfig
 from tests.e2e.botproc import (
     BACKENDS,
     LiveDesk,
@@ -29,7 +30,7 @@ from tests.e2e.botproc import (
     live_desk,
     report_latency,
 )
-from tests.e2e.standin import GUILD_A, READER_USER
+from tests.e2e.standin import GUILD_A, READER_USER, StandInConfig
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -90,7 +91,9 @@ async def desks(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[
     async with contextlib.AsyncExitStack() as stack:
 
         async def start(backend: str) -> None:
-            desk = await stack.enter_async_context(live_desk(backend, tmp_path_factory.mktemp(f"e2e-digest-{backend}")))
+            # Discord's request limits are enforced: a digest must never draw a 429 of its own.
+            workdir = tmp_path_factory.mktemp(f"e2e-digest-{backend}")
+            desk = await stack.enter_async_context(live_desk(backend, workdir, StandInConfig(limits=LimitConfig())))
             running[backend] = desk
             await schedule_digest(desk)
 

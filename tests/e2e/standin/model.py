@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDict
 
+from bot.simulation.limits import LimitConfig
 from bot.simulation.world import User as UserFixture
 
 API_PREFIX = "/api/v10"
@@ -91,6 +92,8 @@ class GuildFixture:
     bot_role_id: int
     text_channel_name: str = "news-desk"
     second_channel_name: str = "news-archive"
+    # More text channels, named desk-1, desk-2, ... (a newsroom with many digest channels).
+    extra_channel_ids: tuple[int, ...] = ()
 
     @property
     def everyone_role_id(self) -> int:
@@ -144,6 +147,9 @@ class StandInConfig:
     privileged_intents: int = PRIVILEGED_INTENTS
     # Echo MESSAGE_CREATE/UPDATE/DELETE to sessions with the GUILD_MESSAGES intent, like Discord.
     echo_message_events: bool = True
+    # Discord's request limits (global 50/s, 5 messages per 5 s per channel, invalid requests);
+    # None answers every request as if no limit existed.
+    limits: LimitConfig | None = None
 
 
 # ---------------------------------------------------------------------------------------------
