@@ -56,7 +56,7 @@ class Notice:
     reason: str
 
 
-async def _editor(session: AsyncSession, requester: Requester) -> Newsroom:
+async def editor_room(session: AsyncSession, requester: Requester) -> Newsroom:
     newsroom = await session.get(Newsroom, requester.guild_id)
     require_editor(newsroom.editor_role_id if newsroom is not None else None, requester)
     if newsroom is None:
@@ -64,9 +64,7 @@ async def _editor(session: AsyncSession, requester: Requester) -> Newsroom:
     return newsroom
 
 
-async def _owned(
-    session: AsyncSession, requester: Requester, subscription_id: int, *, lock: bool
-) -> DigestSubscription:
+async def owned(session: AsyncSession, requester: Requester, subscription_id: int, *, lock: bool) -> DigestSubscription:
     sub = await subscriptions.get(session, subscription_id, lock=lock)
     # A digest id from another guild behaves exactly like one that does not exist.
     if sub is None or sub.newsroom_id != requester.guild_id:
@@ -74,12 +72,12 @@ async def _owned(
     return sub
 
 
-async def _view(session: AsyncSession, sub: DigestSubscription) -> SubscriptionView:
+async def view_of(session: AsyncSession, sub: DigestSubscription) -> SubscriptionView:
     slugs = await subscriptions.slugs(session, sub.topic_ids or [])
     return SubscriptionView(sub, [slugs[t] for t in sub.topic_ids or [] if t in slugs])
 
 
-async def _topic_ids(session: AsyncSession, newsroom_id: int, slugs: list[str]) -> list[int]:
+async def topic_ids_of(session: AsyncSession, newsroom_id: int, slugs: list[str]) -> list[int]:
     wanted = subscriptions.normalised(slugs)
     found = await subscriptions.topic_ids(session, newsroom_id, slugs)
     unknown = [s for s in wanted if s not in found]
@@ -105,12 +103,12 @@ async def add_subscription(
     settle: dt.timedelta,
 ) -> SubscriptionView:
     async with db.write() as session:
-        newsroom = await _editor(session, requester)
+        newsroom = await editor_room(session, requester)
         if missing_permissions:
             raise CannotPost(missing_permissions)
         if await subscriptions.count(session, requester.guild_id) >= MAX_SUBSCRIPTIONS:
             raise InvalidInput(f"A newsroom can have at most {MAX_SUBSCRIPTIONS} digests; remove one first.")
-        topic_ids = await _topic_ids(session, requester.guild_id, topic_slugs) if topic_slugs else None
+        topic_ids = await topic_ids_of(session, requester.guild_id, topic_slugs) if topic_slugs else None
         zone = timezone or newsroom.timezone
         try:
             schedule = Schedule.of(local_time, zone, weekdays)
@@ -146,12 +144,12 @@ async def add_subscription(
             topic_ids=topic_ids,
             weekdays=sub.weekdays,
         )
-        return await _view(session, sub)
+        return await view_of(session, sub)
 
 
 async def list_subscriptions(db: Database, requester: Requester) -> list[SubscriptionView]:
     async with db.read() as session:
-        await _editor(session, requester)
+        await editor_room(session, requester)
         subs = await subscriptions.of_newsroom(session, requester.guild_id)
         slugs = await subscriptions.slugs(session, sorted({t for s in subs for t in s.topic_ids or []}))
     return [SubscriptionView(s, [slugs[t] for t in s.topic_ids or [] if t in slugs]) for s in subs]
@@ -159,20 +157,20 @@ async def list_subscriptions(db: Database, requester: Requester) -> list[Subscri
 
 async def editor_subscription(db: Database, requester: Requester, subscription_id: int) -> DigestSubscription:
     async with db.read() as session:
-        await _editor(session, requester)
-        return await _owned(session, requester, subscription_id, lock=False)
+        await editor_room(session, requester)
+        return await owned(session, requester, subscription_id, lock=False)
 
 
 async def locked_for_editor(session: AsyncSession, requester: Requester, subscription_id: int) -> DigestSubscription:
     """For a use case that changes the subscription in the caller's transaction (/digest send-now)."""
-    await _editor(session, requester)
-    return await _owned(session, requester, subscription_id, lock=True)
+    await editor_room(session, requester)
+    return await owned(session, requester, subscription_id, lock=True)
 
 
 async def remove_subscription(db: Database, requester: Requester, subscription_id: int) -> DigestSubscription:
     async with db.write() as session:
-        await _editor(session, requester)
-        sub = await _owned(session, requester, subscription_id, lock=True)
+        await editor_room(session, requester)
+        sub = await owned(session, requester, subscription_id, lock=True)
         await subscriptions.record(
             session,
             sub=sub,
@@ -196,8 +194,8 @@ async def set_paused(
 ) -> DigestSubscription:
     """Pause, or resume (refused with `CannotPost` while the bot still cannot post in the channel)."""
     async with db.write() as session:
-        await _editor(session, requester)
-        sub = await _owned(session, requester, subscription_id, lock=True)
+        await editor_room(session, requester)
+        sub = await owned(session, requester, subscription_id, lock=True)
         assert sub.id is not None
         rules.check_pause(sub.id, paused=sub.paused, want_paused=paused)
         if paused:
