@@ -15,7 +15,7 @@ from bot.buttons import StatefulButton
 from bot.client import NewsBot
 from bot.core.errors import InvalidInput
 from bot.core.schedule import load_zone, local_label
-from bot.digest import edit_options, views
+from bot.digest import edit_options, targets, views
 from bot.digest import options as digest_options
 from bot.digest.delivery import DiscordPoster
 from bot.digest.render import DigestPart, render_payload
@@ -42,7 +42,7 @@ def _missing(missing: list[str]) -> str:
     return f"{', '.join(missing)} permission{'s' if len(missing) > 1 else ''}"
 
 
-def _cannot_post(channel: discord.abc.GuildChannel, exc: digests.CannotPost) -> InvalidInput:
+def _cannot_post(channel: targets.Postable, exc: digests.CannotPost) -> InvalidInput:
     return InvalidInput(
         f"I can't post in {channel.mention}: I'm missing the {_missing(exc.missing)} there. Grant it and try again."
     )
@@ -154,20 +154,24 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
         days="daily, weekdays, weekends, mon-fri or mon,wed,fri (default: daily)",
         mention="A role to mention in each digest (default: no one is mentioned)",
         post_when_empty="On days with no changes, post one short line (default: yes)",
+        publish="In an announcement channel, publish each digest to the servers following it (default: no)",
     )
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     async def add(
         self,
         interaction: discord.Interaction,
-        channel: discord.TextChannel,
+        channel: targets.Postable,
         time: app_commands.Range[str, 4, 5],
         timezone: app_commands.Range[str, 1, 64] | None = None,
         topics: app_commands.Range[str, 1, 900] | None = None,
         days: app_commands.Range[str, 1, 60] | None = None,
         mention: discord.Role | None = None,
         post_when_empty: bool = True,
+        publish: bool = False,
     ) -> None:
         bot = bot_of(interaction)
+        if (problem := targets.refusal(channel, publish=publish)) is not None:
+            raise InvalidInput(problem)
         try:
             view = await digests.add_subscription(
                 bot.database,
@@ -179,9 +183,11 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
                 weekdays=digest_options.clean_days(days),
                 mention_role_id=_mention_id(interaction, mention),
                 post_when_empty=post_when_empty,
-                missing_permissions=digest_options.missing_permissions(channel),
+                missing_permissions=targets.missing_permissions(channel),
                 now=bot.clock(),
                 settle=self.service.config.settle,
+                target=targets.target_of(channel),
+                publish=publish,
             )
         except digests.CannotPost as exc:
             raise _cannot_post(channel, exc) from exc
@@ -204,13 +210,14 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
         mention="A role to mention in each digest",
         no_mention="Stop mentioning a role",
         post_when_empty="On days with no changes, post one short line",
+        publish="In an announcement channel, publish each digest to the servers following it",
     )
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     async def edit(
         self,
         interaction: discord.Interaction,
         id: DigestId,
-        channel: discord.TextChannel | None = None,
+        channel: targets.Postable | None = None,
         time: app_commands.Range[str, 4, 5] | None = None,
         timezone: app_commands.Range[str, 1, 64] | None = None,
         topics: app_commands.Range[str, 1, 900] | None = None,
@@ -218,12 +225,15 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
         mention: discord.Role | None = None,
         no_mention: bool = False,
         post_when_empty: bool | None = None,
+        publish: bool | None = None,
     ) -> None:
         if mention is not None and no_mention:
             raise InvalidInput("Give either `mention` or `no_mention`, not both.")
         bot = bot_of(interaction)
+        checked = await edit_options.checked_channel(interaction, id, channel, publish=publish)
         changes = edit_options.changes(
-            channel_id=channel.id if channel is not None else None,
+            channel=channel,
+            publish=publish,
             time=time,
             timezone=timezone,
             topics=topics,
@@ -238,13 +248,13 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
                 requester_of(interaction),
                 id,
                 changes,
-                missing_permissions=digest_options.missing_permissions(channel) if channel is not None else [],
+                missing_permissions=targets.missing_permissions(checked) if checked is not None else [],
                 now=bot.clock(),
                 settle=self.service.config.settle,
             )
         except digests.CannotPost as exc:
-            assert channel is not None  # only a new channel is checked
-            raise _cannot_post(channel, exc) from exc
+            assert checked is not None  # only a checked channel can be missing permissions
+            raise _cannot_post(checked, exc) from exc
         text = (
             f"Edited digest `#{id}`; its number and history are kept.\n{views.edit_lines(edited.before, edited.after)}"
             if edited.changed
@@ -291,7 +301,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
         bot = bot_of(interaction)
         requester = requester_of(interaction)
         sub = await digests.editor_subscription(bot.database, requester, id)
-        channel = interaction.guild.get_channel(sub.channel_id) if interaction.guild is not None else None
+        channel = targets.in_guild(interaction.guild, sub.channel_id)
         try:
             sub = await digests.set_paused(
                 bot.database,
@@ -300,7 +310,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
                 paused=False,
                 now=bot.clock(),
                 settle=self.service.config.settle,
-                missing_permissions=digest_options.missing_permissions(channel),  # type: ignore[arg-type]
+                missing_permissions=targets.missing_permissions(channel),
             )
         except digests.CannotPost as exc:
             raise InvalidInput(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.core.digest_targets import Target
 from bot.core.schedule import describe_days, load_zone, local_label
 from bot.render import custom_ids
 from bot.render.entries import COLOUR, pager
@@ -15,6 +16,13 @@ from bot.services.digests import Notice, SubscriptionView
 from db.digest_models import DigestSubscription
 
 PAUSED_COLOUR = discord.Colour.orange()
+
+
+# After the channel: how a digest posts there, when it is not simply a message in a channel.
+TARGET_NOTES = {
+    Target.THREAD.value: " (in the thread)",
+    Target.FORUM.value: " (a new forum post per digest)",
+}
 
 
 def schedule_text(sub: DigestSubscription) -> str:
@@ -39,7 +47,7 @@ def subscription_value(view: SubscriptionView) -> str:
     sub = view.subscription
     zone = load_zone(sub.timezone)
     lines = [
-        f"Channel: <#{sub.channel_id}>",
+        f"Channel: <#{sub.channel_id}>{TARGET_NOTES.get(sub.target, '')}",
         f"Topics: {_topics(view)}",
         f"State: {state_text(sub)}",
     ]
@@ -52,6 +60,8 @@ def subscription_value(view: SubscriptionView) -> str:
         lines.append(f"Mentions: <@&{sub.mention_role_id}>")
     if not sub.post_when_empty:
         lines.append("Quiet days: nothing is posted")
+    if sub.publish:
+        lines.append("Published to following servers")
     return clip("\n".join(lines), FIELD_VALUE_MAX)
 
 
@@ -104,12 +114,13 @@ def notice_line(notices: Sequence[Notice]) -> str:
 def _settings_labels(s: Settings) -> dict[str, str]:
     zone = load_zone(s.timezone)
     return {
-        "Channel": f"<#{s.channel_id}>",
+        "Channel": f"<#{s.channel_id}>{TARGET_NOTES.get(s.target.value, '')}",
         "Time": f"{s.local_time} {s.timezone}",
         "Days": describe_days(s.weekdays),
         "Topics": ", ".join(f"`{t}`" for t in s.topics) if s.topics is not None else "all topics",
         "Mentions": f"<@&{s.mention_role_id}>" if s.mention_role_id else "nobody",
         "Quiet days": "one short line" if s.post_when_empty else "nothing is posted",
+        "Published": "yes" if s.publish else "no",
         "Next": local_label(s.next_due_at, zone),
     }
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core import digest_rules as rules
+from bot.core.digest_targets import Target
 from bot.core.errors import InvalidInput
 from bot.core.requester import Requester
 from bot.core.schedule import Schedule, ScheduleError, latest_occurrence
@@ -39,6 +40,8 @@ class Changes:
     """What /digest edit was given. `None` is a value here (every topic, every day, no mention)."""
 
     channel_id: int | Keep = KEEP
+    target: Target | Keep = KEEP  # given with the channel: what kind of channel it is
+    publish: bool | Keep = KEEP
     local_time: str | Keep = KEEP
     timezone: str | Keep = KEEP
     topic_slugs: list[str] | Keep | None = KEEP
@@ -62,6 +65,8 @@ class Settings:
     mention_role_id: int | None
     post_when_empty: bool
     next_due_at: dt.datetime
+    target: Target = Target.TEXT
+    publish: bool = False
 
     @classmethod
     def of(cls, view: SubscriptionView) -> Settings:
@@ -75,6 +80,8 @@ class Settings:
             mention_role_id=sub.mention_role_id,
             post_when_empty=sub.post_when_empty,
             next_due_at=sub.next_due_at,
+            target=Target(sub.target),
+            publish=sub.publish,
         )
 
 
@@ -125,6 +132,13 @@ async def edit_subscription(
             sub.topic_ids = await topic_ids_of(session, requester.guild_id, slugs) if slugs else None
         if not isinstance(changes.channel_id, Keep):
             sub.channel_id = changes.channel_id
+        if not isinstance(changes.target, Keep):
+            sub.target = changes.target.value
+        if not isinstance(changes.publish, Keep):
+            sub.publish = changes.publish
+        if sub.publish and sub.target != Target.ANNOUNCEMENT.value:
+            # Moved out of an announcement channel: there is nothing to publish any more.
+            sub.publish = False
         if not isinstance(changes.mention_role_id, Keep):
             sub.mention_role_id = changes.mention_role_id
         if not isinstance(changes.post_when_empty, Keep):
@@ -164,6 +178,8 @@ async def edit_subscription(
                 weekdays=sub.weekdays,
                 mention_role_id=str(sub.mention_role_id) if sub.mention_role_id is not None else None,
                 post_when_empty=sub.post_when_empty,
+                target=sub.target,
+                publish=sub.publish,
                 previous=_audit_of(old),
             )
         return edited
@@ -193,4 +209,6 @@ def _audit_of(settings: Settings) -> dict[str, object]:
         "weekdays": list(settings.weekdays) if settings.weekdays is not None else None,
         "mention_role_id": str(settings.mention_role_id) if settings.mention_role_id is not None else None,
         "post_when_empty": settings.post_when_empty,
+        "target": settings.target.value,
+        "publish": settings.publish,
     }

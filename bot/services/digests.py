@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import digest_rules as rules
 from bot.core.digest_rules import DigestNotFound
+from bot.core.digest_targets import Target
 from bot.core.errors import InvalidInput, NotFoundError, UserFacingError, echoed
 from bot.core.requester import Requester, require_editor
 from bot.core.schedule import Schedule, ScheduleError
@@ -101,6 +102,8 @@ async def add_subscription(
     missing_permissions: Sequence[str],
     now: dt.datetime,
     settle: dt.timedelta,
+    target: Target = Target.TEXT,
+    publish: bool = False,
 ) -> SubscriptionView:
     async with db.write() as session:
         newsroom = await editor_room(session, requester)
@@ -126,6 +129,8 @@ async def add_subscription(
                 weekdays=sorted(schedule.weekdays) if schedule.weekdays is not None else None,
                 mention_role_id=mention_role_id,
                 post_when_empty=post_when_empty,
+                target=target.value,
+                publish=publish,
                 next_due_at=upcoming.at,
                 covered_until=previous.at,
                 next_attempt_at=upcoming.at + settle,
@@ -143,6 +148,8 @@ async def add_subscription(
             timezone=zone,
             topic_ids=topic_ids,
             weekdays=sub.weekdays,
+            target=sub.target,
+            publish=sub.publish,
         )
         return await view_of(session, sub)
 
