@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import discord
 import pytest
 
 from bot.core.digest_targets import Target
@@ -21,7 +22,7 @@ from tests.conftest import drop_database, make_database
 from tests.db.test_portability import backend_of
 from tests.digest.support import Crash, Writer, crash, deliveries, run_at, service, subscription, utc
 from tests.digest.targets_support import ANNOUNCEMENT, FORUM, PUBLIC_THREAD, TargetStore
-from tests.harness import GUILD_A_ID, DiscordHarness, Reply
+from tests.harness import EVERYONE_PERMISSIONS, GUILD_A_ID, DiscordHarness, Reply, RoleFixture
 from tests.newsroom import FakeClock, make_bot
 
 S10 = dt.timedelta(seconds=10)
@@ -265,3 +266,32 @@ async def test_targets_survive_export_and_import_and_older_exports_default_to_te
                 assert dumps(again) == text
         finally:
             await drop_database(copy_db, schema)
+
+
+@pytest.mark.parametrize(
+    ("place", "missing"),
+    [
+        # Discord takes Embed Links away in a thread from whoever can't send messages in threads.
+        ("thread", "Send Messages in Threads, Embed Links permissions"),
+        ("forum", "Send Messages in Posts permission"),
+        ("wire", None),
+    ],
+)
+async def test_each_kind_of_channel_needs_its_own_permissions(
+    database: Database, room: Writer, clock: FakeClock, place: str, missing: str | None
+) -> None:
+    harness = DiscordHarness(make_bot(database, clock))
+    at = _places(harness)
+    no_threads = discord.Permissions(EVERYONE_PERMISSIONS)
+    no_threads.update(send_messages_in_threads=False)
+    harness.guild_a.roles[0] = RoleFixture(GUILD_A_ID, "@everyone", no_threads.value)
+    async with harness as h:
+        channel = getattr(at, place)
+        reply = await add(h, channel)
+        edit = await h.slash("digest edit", {"id": 1, "channel": channel}, user=h.editor) if missing is None else None
+    if missing is None:
+        assert (reply.content or "").startswith("Digest `#1` will post")
+        assert edit is not None and "already had those settings" in (edit.content or "")
+    else:
+        expected = f"I can't post in {channel.mention}: I'm missing the {missing} there. Grant it and try again."
+        assert reply.content == expected
