@@ -34,6 +34,30 @@ DigestId = app_commands.Range[int, 1, 2**31 - 1]  # the id column is a 32-bit in
 _ID_HELP = "The digest's number, as shown by /digest list"
 
 
+# What /digest add and /digest edit say about the settings they share; add also names the defaults.
+HELP = {
+    "channel": "The channel, thread or forum to post in",
+    "time": "Local time, 24-hour HH:MM, e.g. 09:00",
+    "timezone": "IANA time zone, e.g. Europe/London",
+    "topics": "Topic slugs, comma-separated, e.g. atacms,tariffs",
+    "days": "daily, weekdays, weekends, mon-fri or mon,wed,fri",
+    "mention": "A role to mention in each digest",
+    "post_when_empty": "On days with no changes, post one short line",
+    "publish": "In an announcement channel, publish each digest to the servers following it",
+}
+ADD_DEFAULTS = {
+    "timezone": "the newsroom's time zone",
+    "topics": "every topic",
+    "days": "daily",
+    "mention": "no one is mentioned",
+    "post_when_empty": "yes",
+    "publish": "no",
+}
+ADD_HELP = {
+    name: f"{text} (default: {ADD_DEFAULTS[name]})" if name in ADD_DEFAULTS else text for name, text in HELP.items()
+}
+
+
 def _channel_label(channel_id: int) -> str:
     return f"<#{channel_id}>"
 
@@ -146,16 +170,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
     # -- commands ----------------------------------------------------------------------------------
 
     @app_commands.command(name="add", description="Post a digest of what changed to a channel at a set local time")
-    @app_commands.describe(
-        channel="The channel to post in",
-        time="Local time, 24-hour HH:MM, e.g. 09:00",
-        timezone="IANA time zone, e.g. Europe/London (default: the newsroom's time zone)",
-        topics="Topic slugs, comma-separated, e.g. atacms,tariffs (default: every topic)",
-        days="daily, weekdays, weekends, mon-fri or mon,wed,fri (default: daily)",
-        mention="A role to mention in each digest (default: no one is mentioned)",
-        post_when_empty="On days with no changes, post one short line (default: yes)",
-        publish="In an announcement channel, publish each digest to the servers following it (default: no)",
-    )
+    @app_commands.describe(**ADD_HELP)
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     async def add(
         self,
@@ -202,15 +217,8 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
     @app_commands.command(name="edit", description="Change a digest's channel, time, days, topics or mention")
     @app_commands.describe(
         id=_ID_HELP,
-        channel="The channel to post in",
-        time="Local time, 24-hour HH:MM, e.g. 17:00",
-        timezone="IANA time zone, e.g. Europe/London",
-        topics="Topic slugs, comma-separated, or `all` for every topic",
-        days="daily, weekdays, weekends, mon-fri or mon,wed,fri",
-        mention="A role to mention in each digest",
+        **{**HELP, "topics": "Topic slugs, comma-separated, or `all` for every topic"},
         no_mention="Stop mentioning a role",
-        post_when_empty="On days with no changes, post one short line",
-        publish="In an announcement channel, publish each digest to the servers following it",
     )
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     async def edit(

@@ -19,7 +19,15 @@ from bot.core.digest_targets import Target
 from bot.core.errors import InvalidInput
 from bot.core.requester import Requester
 from bot.core.schedule import Schedule, ScheduleError, latest_occurrence
-from bot.services.digests import CannotPost, SubscriptionView, editor_room, owned, topic_ids_of, view_of
+from bot.services.digests import (
+    CannotPost,
+    SubscriptionView,
+    editor_room,
+    owned,
+    record_settings,
+    topic_ids_of,
+    view_of,
+)
 from db import digest_subscriptions as subscriptions
 from db.digest_claims import pending_of, schedule_of
 from db.digest_models import DigestSubscription
@@ -166,22 +174,7 @@ async def edit_subscription(
         after = await view_of(session, sub)
         edited = Edited(old, Settings.of(after), after)
         if edited.changed:
-            await subscriptions.record(
-                session,
-                sub=sub,
-                action="digest.edit",
-                actor_id=requester.user_id,
-                interaction_id=requester.interaction_id,
-                local_time=sub.local_time,
-                timezone=sub.timezone,
-                topic_ids=sub.topic_ids,
-                weekdays=sub.weekdays,
-                mention_role_id=str(sub.mention_role_id) if sub.mention_role_id is not None else None,
-                post_when_empty=sub.post_when_empty,
-                target=sub.target,
-                publish=sub.publish,
-                previous=_audit_of(old),
-            )
+            await record_settings(session, requester, sub, action="digest.edit", previous=_audit_of(old))
         return edited
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -138,20 +139,30 @@ async def add_subscription(
                 created_at=now,
             ),
         )
-        await subscriptions.record(
-            session,
-            sub=sub,
-            action="digest.create",
-            actor_id=requester.user_id,
-            interaction_id=requester.interaction_id,
-            local_time=local_time,
-            timezone=zone,
-            topic_ids=topic_ids,
-            weekdays=sub.weekdays,
-            target=sub.target,
-            publish=sub.publish,
-        )
+        await record_settings(session, requester, sub, action="digest.create")
         return await view_of(session, sub)
+
+
+async def record_settings(
+    session: AsyncSession, requester: Requester, sub: DigestSubscription, *, action: str, **extra: Any
+) -> None:
+    """The audit record of a subscription created or changed, with the settings it has now."""
+    await subscriptions.record(
+        session,
+        sub=sub,
+        action=action,
+        actor_id=requester.user_id,
+        interaction_id=requester.interaction_id,
+        local_time=sub.local_time,
+        timezone=sub.timezone,
+        topic_ids=sub.topic_ids,
+        weekdays=sub.weekdays,
+        mention_role_id=str(sub.mention_role_id) if sub.mention_role_id is not None else None,
+        post_when_empty=sub.post_when_empty,
+        target=sub.target,
+        publish=sub.publish,
+        **extra,
+    )
 
 
 async def list_subscriptions(db: Database, requester: Requester) -> list[SubscriptionView]:

@@ -99,12 +99,16 @@ async def test_each_setting_changes_in_place(database: Database, h: DiscordHarne
     assert record.after["previous"]["mention_role_id"] == str(role.id)
 
 
+async def a_digest_with_a_story(h: DiscordHarness, room: Writer, headline: str, at: dt.datetime) -> None:
+    await room.topic("atacms")
+    await add(h)
+    await room.event("atacms", headline, at)
+
+
 async def test_an_edit_keeps_the_id_and_the_delivery_history(
     database: Database, h: DiscordHarness, room: Writer, clock: FakeClock, store: ChannelStore
 ) -> None:
-    await room.topic("atacms")
-    await add(h)
-    await room.event("atacms", "Before the edit", utc(2026, 3, 20, 14))
+    await a_digest_with_a_story(h, room, "Before the edit", utc(2026, 3, 20, 14))
     clock.now = utc(2026, 3, 20, 18)
     await h.slash("digest send-now", {"id": 1}, user=h.editor)
     history = [(d.id, d.period_key, d.state) for d in await deliveries(database, 1)]
@@ -241,9 +245,7 @@ async def test_moved_to_a_time_already_past_posts_the_current_period_now(
 async def test_an_edit_waits_while_a_delivery_is_being_posted(
     database: Database, h: DiscordHarness, room: Writer, clock: FakeClock, store: ChannelStore
 ) -> None:
-    await room.topic("atacms")
-    await add(h)
-    await room.event("atacms", "Claimed before the edit", utc(2026, 3, 21, 8))
+    await a_digest_with_a_story(h, room, "Claimed before the edit", utc(2026, 3, 21, 8))
     due = utc(2026, 3, 21, 9) + S10
     # A process claims the period and dies before building it: its lease still runs.
     with pytest.raises(BaseExceptionGroup) as crashed:
