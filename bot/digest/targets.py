@@ -6,6 +6,8 @@ has none), so a process that dies after Discord created the post but before the 
 it cannot count on Discord to drop the retry. The post's title is fixed per digest and period
 (`digest_targets.forum_title`), so the retry first looks for the bot's active post of that title in
 the forum and reads its messages for the delivery's reference, as a text channel's history is read.
+That covers a crash, a timeout, a dropped connection and the server errors discord.py hands back;
+it does not cover the 500, 502 and 504 answers discord.py retries on its own before returning.
 """
 
 from __future__ import annotations

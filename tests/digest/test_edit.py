@@ -269,3 +269,20 @@ async def test_an_edit_waits_while_a_delivery_is_being_posted(
     assert "Claimed before the edit" in message["embeds"][0]["description"]
     assert store.messages(h.guild_a.channels[1].id) == []
     assert await _posted_periods(database) == ["2026-03-21"]
+
+
+async def test_new_days_after_todays_digest_start_on_the_next_allowed_day(
+    database: Database, h: DiscordHarness, room: Writer, clock: FakeClock, store: ChannelStore
+) -> None:
+    await add(h)
+    svc = service(h)
+    # Saturday's digest went out; from now on, weekdays only, in New York.
+    assert (await run_at(svc, utc(2026, 3, 21, 9) + S10)).results[1].outcome is Outcome.SENT
+    clock.now = utc(2026, 3, 21, 10)
+    reply = await edit(h, days="weekdays", timezone="America/New_York")
+    assert f"Next: Sun 22 Mar 09:00 GMT {ARROW} Mon 23 Mar 09:00 EDT" in (reply.content or "")
+    assert (await run_at(svc, utc(2026, 3, 22, 9) + S10)).results == {}
+    assert (await run_at(svc, utc(2026, 3, 23, 13) + S10)).results[1].outcome is Outcome.SENT
+    assert await _posted_periods(database) == ["2026-03-21", "2026-03-23"]
+    sub = await subscription(database, 1)
+    assert sub.covered_until == utc(2026, 3, 23, 13)
