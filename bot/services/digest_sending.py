@@ -183,7 +183,7 @@ class Sender:
         if not item.begun:
             found: dict[int, str] = {}
             if claim.needs_reconcile and not all(_padded(item.message_ids, len(parts))):
-                found = await self.poster.find_posted(claim.channel_id, nonce=claim.nonce, since=claim.created_at)
+                found = await self.poster.find_posted(claim.destination, nonce=claim.nonce, since=claim.created_at)
             ids = await self._renew(claim, sending=True, found=found)
             if ids is None:
                 return Result(Outcome.LOST)
@@ -195,7 +195,7 @@ class Sender:
             if index > 0 and await self._renew(claim) is None:
                 return Result(Outcome.LOST)
             message_id = await self.poster.post(
-                claim.channel_id,
+                claim.where_part(index, ids),
                 part,
                 nonce=f"{claim.nonce}.{index + 1}",
                 mention_role_id=claim.mention_role_id,

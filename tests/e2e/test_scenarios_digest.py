@@ -144,6 +144,25 @@ async def test_send_now_posts_once_through_a_server_error_and_a_rate_limit(desk:
         assert "Newsdesk digest" in str(post["embeds"])
 
 
+async def test_a_forum_digest_opens_one_post_even_when_the_answer_is_lost(desk: LiveDesk) -> None:
+    async with desk.scenario():
+        standin = desk.standin
+        forum = GUILD_A.forum_channel_id
+        digest_id = await add_digest(desk, forum, dt.datetime.now(dt.UTC) + dt.timedelta(hours=8))
+        # Discord opens the post and the answer is lost (a 503 discord.py does not retry itself).
+        standin.fail_next("POST", rf"/channels/{forum}/threads", 503, commit=True)
+        failed = await desk.settled(await desk.slash("digest send-now", {"id": digest_id}))
+        assert "it will be retried automatically" in failed.text
+        # Sent again by hand: the unfinished delivery finds the post it opened instead of opening another.
+        sent = await desk.settled(await desk.slash("digest send-now", {"id": digest_id}))
+        assert f"Posted digest `#{digest_id}`" in sent.text, sent.text
+        assert len(standin.requests_matching("POST", rf"/channels/{forum}/threads")) == 1
+        active = standin.threads_in(forum)
+        assert len(active) == 1 and active[0]["name"].startswith(f"Newsdesk digest #{digest_id} \N{EM DASH} ")
+        (post,) = desk.posts(int(active[0]["id"]))
+        assert post["id"] == active[0]["id"] and "Newsdesk digest" in str(post["embeds"])
+
+
 async def test_a_refused_channel_pauses_the_digest(desk: LiveDesk) -> None:
     async with desk.scenario():
         standin = desk.standin

@@ -62,7 +62,8 @@ def newsroom(n: int) -> GuildFixture:
         second_channel_id=gid + 2,
         editors_role_id=gid + 40,
         bot_role_id=gid + 41,
-        extra_channel_ids=tuple(gid + 3 + k for k in range(CHANNELS - 2)),
+        # Clear of the ids the fixture gives its own channels and roles (the forum is id + 9).
+        extra_channel_ids=tuple(gid + 100 + k for k in range(CHANNELS - 2)),
     )
 
 

@@ -44,7 +44,8 @@ EVERYONE_PERMISSIONS = (
     | USE_APPLICATION_COMMANDS
 )
 EDITORS_PERMISSIONS = EVERYONE_PERMISSIONS | MANAGE_MESSAGES
-BOT_ROLE_PERMISSIONS = EVERYONE_PERMISSIONS | MANAGE_MESSAGES
+SEND_MESSAGES_IN_THREADS = 1 << 38
+BOT_ROLE_PERMISSIONS = EVERYONE_PERMISSIONS | MANAGE_MESSAGES | SEND_MESSAGES_IN_THREADS
 
 # Gateway intents.
 INTENT_GUILDS = 1 << 0
@@ -94,6 +95,12 @@ class GuildFixture:
     second_channel_name: str = "news-archive"
     # More text channels, named desk-1, desk-2, ... (a newsroom with many digest channels).
     extra_channel_ids: tuple[int, ...] = ()
+    forum_channel_name: str = "desk-forum"
+
+    @property
+    def forum_channel_id(self) -> int:
+        """A forum channel (posts, no plain messages), next to the two text channels."""
+        return self.id + 9
 
     @property
     def everyone_role_id(self) -> int:

@@ -122,6 +122,8 @@ class DiscordStandIn(_Recording, _Http, _Commands, _Channels, _Interactions, _Ga
         r("PATCH", rf"/channels/{SNOWFLAKE}/messages/{SNOWFLAKE}", self._h_edit_message)
         r("DELETE", rf"/channels/{SNOWFLAKE}/messages/{SNOWFLAKE}", self._h_delete_message)
         r("POST", rf"/channels/{SNOWFLAKE}/typing", self._h_typing)
+        r("POST", rf"/channels/{SNOWFLAKE}/threads", self._h_start_forum_post)
+        r("GET", rf"/guilds/{SNOWFLAKE}/threads/active", self._h_active_threads)
         r("GET", rf"/channels/{SNOWFLAKE}", self._h_get_channel)
         r("GET", rf"/guilds/{SNOWFLAKE}", self._h_get_guild)
         r("GET", rf"/guilds/{SNOWFLAKE}/channels", self._h_guild_channels)
@@ -225,6 +227,10 @@ class DiscordStandIn(_Recording, _Http, _Commands, _Channels, _Interactions, _Ga
                 channel(g.text_channel_id, g.text_channel_name, 0),
                 channel(g.second_channel_id, g.second_channel_name, 1),
                 *(channel(cid, f"desk-{n}", n + 1) for n, cid in enumerate(g.extra_channel_ids, start=1)),
+                {
+                    **payloads.channel_payload(g.forum_channel_id, g.id, g.forum_channel_name, 2, kind=payloads.FORUM),
+                    "available_tags": [],
+                },
             ],
             "members": members,
         }
