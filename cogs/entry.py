@@ -18,6 +18,7 @@ from bot.options import bot_of, parse_entry_dates, requester_of
 from bot.render import custom_ids
 from bot.render import editor as render
 from bot.render import history as history_render
+from bot.render.expected import knock_on_notes
 from bot.services import entries, outcomes
 
 Str = app_commands.Range
@@ -135,7 +136,11 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
             reason=require_text("reason", reason),
         )
         content, embed = render.changed_entry(
-            changed.entry, changed.topic, timezone=changed.timezone, action="entry.retract"
+            changed.entry,
+            changed.topic,
+            timezone=changed.timezone,
+            action="entry.retract",
+            notes=knock_on_notes(changed.knock_on, later=changed.entry),
         )
         await replies.reply(interaction, content=content, embeds=[embed])
 
@@ -154,7 +159,11 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
             reason=clean_text("reason", reason),
         )
         content, embed = render.changed_entry(
-            changed.entry, changed.topic, timezone=changed.timezone, action="entry.restore"
+            changed.entry,
+            changed.topic,
+            timezone=changed.timezone,
+            action="entry.restore",
+            notes=knock_on_notes(changed.knock_on, later=changed.entry),
         )
         await replies.reply(interaction, content=content, embeds=[embed])
 

@@ -35,6 +35,15 @@ class Outcome(enum.StrEnum):
     DID_NOT_HAPPEN = "did_not_happen"
 
 
+class Knock(enum.StrEnum):
+    """What retracting or restoring an entry did to the expected entry it had settled."""
+
+    REOPENED = "reopened"
+    SETTLED_AGAIN = "settled_again"
+    SETTLED_BY_ANOTHER = "settled_by_another"
+    RETRACTED = "retracted"
+
+
 OUTCOME_LABELS = {Outcome.HAPPENED: "Happened", Outcome.DID_NOT_HAPPEN: "Did not happen"}
 
 

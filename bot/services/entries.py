@@ -33,6 +33,7 @@ from db.models import AuditRecord, Entry, Newsroom, Topic
 from db.topics import normalise_lookup, resolve_topic
 
 UNDO_WINDOW = dt.timedelta(minutes=10)
+UNDONE = "Undone by its author right after logging"
 
 
 @dataclass(slots=True)
@@ -177,12 +178,16 @@ class Changed:
     entry: Entry
     topic: Topic
     timezone: str
+    # What the change did to the expected entry this one had settled, if anything.
+    knock_on: outcomes.KnockOn | None = None
 
 
-async def _changed(session: AsyncSession, entry: Entry, newsroom: Newsroom) -> Changed:
+async def _changed(
+    session: AsyncSession, entry: Entry, newsroom: Newsroom, knock_on: outcomes.KnockOn | None = None
+) -> Changed:
     topic = await session.get(Topic, entry.topic_id)
     assert topic is not None
-    return Changed(entry, topic, newsroom.timezone)
+    return Changed(entry, topic, newsroom.timezone, knock_on)
 
 
 @asynccontextmanager
@@ -233,7 +238,8 @@ async def retract_entry(db: Database, requester: Requester, *, entry_id: int, re
         entry = await writes.retract_entry(
             session, entry=entry, actor_id=requester.user_id, interaction_id=requester.interaction_id, reason=reason
         )
-        return await _changed(session, entry, newsroom)
+        knock_on = await outcomes.reopen(session, requester, later=entry, reason=reason)
+        return await _changed(session, entry, newsroom, knock_on)
 
 
 async def restore_entry(db: Database, requester: Requester, *, entry_id: int, reason: str | None) -> Changed:
@@ -243,7 +249,8 @@ async def restore_entry(db: Database, requester: Requester, *, entry_id: int, re
         entry = await writes.restore_entry(
             session, entry=entry, actor_id=requester.user_id, interaction_id=requester.interaction_id, reason=reason
         )
-        return await _changed(session, entry, newsroom)
+        knock_on = await outcomes.settle_again(session, requester, later=entry)
+        return await _changed(session, entry, newsroom, knock_on)
 
 
 async def undo_entry(
@@ -264,10 +271,11 @@ async def undo_entry(
             entry=entry,
             actor_id=requester.user_id,
             interaction_id=requester.interaction_id,
-            reason="Undone by its author right after logging",
+            reason=UNDONE,
             action="entry.undo",
         )
-        return await _changed(session, entry, newsroom)
+        knock_on = await outcomes.reopen(session, requester, later=entry, reason=UNDONE)
+        return await _changed(session, entry, newsroom, knock_on)
 
 
 @dataclass(slots=True)
