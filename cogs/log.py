@@ -97,7 +97,7 @@ async def _dates(
     if end is not None:
         if not logged.announced:
             raise InvalidInput("`end`: an entry whose date is not announced has no end date.")
-        finish, note = read_entry_date("end", end, today=today)
+        finish, note = read_entry_date("end", end, today=today, expected=expected is not None)
         notes += [note] if note else []
         if finish.latest < logged.date.earliest:
             raise InvalidInput("`end` is before `date`.")

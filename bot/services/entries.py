@@ -24,7 +24,7 @@ from bot.core.matching import fold
 from bot.core.requester import Requester
 from bot.core.sourcing import require_sourced, sourced_changes
 from bot.core.vocabulary import EntryKind
-from bot.services import outcomes
+from bot.services import expectation, outcomes
 from bot.services.common import editor_newsroom, newsroom_of
 from db import audit, writes
 from db.engine import Database
@@ -211,7 +211,10 @@ async def edit_entry(
     reason: str | None,
     allowed_kinds: frozenset[str] | None = None,
     field_label: str = "",
+    today: dt.date | None = None,
 ) -> Changed:
+    """Correct one field. `today` (the newsroom's) is what a change of `expected` or of the date is
+    judged against (bot.services.expectation)."""
     async with _raced_by_a_twin(), db.write() as session:
         newsroom = await editor_newsroom(session, requester)
         entry = await _entry(session, guild_id=requester.guild_id, entry_id=entry_id, lock=True)
@@ -220,6 +223,9 @@ async def edit_entry(
         end = changes.get("end_date")
         if end is not None and end.latest < entry.date_earliest:
             raise InvalidInput("`end` is before the entry's date.")
+        changes = await expectation.checked_changes(
+            session, entry=entry, changes=changes, today=today, timezone=newsroom.timezone
+        )
         entry = await writes.edit_entry(
             session,
             entry=entry,

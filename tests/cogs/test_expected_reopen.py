@@ -50,9 +50,7 @@ async def test_retracting_the_settling_entry_reopens_the_expected_one_and_restor
     await _shown_as_expected_again(desk, call_id)
 
     restored = await h.slash("entry restore", {"id": f"#{later_id}", "reason": "It was right"}, user=h.editor)
-    assert f"Marked `#{call_id}` (anticipated) as happened on 19 Sep 2023 (`#{later_id}`) again." in text_of(
-        restored
-    )
+    assert f"Marked `#{call_id}` (anticipated) as happened on 19 Sep 2023 (`#{later_id}`) again." in text_of(restored)
     settled = await load_entry(desk.database, call_id)
     assert (settled.outcome, settled.outcome_entry_id) == ("happened", later_id)
     assert (await audit_of(desk.database, call_id))[-1].action == "entry.outcome"
