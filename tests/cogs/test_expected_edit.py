@@ -92,6 +92,8 @@ async def test_what_cannot_stop_being_expected_is_refused_and_nothing_changes(de
     assert "has no `expected` field" in await _refused(
         desk, {"id": f"#{miller.id}", "field": "expected", "value": "promised"}
     )
+    # As when logged, an undated entry has no end date.
+    assert "no end date" in await _refused(desk, {"id": f"#{call.id}", "field": "end", "value": "Q4 2023"})
     undated = await _refused(desk, {"id": f"#{later.id}", "field": "date", "value": "not announced"})
     assert 'is not expected, so its date cannot be "not announced"' in undated
 
