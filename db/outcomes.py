@@ -3,6 +3,9 @@ undoing that when the entry that said so is retracted, and redoing it when that 
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -27,29 +30,59 @@ async def settle_entry(
 ) -> Entry:
     """Mark `entry` as happened or not, as `later` (just logged) says; the later entry's date is kept with
     it, so reader views say "happened on ..." without reading a second row."""
-    before = audit.snapshot(entry)
     now = utcnow()
-    entry.outcome = outcome.value
-    entry.outcome_entry_id = later.id
-    entry.outcome_precision = later.date_precision
-    entry.outcome_earliest = later.date_earliest
-    entry.outcome_latest = later.date_latest
-    entry.outcome_by = actor_id
-    entry.outcome_at = now
-    entry.updated_at = now
+    values = {
+        "outcome": outcome.value,
+        "outcome_entry_id": later.id,
+        "outcome_precision": later.date_precision,
+        "outcome_earliest": later.date_earliest,
+        "outcome_latest": later.date_latest,
+        "outcome_by": actor_id,
+        "outcome_at": now,
+    }
+    return await _store(
+        session,
+        entry=entry,
+        values=values,
+        action="entry.outcome",
+        actor_id=actor_id,
+        interaction_id=interaction_id,
+        reason=reason or f"#{later.id} says so",
+        at=now,
+    )
+
+
+async def _store(
+    session: AsyncSession,
+    *,
+    entry: Entry,
+    values: dict[str, Any],
+    action: str,
+    actor_id: int,
+    interaction_id: int | None,
+    reason: str,
+    at: dt.datetime,
+    kept: dict[str, Any] | None = None,
+) -> Entry:
+    """Set the entry's outcome columns and append the audit record; `kept` adds to the record's before
+    what the snapshot leaves out."""
+    before = {**audit.snapshot(entry), **(kept or {})}
+    for name, value in values.items():
+        setattr(entry, name, value)
+    entry.updated_at = at
     session.add(entry)
     await session.flush()
     await audit.record(
         session,
         newsroom_id=entry.newsroom_id,
-        action="entry.outcome",
+        action=action,
         actor_id=actor_id,
         interaction_id=interaction_id,
         entry=entry,
         before=before,
         after=audit.snapshot(entry),
-        reason=reason or f"#{later.id} says so",
-        at=now,
+        reason=reason,
+        at=at,
     )
     return entry
 
@@ -79,26 +112,17 @@ async def reopen_entry(
     """Clear the outcome `later` recorded on `entry`, which is expected again. The record keeps which
     entry had settled it (the snapshot leaves that out as bookkeeping), so restoring that entry can
     settle it again."""
-    before = {**audit.snapshot(entry), "outcome_entry_id": later.id}
-    now = utcnow()
-    for name in OUTCOME_COLUMNS:
-        setattr(entry, name, None)
-    entry.updated_at = now
-    session.add(entry)
-    await session.flush()
-    await audit.record(
+    return await _store(
         session,
-        newsroom_id=entry.newsroom_id,
+        entry=entry,
+        values=dict.fromkeys(OUTCOME_COLUMNS),
         action=CLEARED,
         actor_id=actor_id,
         interaction_id=interaction_id,
-        entry=entry,
-        before=before,
-        after=audit.snapshot(entry),
         reason=reason,
-        at=now,
+        at=utcnow(),
+        kept={"outcome_entry_id": later.id},
     )
-    return entry
 
 
 async def reopened_by(session: AsyncSession, *, later: Entry) -> tuple[Entry, Outcome] | None:
