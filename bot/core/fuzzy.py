@@ -24,7 +24,7 @@ CUTOFF = 80.0
 # Shorter words have too few letters to tell a slip from a different word: they must match exactly.
 MIN_FUZZY_LENGTH = 4
 # A typed word is compared with at most this many of its closest vocabulary words.
-_CLOSE_WORDS = 20
+_CLOSE_WORDS = 8
 _PUNCTUATION = re.compile(r"[^\w]+|_")
 
 
@@ -96,7 +96,9 @@ class WordIndex:
 
     def _holders(self, word: str) -> dict[int, float]:
         """Each label holding a word close to `word`, with the best such word's score."""
-        if len(word) < MIN_FUZZY_LENGTH:
+        # A word spelt as some label spells it is taken as meant: its neighbours ("tank" for "tanks")
+        # would only widen the search, at a cost. Shorter words are matched only exactly.
+        if word in self.holders or len(word) < MIN_FUZZY_LENGTH:
             matches: Sequence[tuple[str, float, int]] = [(word, 100.0, 0)] if word in self.holders else []
         else:
             matches = process.extract(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=CUTOFF, limit=_CLOSE_WORDS)

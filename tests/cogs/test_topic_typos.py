@@ -36,13 +36,16 @@ async def test_close_spellings_are_offered(desk: Desk) -> None:
 
 
 async def test_matches_rank_before_close_spellings(desk: Desk) -> None:
-    # "tanks" is in the title of one, a prefix of another's slug, the whole slug of a third, and a
-    # close spelling ("tank") of a fourth's alias word.
+    # "atacm" begins the slug of two (the shorter first), is inside an alias of a third, and is a close
+    # spelling of a word of a fourth only.
+    await create(desk, "atacms-deliveries", "ATACMS deliveries")
+    await create(desk, "himars", "HIMARS launchers", ["atacms launcher"])
+    await create(desk, "storm-shadow", "Storm Shadow", ["like atcms"])
+    assert await slugs(desk, "atacm") == ["atacms", "atacms-deliveries", "himars", "storm-shadow"]
+    # Every word present but not side by side: after the labels that hold the text as typed.
     await create(desk, "abrams", "Abrams tanks")
-    await create(desk, "tanks-for-kyiv", "Tanks for Kyiv")
-    await create(desk, "tanks", "Tanks in general")
-    await create(desk, "leopard", "Leopard 2", ["Panzer tank"])
-    assert await slugs(desk, "tanks") == ["tanks", "tanks-for-kyiv", "abrams", "leopard"]
+    await create(desk, "m1-deliveries", "Abrams deliveries", ["tank shipments"])
+    assert await slugs(desk, "abrams tank") == ["abrams", "m1-deliveries"]
 
 
 async def test_autocomplete_offers_only_this_newsrooms_close_spellings(desk: Desk) -> None:
