@@ -14,6 +14,7 @@ from bot.core.errors import TopicNotFound
 from bot.core.fuzzy import WordIndex
 from bot.core.matching import DROP_CONTROLS
 from db.models import Topic
+from db.topic_labels import DEFAULT_BUDGET
 
 
 def normalise_lookup(text: str) -> str:
@@ -66,7 +67,7 @@ async def find_topic(
 AMBIGUITY_MARGIN = 5.0
 # The most active topics a lookup compares a misspelt name with: the label cache's own limit, above
 # which autocomplete searches in SQL too.
-CLOSE_SCAN_MAX = 50_000
+CLOSE_SCAN_MAX = DEFAULT_BUDGET
 
 
 async def resolve_topic(
