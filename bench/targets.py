@@ -76,10 +76,15 @@ class Targets:
         return Target(payload, raw.TOPICS, (newsroom.id, 0))
 
     def typed_text(self, rng: random.Random) -> str:
-        """What a reader has typed so far: nothing yet, the start of a slug, or a word from a title."""
+        """What a reader has typed so far: nothing yet, the start of a slug, a word from a title, or a
+        slug with a letter missing (matched only by its close spelling: the slowest path)."""
         roll = rng.random()
         if roll < 0.1:
             return ""
+        if roll < 0.2:
+            slug = self.autocomplete_slugs[int(rng.random() * len(self.autocomplete_slugs))].replace("-", " ")
+            cut = rng.randrange(len(slug))
+            return slug[:cut] + slug[cut + 1 :]
         if roll < 0.7:
             slug = self.autocomplete_slugs[int(rng.random() * len(self.autocomplete_slugs))]
             return slug[: rng.randint(1, min(len(slug), 8))]

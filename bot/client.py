@@ -35,6 +35,7 @@ EXTENSIONS = (
     "cogs.settings",
     "cogs.digest",
     "cogs.summary",
+    "cogs.help",
 )
 
 Clock = Callable[[], dt.datetime]

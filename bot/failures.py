@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 
 from bot import replies
+from bot.core import readings
 from bot.core.errors import UserFacingError, echoed
 from bot.option_check import InvalidOption, payload_problem
 from bot.options import bot_of, requester_of
@@ -87,6 +88,7 @@ class NewsTree(app_commands.CommandTree):
         """Options that do not fit their declaration are refused before anything runs. Every command runs
         in a newsroom whose row exists: it is created here, before the guild's first command in this
         process (autocomplete needs none, and must answer fast)."""
+        readings.start()
         problem = payload_problem(interaction)
         if problem is not None:
             # Answered here, not raised to on_error: its handling reads the payload that failed the check.

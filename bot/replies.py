@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.core import readings
 from bot.render.text import CONTENT_MAX, NO_MENTIONS, clip
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,9 @@ async def reply(
     view: discord.ui.View | None = None,
     ephemeral: bool = False,
 ) -> None:
-    """Answer an interaction whether or not it was deferred; never pings anyone."""
+    """Answer an interaction whether or not it was deferred; never pings anyone. A topic found by a
+    close spelling is said first (bot.core.readings)."""
+    content = _with_readings(content)
     content = safe_content(content) if content else None
     kwargs: dict[str, object] = {"content": content, "embeds": list(embeds), "allowed_mentions": NO_MENTIONS}
     if view is not None:
@@ -77,6 +80,10 @@ async def page(
         await reply(interaction, embeds=embeds, view=view, ephemeral=ephemeral)
 
 
+def _with_readings(content: str | None) -> str | None:
+    return "\n".join((*readings.take(), *([content] if content else []))) or None
+
+
 def _forget(view: discord.ui.View | None) -> None:
     """Our buttons are DynamicItems rebuilt from their custom_id on every click, so the view object
     need not live on: discord.py would otherwise keep every sent view in memory for good."""
@@ -86,7 +93,7 @@ def _forget(view: discord.ui.View | None) -> None:
 
 async def error(interaction: discord.Interaction, message: str) -> None:
     """A short ephemeral error; the interaction may already have been acknowledged."""
-    text = safe_content(message)
+    text = safe_content(_with_readings(message) or message)
     try:
         if interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)

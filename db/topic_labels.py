@@ -5,6 +5,9 @@ ten thousand topics. A substring LIKE cannot use an index, so instead the labels
 text) of a newsroom are loaded once and searched in Python. Every change to a label bumps
 `newsroom.topic_labels_rev` in the same transaction, so one primary-key read tells whether the copy
 here is current, whichever process made the change.
+
+When the slug prefix and substring matches leave room in the list, close spellings fill it
+(bot.core.fuzzy): "atcms" still offers ATACMS.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.core.fuzzy import WordIndex
 from db.models import Newsroom, Topic
 
 
@@ -60,6 +64,8 @@ class _Labels:
     # start with a key are one contiguous run, found by bisection.
     slugs: list[str]
     slug_positions: list[int]
+    # The words of the labels, for the close spellings that fill what the matches above leave.
+    words: WordIndex
 
     @classmethod
     def build(cls, revision: int, labels: tuple[tuple[str, str, str], ...]) -> _Labels:
@@ -77,11 +83,12 @@ class _Labels:
             starts,
             [labels[i][0] for i in alphabetical],
             alphabetical,
+            WordIndex.build(label[2] for label in labels),
         )
 
     @classmethod
     def too_many(cls, revision: int) -> _Labels:
-        return cls(revision, True, (), "", [], [], [])
+        return cls(revision, True, (), "", [], [], [], WordIndex.build(()))
 
     def search(self, key: str, limit: int) -> list[TopicLabel]:
         # Slug prefix matches first: the run of slugs starting with the key, best ranked first.
@@ -102,6 +109,10 @@ class _Labels:
             if index + 1 >= len(self.starts):
                 break
             position = self.haystack.find(key, self.starts[index + 1])
+        # Only then close spellings: the fuzzy pass costs more than the two above, and typed text
+        # that matches outright needs none.
+        if len(found) < limit:
+            found.extend(position for position, _score in self.words.close(key, limit - len(found), exclude=found))
         return [TopicLabel(*self.labels[index]) for index in found]
 
 
@@ -130,8 +141,8 @@ class TopicLabelCache:
 
     async def search(self, db: Reads, *, newsroom_id: int, key: str, limit: int) -> list[TopicLabel] | None:
         """Active topics whose slug, title or alias contains `key` (already normalised), slug
-        prefix matches first, then shorter slugs, then alphabetical; None when the newsroom has more
-        topics than the cache may hold (the caller searches in SQL)."""
+        prefix matches first, then shorter slugs, then alphabetical, then close spellings; None
+        when the newsroom has more topics than the cache may hold (the caller searches in SQL)."""
         async with db.read() as session:
             revision = (await session.execute(_REVISION, {"newsroom_id": newsroom_id})).scalar()
         if revision is None:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import difflib
+import asyncio
 from collections.abc import Sequence
 
 from sqlalchemy import bindparam, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.core import readings
 from bot.core.errors import TopicNotFound
+from bot.core.fuzzy import WordIndex
 from bot.core.matching import DROP_CONTROLS
 from db.models import Topic
+from db.topic_labels import DEFAULT_BUDGET
 
 
 def normalise_lookup(text: str) -> str:
@@ -59,39 +62,65 @@ async def find_topic(
     return (await session.execute(stmt.order_by(Topic.slug).limit(1))).scalars().first()
 
 
+# A close spelling is taken as meant only when no other topic comes within this many points of it
+# (of 100): "atcms" is ATACMS, but "tank" near both "abrams tanks" and "leopard tanks" is a question.
+AMBIGUITY_MARGIN = 5.0
+# The most active topics a lookup compares a misspelt name with: the label cache's own limit, above
+# which autocomplete searches in SQL too.
+CLOSE_SCAN_MAX = DEFAULT_BUDGET
+
+
 async def resolve_topic(
     session: AsyncSession, *, newsroom_id: int, query: str, include_archived: bool = False
 ) -> Topic:
+    """The topic named exactly, else the one active topic whose name is an unambiguous close spelling
+    of `query` (noted for the reply, bot.core.readings), else TopicNotFound with suggestions."""
     topic = await find_topic(session, newsroom_id=newsroom_id, query=query, include_archived=include_archived)
     if topic is not None:
         return topic
-    raise TopicNotFound(query, await suggest_topics(session, newsroom_id=newsroom_id, query=query))
+    key = normalise_lookup(query)[:100]
+    close = await close_topics(session, newsroom_id=newsroom_id, key=key, limit=3) if key else []
+    unambiguous = len(close) == 1 or (len(close) > 1 and close[0][1] - close[1][1] >= AMBIGUITY_MARGIN)
+    if unambiguous:
+        slug = close[0][0]
+        found = await find_topic(session, newsroom_id=newsroom_id, query=slug)
+        if found is not None:
+            readings.note_closest(slug, query)
+            return found
+    raise TopicNotFound(query, await suggest_topics(session, newsroom_id=newsroom_id, query=query, close=close))
 
 
-async def suggest_topics(session: AsyncSession, *, newsroom_id: int, query: str, limit: int = 3) -> list[str]:
-    """Closest slugs for a "did you mean", from substring matches first, then spelling distance."""
+async def close_topics(session: AsyncSession, *, newsroom_id: int, key: str, limit: int) -> list[tuple[str, float]]:
+    """(slug, score) of the active topics whose names are close spellings of `key`, closest first.
+    Read in the caller's session, so a lookup inside a write sees that transaction's topics."""
+    rows = await session.execute(
+        select(Topic.slug, Topic.search_text)
+        .where(Topic.newsroom_id == newsroom_id, col(Topic.archived).is_(False))
+        .order_by(func.length(Topic.slug), Topic.slug)
+        .limit(CLOSE_SCAN_MAX)
+    )
+    slugs: list[str] = []
+    texts: list[str] = []
+    for slug, search_text in rows:
+        slugs.append(slug)
+        texts.append(search_text)
+    # Indexing ten thousand labels is tens of ms of pure Python: in a worker thread the event loop
+    # still gets its turns (autocomplete keeps its index in the label cache instead).
+    index = await asyncio.to_thread(WordIndex.build, texts)
+    return [(slugs[position], score) for position, score in index.close(key, limit)]
+
+
+async def suggest_topics(
+    session: AsyncSession, *, newsroom_id: int, query: str, limit: int = 3, close: Sequence[tuple[str, float]] = ()
+) -> list[str]:
+    """Closest slugs for a "did you mean": substring matches first, then close spellings."""
     key = normalise_lookup(query)[:100]
     if not key:
         return []
     matches = await search_topics(session, newsroom_id=newsroom_id, query=key, limit=limit)
     if matches:
         return [t.slug for t in matches]
-    rows = await session.execute(
-        select(Topic.slug, Topic.search_text)
-        .where(Topic.newsroom_id == newsroom_id, col(Topic.archived).is_(False))
-        .limit(5000)
-    )
-    candidates: dict[str, str] = {}
-    for slug, search_text in rows:
-        for line in search_text.split("\n"):
-            candidates.setdefault(line, slug)
-    close = difflib.get_close_matches(key, list(candidates), n=limit * 2, cutoff=0.6)
-    seen: list[str] = []
-    for name in close:
-        slug = candidates[name]
-        if slug not in seen:
-            seen.append(slug)
-    return seen[:limit]
+    return [slug for slug, _score in close][:limit]
 
 
 _RECENT_LABELS = (

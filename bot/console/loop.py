@@ -10,6 +10,7 @@ from bot.console import parse
 from bot.console.history import History
 from bot.console.offline import DEMO_EDITOR_ROLE_ID, DEMO_GUILD_ID, OfflineDiscord, Outcome, Shown
 from bot.console.printer import buttons, format_shown
+from bot.render.help import commands_of, usage
 from bot.services.newsrooms import seed_newsroom
 from bot.settings import Settings
 from db.engine import Database
@@ -20,7 +21,7 @@ HELP = """Type a slash command as in Discord, options as name:value (quotes grou
   /chronology atacms since:"Sep 2023" /topics
   /log event atacms headline:"Talks held" date:today source:"Reuters" url:https://example.org/x
 Other lines:  click N (press button N of the last reply)   complete /status topic:at (autocomplete)
-              help (this text)   commands (every command)   quit"""
+              help (this text)   commands (every command)   /help [command] (the bot's own help)   quit"""
 
 
 async def prepare_demo(database: Database) -> None:
@@ -50,7 +51,7 @@ class Console:
         lowered = line.lower()
         if lowered in ("quit", "exit", "/quit", "/exit"):
             return False
-        if lowered in ("help", "/help", "?"):
+        if lowered in ("help", "?"):
             self.print(HELP)
             return True
         if lowered in ("commands", "/commands"):
@@ -68,11 +69,10 @@ class Console:
         return True
 
     def _command_list(self) -> list[str]:
-        lines = []
-        for command in self.offline.bot.tree.walk_commands():
-            if isinstance(command, parse.app_commands.Command):
-                lines.append(f"/{command.qualified_name} {parse.usage(command)}  — {command.description}")
-        return lines
+        return [
+            f"/{command.qualified_name} {usage(command)}  — {command.description}"
+            for command in commands_of(self.offline.bot.tree)
+        ]
 
     async def _command(self, line: str, read_line: Any) -> None:
         invocation = parse.resolve(self.offline.bot.tree, parse.split(line))

@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.option_check import length_problem, value_problem
+from bot.render.help import usage
 
 
 class ParseError(ValueError):
@@ -92,10 +93,6 @@ def resolve(tree: app_commands.CommandTree[Any], tokens: list[str], *, partial: 
     if missing and not partial:
         raise ParseError(f"Missing {', '.join(missing)}. Usage: {where} {usage(found)}")
     return Invocation(found, path, values, last)
-
-
-def usage(command: app_commands.Command[Any, ..., Any]) -> str:
-    return " ".join(f"{p.name}:…" if p.required else f"[{p.name}:…]" for p in command.parameters)
 
 
 def _checked(param: app_commands.Parameter, value: Any) -> tuple[Any, dict]:

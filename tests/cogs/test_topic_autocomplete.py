@@ -100,7 +100,8 @@ async def test_order_matches_the_sql_search(database: Database) -> None:
         async with database.read() as session:
             expected = await search_topics(session, newsroom_id=GUILD_A_ID, query=key, limit=25)
         assert cached is not None
-        assert [t.slug for t in cached] == [t.slug for t in expected], key
+        # Close spellings may fill what the matches leave: after them, never before.
+        assert [t.slug for t in cached][: len(expected)] == [t.slug for t in expected], key
     assert cache.loads == 1
 
 
