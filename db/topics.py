@@ -71,17 +71,18 @@ CLOSE_SCAN_MAX = DEFAULT_BUDGET
 
 
 async def resolve_topic(
-    session: AsyncSession, *, newsroom_id: int, query: str, include_archived: bool = False
+    session: AsyncSession, *, newsroom_id: int, query: str, include_archived: bool = False, guess: bool = False
 ) -> Topic:
-    """The topic named exactly, else the one active topic whose name is an unambiguous close spelling
-    of `query` (noted for the reply, bot.core.readings), else TopicNotFound with suggestions."""
+    """The topic named exactly, else (with `guess`) the one active topic whose name is an unambiguous
+    close spelling of `query` (noted for the reply, bot.core.readings), else TopicNotFound with
+    suggestions. Only reads guess: a write goes to the topic its editor named, never to a guess at it."""
     topic = await find_topic(session, newsroom_id=newsroom_id, query=query, include_archived=include_archived)
     if topic is not None:
         return topic
     key = normalise_lookup(query)[:100]
     close = await close_topics(session, newsroom_id=newsroom_id, key=key, limit=3) if key else []
     unambiguous = len(close) == 1 or (len(close) > 1 and close[0][1] - close[1][1] >= AMBIGUITY_MARGIN)
-    if unambiguous:
+    if guess and unambiguous:
         slug = close[0][0]
         found = await find_topic(session, newsroom_id=newsroom_id, query=slug)
         if found is not None:

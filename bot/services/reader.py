@@ -134,7 +134,7 @@ async def _resolve(db: Database, named: _Named) -> int:
     async with db.read() as session:
         # Archived topics stay readable by exact name: their history is still the record.
         topic: Topic = await topic_queries.resolve_topic(
-            session, newsroom_id=named.guild_id, query=named.query or "", include_archived=True
+            session, newsroom_id=named.guild_id, query=named.query or "", include_archived=True, guess=True
         )
     assert topic.id is not None
     return topic.id

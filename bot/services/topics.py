@@ -139,7 +139,7 @@ async def topic_history(
             topic = await topic_by_id(session, requester, topic_id)
         else:
             topic = await resolve_topic(
-                session, newsroom_id=requester.guild_id, query=query or "", include_archived=True
+                session, newsroom_id=requester.guild_id, query=query or "", include_archived=True, guess=True
             )
         assert topic.id is not None
         records = await audit.topic_changes(session, newsroom_id=requester.guild_id, topic_id=topic.id)

@@ -7,7 +7,7 @@ from bot.core.drafts import TopicDraft
 from bot.core.requester import Requester
 from bot.services import topics
 from tests.harness import GUILD_A_ID, GUILD_B_ID
-from tests.newsroom import Desk, text_of
+from tests.newsroom import Desk, db_rows, text_of
 
 OWNER = Requester(guild_id=GUILD_A_ID, user_id=5, guild_name="Newsroom A", manage_guild=True)
 OWNER_B = Requester(guild_id=GUILD_B_ID, user_id=5, guild_name="Newsroom B", manage_guild=True)
@@ -68,11 +68,13 @@ async def test_a_command_reads_an_unambiguous_close_spelling(desk: Desk) -> None
     assert chronology.content is not None and chronology.content.startswith("Showing `atacms`")
     latest = await h.slash("latest", {"topic": "atcms"}, user=h.reader)
     assert latest.content is not None and latest.content.startswith("Showing `atacms`")
-    # Editor commands name topics the same way.
+    # A write is never filed under a guess: the editor is asked, and nothing is stored.
+    before = await db_rows(desk.database)
     logged = await h.slash(
         "log status", {"topic": "atcms", "status": "approved", "note": "Approved", "source": "Reuters"}, user=h.editor
     )
-    assert text_of(logged).startswith('Showing `atacms` (closest to "atcms")')
+    assert logged.ephemeral and "No topic matches `atcms`" in text_of(logged) and "`atacms`" in text_of(logged)
+    assert await db_rows(desk.database) == before
     # The next command says nothing of an earlier reading.
     again = await h.slash("status", {"topic": "atacms"}, user=h.reader)
     assert not again.content
