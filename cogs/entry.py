@@ -12,8 +12,9 @@ from bot import replies
 from bot.buttons import StatefulButton
 from bot.client import NewsBot
 from bot.core.errors import InvalidInput
+from bot.core.status_axes import STATUS_FIELDS, status_changes
 from bot.core.validation import LIMITS, clean_text, clean_url, parse_entry_ref, require_text
-from bot.core.vocabulary import StatementKind, Status
+from bot.core.vocabulary import StatementKind
 from bot.options import bot_of, parse_entry_dates, requester_of
 from bot.render import custom_ids
 from bot.render import editor as render
@@ -31,7 +32,11 @@ EDITABLE: dict[str, tuple[str, frozenset[str]]] = {
     "end": ("end_date", frozenset({"event"})),
     "source": ("source_name", frozenset({"status", "statement", "event"})),
     "url": ("source_url", frozenset({"status", "statement", "event"})),
-    "status": ("status", frozenset({"status"})),
+    "decision": ("decision", frozenset({"status"})),
+    "delivery": ("delivery", frozenset({"status"})),
+    "committed": ("committed", frozenset({"status"})),
+    "delivered": ("delivered", frozenset({"status"})),
+    "unit": ("unit", frozenset({"status"})),
     "note": ("note", frozenset({"status"})),
     "speaker": ("speaker", frozenset({"statement"})),
     "role": ("speaker_role", frozenset({"statement"})),
@@ -42,18 +47,13 @@ EDITABLE: dict[str, tuple[str, frozenset[str]]] = {
     "headline": ("headline", frozenset({"event"})),
     "details": ("details", frozenset({"event"})),
 }
-REQUIRED = frozenset({"note", "speaker", "text", "headline", "status", "kind", "date"})
+REQUIRED = frozenset({"note", "speaker", "text", "headline", "kind", "date"})
 
 
 def parse_field_value(field: str, value: str) -> Any:
     """The new value for a field other than a date, validated exactly as when it was first logged."""
     if field == "url":
         return None if value.strip() == "-" else clean_url(value)
-    if field == "status":
-        try:
-            return Status(value.strip().lower().replace(" ", "_")).value
-        except ValueError:
-            raise InvalidInput("`status` must be one of: " + ", ".join(s.value for s in Status)) from None
     if field == "kind":
         try:
             return StatementKind(value.strip().lower()).value
@@ -94,18 +94,20 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
         column, kinds = EDITABLE[field.value]
         notes: dict[str, str] = {}
         if field.value == "end" and value.strip() == "-":
-            new_value = None
+            changes: dict[str, Any] = {column: None}
         elif field.value in ("date", "end"):
             # Checked and read exactly as when logged: never after today, yearless forms read back.
             dates, notes = await parse_entry_dates(interaction, **{field.value: value})
-            new_value = dates[field.value]
+            changes = {column: dates[field.value]}
+        elif field.value in STATUS_FIELDS:
+            changes = status_changes(field.value, value)
         else:
-            new_value = parse_field_value(field.value, value)
+            changes = {column: parse_field_value(field.value, value)}
         changed = await entries.edit_entry(
             bot_of(interaction).database,
             requester_of(interaction),
             entry_id=entry_id,
-            changes={column: new_value},
+            changes=changes,
             reason=clean_text("reason", reason),
             allowed_kinds=kinds,
             field_label=field.value,

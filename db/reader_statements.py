@@ -119,11 +119,17 @@ def entry_page(
     )
 
 
-def _newest_live(kind: EntryKind, topic_id: Any, outer: Any) -> Any:
-    """The id of a topic's newest live entry of a kind: one backward seek in ix_entry_topic_kind_date."""
+def _newest_live(kind: EntryKind, topic_id: Any, outer: Any, *setting: str) -> Any:
+    """The id of a topic's newest live entry of a kind (setting a column, if named): one backward seek
+    in ix_entry_topic_kind_date."""
     return (
         select(_ENTRY.c.id)
-        .where(_ENTRY.c.topic_id == topic_id, _ENTRY.c.kind == kind.value, _ENTRY.c.retracted_at.is_(None))
+        .where(
+            _ENTRY.c.topic_id == topic_id,
+            _ENTRY.c.kind == kind.value,
+            _ENTRY.c.retracted_at.is_(None),
+            *(_ENTRY.c[name].is_not(None) for name in setting),
+        )
         .order_by(*_NEWEST_FIRST)
         .limit(1)
         .correlate(outer)
@@ -131,11 +137,28 @@ def _newest_live(kind: EntryKind, topic_id: Any, outer: Any) -> Any:
     )
 
 
+# After the decision's and the delivery's entries in a row: the latest quantities given, each with its unit.
+QUANTITY_COLUMNS = ("committed", "committed_unit", "delivered", "delivered_unit")
+
+
+def _with_status(joined: Any, topic_id: Any, outer: Any) -> tuple[Any, list[ColumnElement[Any]]]:
+    """A topic's status now, joined on: per axis the newest live status change setting it, and per
+    quantity the newest live one giving it. Columns: both entries', then QUANTITY_COLUMNS."""
+    columns: list[ColumnElement[Any]] = []
+    for name in ("decision", "delivery", "committed", "delivered"):
+        alias = _ENTRY.alias(f"current_{name}")
+        joined = joined.outerjoin(alias, alias.c.id == _newest_live(EntryKind.STATUS, topic_id, outer, name))
+        if name in ("decision", "delivery"):
+            columns += entry_columns(alias)
+        else:
+            columns += [alias.c[name], alias.c.unit.label(f"{name}_unit")]
+    return joined, columns
+
+
 @cache
 def topic_card(by: TopicKey) -> Select[*tuple[Any, ...]]:
-    """The topic, its current status and latest statement (each its newest live one), and how many
-    live entries it has: everything /status shows."""
-    status = _ENTRY.alias("current_status")
+    """The topic, its current status (bot.core.status_axes) and latest statement (each its newest live
+    one), and how many live entries it has: everything /status shows."""
     statement = _ENTRY.alias("latest_statement")
     live_count = (
         select(func.count())
@@ -144,12 +167,11 @@ def topic_card(by: TopicKey) -> Select[*tuple[Any, ...]]:
         .correlate(_TOPIC)
         .scalar_subquery()
     )
+    joined, status = _with_status(_TOPIC.join(_NEWSROOM, _NEWSROOM.c.id == _TOPIC.c.newsroom_id), _TOPIC.c.id, _TOPIC)
     return (
-        _named_topic(live_count.label("live_count"), *entry_columns(status), *entry_columns(statement))
+        _named_topic(live_count.label("live_count"), *entry_columns(statement), *status)
         .select_from(
-            _TOPIC.join(_NEWSROOM, _NEWSROOM.c.id == _TOPIC.c.newsroom_id)
-            .outerjoin(status, status.c.id == _newest_live(EntryKind.STATUS, _TOPIC.c.id, _TOPIC))
-            .outerjoin(statement, statement.c.id == _newest_live(EntryKind.STATEMENT, _TOPIC.c.id, _TOPIC))
+            joined.outerjoin(statement, statement.c.id == _newest_live(EntryKind.STATEMENT, _TOPIC.c.id, _TOPIC))
         )
         .where(*_topic_match(by))
     )
@@ -184,12 +206,8 @@ def topic_list(include_archived: bool) -> Select[*tuple[Any, ...]]:
         .limit(bindparam("limit"))
         .subquery("page")
     )
-    status = _ENTRY.alias("current_status")
-    return (
-        select(*topic_columns(page), total.label("total"), *entry_columns(status))
-        .select_from(page.outerjoin(status, status.c.id == _newest_live(EntryKind.STATUS, page.c.id, page)))
-        .order_by(page.c.slug)
-    )
+    joined, status = _with_status(page, page.c.id, page)
+    return select(*topic_columns(page), total.label("total"), *status).select_from(joined).order_by(page.c.slug)
 
 
 @cache

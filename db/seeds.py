@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from bot.core.drafts import EntryDraft, TopicDraft
-from bot.core.errors import DuplicateEntry
+from bot.core.errors import DuplicateEntry, InvalidInput
 from bot.core.fuzzydate import FuzzyDateError, parse_fuzzy_date
-from bot.core.vocabulary import EntryKind, StatementKind, Status
+from bot.core.status_axes import check_fields
+from bot.core.vocabulary import LEGACY_STATUS, EntryKind, StatementKind, legacy_axes
 from db.models import Entry, Topic
 from db.topics import find_topic
 from db.writes import add_entry, create_topic
@@ -105,7 +106,7 @@ def _parse_entry(item: dict[str, Any], reference: dt.date) -> SeedEntry:
     draft = EntryDraft(kind=kind, date=date, end_date=end, source_name=_text(item, "source", required=True) or "")
     draft.source_url = _text(item, "url")
     if kind is EntryKind.STATUS:
-        draft.status = Status(_text(item, "status", required=True)).value
+        _status_fields(item, key or "", draft)
         draft.note = _text(item, "note", required=True)
     elif kind is EntryKind.STATEMENT:
         draft.speaker = _text(item, "speaker", required=True)
@@ -118,6 +119,33 @@ def _parse_entry(item: dict[str, Any], reference: dt.date) -> SeedEntry:
         draft.headline = _text(item, "headline", required=True)
         draft.details = _text(item, "details")
     return SeedEntry(key=key or "", draft=draft)
+
+
+def _number(item: dict[str, Any], name: str, key: str) -> float | None:
+    value = item.get(name)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise SeedError(f"entry {key}: {name!r} must be a number")
+    return None if value is None else float(value)
+
+
+def _status_fields(item: dict[str, Any], key: str, draft: EntryDraft) -> None:
+    """The two axes and quantities, or the single `status` of seeds written before them (mapped as the
+    migration to two axes mapped stored ones)."""
+    legacy = _text(item, "status")
+    if legacy is not None:
+        if legacy not in LEGACY_STATUS or "decision" in item or "delivery" in item:
+            raise SeedError(
+                f"entry {key}: `status` must be one of {', '.join(LEGACY_STATUS)}, without decision/delivery"
+            )
+        draft.decision, draft.delivery = legacy_axes(legacy)
+    else:
+        draft.decision, draft.delivery = _text(item, "decision"), _text(item, "delivery")
+    draft.committed, draft.delivered = _number(item, "committed", key), _number(item, "delivered", key)
+    draft.unit = _text(item, "unit")
+    try:
+        check_fields(lambda name: getattr(draft, name))
+    except InvalidInput as exc:
+        raise SeedError(f"entry {key}: {exc.message}") from exc
 
 
 def load_seed_file(path: Path) -> SeedStory:

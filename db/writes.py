@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from bot.core.drafts import EntryDraft, TopicDraft
 from bot.core.errors import DuplicateEntry, InvalidInput, UserFacingError
 from bot.core.matching import entry_fingerprint, speaker_search_text
+from bot.core.status_axes import status_said
 from db import audit
 from db.models import Entry, EntryBase, Topic, midpoint, utcnow
 from db.topic_labels import bump_revision
@@ -175,7 +176,7 @@ def derived_keys(values: dict[str, Any] | Entry) -> dict[str, str | None]:
             date_precision=get("date_precision"),
             date_earliest=get("date_earliest"),
             date_latest=get("date_latest"),
-            status=get("status"),
+            status=status_said(get("decision"), get("delivery"), get("committed"), get("delivered"), get("unit")),
             speaker=get("speaker"),
             text=get("text"),
             headline=get("headline"),

@@ -45,6 +45,8 @@ async def test_readme_editor_examples_run_as_written(tmp_path: Path) -> None:
         "Logged `#8` dated **11 Sep 2023**",
         "Logged `#10` dated **21 Sep 2023**",
         "Corrected `#10`, now dated **22 Sep 2023**,",
+        "Corrected `#7`",
+        "Delivery: **Partly delivered**, 120 of 300",
         "Retracted `#10`",
         "Restored `#10`",
         "History of #10",

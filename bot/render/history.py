@@ -10,10 +10,10 @@ from typing import Any
 import discord
 
 from bot.core.fuzzydate import FuzzyDate
-from bot.core.vocabulary import status_info
 from bot.render import custom_ids
 from bot.render.editor import ACTION_LABELS
 from bot.render.entries import COLOUR, entry_summary, pager, short_id
+from bot.render.status import field_value_label
 from bot.render.text import (
     EMBED_TOTAL_MAX,
     FIELD_NAME_MAX,
@@ -30,7 +30,13 @@ from db.models import AuditRecord, Entry, Topic
 # bounds) but one field to its readers, so the three are compared and shown together.
 _DATES = {"date": ("Date", "date_"), "end": ("End date", "end_")}
 _LABELS = {
+    # Records written before the two axes keep the single status.
     "status": "Status",
+    "decision": "Decision",
+    "delivery": "Delivery",
+    "committed": "Committed",
+    "delivered": "Delivered",
+    "unit": "Unit",
     "note": "Note",
     "speaker": "Speaker",
     "speaker_role": "Role",
@@ -66,8 +72,9 @@ def _fuzzy(state: dict[str, Any], prefix: str) -> str:
 def _value(column: str, value: Any) -> str:
     if value is None or value == "":
         return "none"
-    if column == "status":
-        return status_info(str(value)).label
+    label = field_value_label(column, value)
+    if label is not None:
+        return label
     return inline(clip(str(value), _SIDE_MAX))
 
 

@@ -21,6 +21,7 @@ from bot.core.drafts import EntryDraft
 from bot.core.errors import DuplicateEntry, EntryNotFound, InvalidInput, NotEditorError
 from bot.core.matching import fold
 from bot.core.requester import Requester
+from bot.core.status_axes import check_fields
 from bot.core.vocabulary import EntryKind
 from bot.services.common import editor_newsroom, newsroom_of
 from db import audit, writes
@@ -41,6 +42,8 @@ class Logged:
 
 
 async def log_entry(db: Database, requester: Requester, *, topic_query: str, draft: EntryDraft) -> Logged:
+    if draft.kind is EntryKind.STATUS:
+        check_fields(lambda name: getattr(draft, name))
     # Everything is read and checked first; the write transaction then holds SQLite's write lock for
     # its four statements only (the duplicate check, entry, audit record, topic's updated_at), so
     # concurrent editors wait on each other for less. A topic archived or a role removed in between is a race the editor
@@ -195,6 +198,9 @@ async def edit_entry(
         entry = await _entry(session, guild_id=requester.guild_id, entry_id=entry_id, lock=True)
         if allowed_kinds is not None and entry.kind not in allowed_kinds:
             raise InvalidInput(f"A {entry.kind} entry has no `{field_label}` field.")
+        if entry.kind == EntryKind.STATUS.value:
+            # The entry as the edit would leave it: one field changed may break a rule between two.
+            check_fields(lambda name: changes.get(name, getattr(entry, name)))
         end = changes.get("end_date")
         if end is not None and end.latest < entry.date_earliest:
             raise InvalidInput("`end` is before the entry's date.")

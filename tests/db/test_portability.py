@@ -67,7 +67,7 @@ async def edit_history_through_the_bot(desk: Desk) -> None:
         return re.search(r"`#(\d+)`", reply.content)[1]  # type: ignore[index]
 
     approved = await h.slash(
-        "log status", {"topic": "atacms", "status": "approved", "note": "Approved.", "date": "Sept 19"}
+        "log status", {"topic": "atacms", "decision": "approved", "note": "Approved.", "date": "Sept 19"}
     )
     kirby = await h.slash("log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "Decided."})
     await h.slash("entry edit", {"id": entry_id(kirby), "field": "text", "value": "It is decided.", "reason": "Quote"})
@@ -107,7 +107,7 @@ async def test_export_then_import_into_an_empty_database_copies_every_row(desk: 
             assert (await r.slash("status", {"topic": "atacms", "history": True}, user=r.reader)).embeds == card.embeds
             assert (await r.slash("status", {"topic": "f16-jets"}, user=r.reader)).embeds == archived.embeds
             # The copy is a working newsroom: new rows get fresh ids past the imported ones.
-            logged = await r.slash("log status", {"topic": "atacms", "status": "delivered", "note": "Arrived."})
+            logged = await r.slash("log status", {"topic": "atacms", "delivery": "delivered", "note": "Arrived."})
             assert not logged.ephemeral
             new_id = int(re.search(r"`#(\d+)`", logged.content or "")[1])  # type: ignore[index]
             assert new_id > max(e["id"] for e in original["entry"])

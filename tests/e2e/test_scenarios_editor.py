@@ -39,7 +39,7 @@ async def test_log_status_statement_and_event(desk: LiveDesk) -> None:
             "log status",
             {
                 "topic": "atacms",
-                "status": "approved",
+                "decision": "approved",
                 "note": "White House approves a first batch",
                 "date": "2023-10-17",
                 "source": "Reuters",
@@ -99,7 +99,7 @@ async def test_non_editors_are_refused_and_nothing_is_written(desk: LiveDesk) ->
     async with desk.scenario():
         before = (await desk.slash("chronology", {"topic": "atacms"}, user=READER_USER)).text
         attempts: list[tuple[str, dict[str, object]]] = [
-            ("log status", {"topic": "atacms", "status": "declined", "note": "Not happening"}),
+            ("log status", {"topic": "atacms", "decision": "declined", "note": "Not happening"}),
             ("log statement", {"topic": "atacms", "speaker": "Rory", "text": "I say so"}),
             ("log statement", {"topic": "atacms", "speaker": "Rory"}),  # no text: refused before any modal
             ("log event", {"topic": "atacms", "headline": "Something happened"}),
