@@ -67,23 +67,19 @@ LEFT JOIN (SELECT * FROM entry WHERE topic_id = (SELECT id FROM t) AND retracted
            ORDER BY date_sort, id LIMIT 10 OFFSET $3) e ON TRUE
 """
 
-TOPICS = """
+# Per axis and per quantity, the topic's newest live status change setting it (bot.core.status_axes).
+_STATUS_PICKS = "".join(
+    f"""LEFT JOIN entry {alias} ON {alias}.id = (
+    SELECT id FROM entry WHERE topic_id = t.id AND kind = 'status' AND retracted_at IS NULL AND {column} IS NOT NULL
+    ORDER BY date_sort DESC, id DESC LIMIT 1)
+"""
+    for alias, column in (("sd", "decision"), ("sv", "delivery"), ("qc", "committed"), ("qd", "delivered"))
+)
+TOPICS = f"""
 SELECT t.*, sd.*, sv.*, qc.committed, qc.unit, qd.delivered, qd.unit,
        (SELECT count(*) FROM topic WHERE newsroom_id = $1 AND archived = FALSE) AS total
 FROM (SELECT * FROM topic WHERE newsroom_id = $1 AND archived = FALSE ORDER BY slug LIMIT 15 OFFSET $2) t
-LEFT JOIN entry sd ON sd.id = (
-    SELECT id FROM entry WHERE topic_id = t.id AND kind = 'status' AND retracted_at IS NULL AND decision IS NOT NULL
-    ORDER BY date_sort DESC, id DESC LIMIT 1)
-LEFT JOIN entry sv ON sv.id = (
-    SELECT id FROM entry WHERE topic_id = t.id AND kind = 'status' AND retracted_at IS NULL AND delivery IS NOT NULL
-    ORDER BY date_sort DESC, id DESC LIMIT 1)
-LEFT JOIN entry qc ON qc.id = (
-    SELECT id FROM entry WHERE topic_id = t.id AND kind = 'status' AND retracted_at IS NULL AND committed IS NOT NULL
-    ORDER BY date_sort DESC, id DESC LIMIT 1)
-LEFT JOIN entry qd ON qd.id = (
-    SELECT id FROM entry WHERE topic_id = t.id AND kind = 'status' AND retracted_at IS NULL AND delivered IS NOT NULL
-    ORDER BY date_sort DESC, id DESC LIMIT 1)
-ORDER BY t.slug
+{_STATUS_PICKS}ORDER BY t.slug
 """
 
 AUTOCOMPLETE = """

@@ -176,7 +176,7 @@ def derived_keys(values: dict[str, Any] | Entry) -> dict[str, str | None]:
             date_precision=get("date_precision"),
             date_earliest=get("date_earliest"),
             date_latest=get("date_latest"),
-            status=status_said(get("decision"), get("delivery"), get("committed"), get("delivered"), get("unit")),
+            status=status_said(get),
             speaker=get("speaker"),
             text=get("text"),
             headline=get("headline"),

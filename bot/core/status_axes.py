@@ -100,16 +100,12 @@ def quantity_text(value: float) -> str:
     return f"{value:,.6f}".rstrip("0").rstrip(".")
 
 
-def status_said(
-    decision: str | None,
-    delivery: str | None,
-    committed: float | None = None,
-    delivered: float | None = None,
-    unit: str | None = None,
-) -> str:
-    """What a status change says, as one text for its fingerprint (bot.core.matching)."""
-    amounts = "/".join("" if v is None else repr(float(v)) for v in (committed, delivered))
-    return "|".join((decision or "", delivery or "", amounts, " ".join((unit or "").casefold().split())))
+def status_said(get: Callable[[str], Any]) -> str:
+    """What a status change says (its fields read by name), as one text for its fingerprint
+    (bot.core.matching)."""
+    amounts = "/".join("" if get(name) is None else repr(float(get(name))) for name in QUANTITIES)
+    unit = " ".join(str(get("unit") or "").casefold().split())
+    return "|".join((get("decision") or "", get("delivery") or "", amounts, unit))
 
 
 def snapshot_axes(state: Mapping[str, Any]) -> tuple[str | None, str | None]:

@@ -42,8 +42,6 @@ class Logged:
 
 
 async def log_entry(db: Database, requester: Requester, *, topic_query: str, draft: EntryDraft) -> Logged:
-    if draft.kind is EntryKind.STATUS:
-        check_fields(lambda name: getattr(draft, name))
     # Everything is read and checked first; the write transaction then holds SQLite's write lock for
     # its four statements only (the duplicate check, entry, audit record, topic's updated_at), so
     # concurrent editors wait on each other for less. A topic archived or a role removed in between is a race the editor
@@ -51,6 +49,8 @@ async def log_entry(db: Database, requester: Requester, *, topic_query: str, dra
     async with db.read() as session:
         newsroom = await editor_newsroom(session, requester)
         topic = await resolve_topic(session, newsroom_id=requester.guild_id, query=topic_query)
+        if draft.kind is EntryKind.STATUS:
+            check_fields(lambda name: getattr(draft, name))
         await _fill_speaker_details(session, newsroom_id=requester.guild_id, draft=draft)
     try:
         async with db.write() as session:

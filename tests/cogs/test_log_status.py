@@ -141,15 +141,9 @@ async def test_every_decision_and_delivery_choice_is_offered_and_stored(desk: De
 
 async def test_one_status_change_sets_both_axes_and_quantities(desk: Desk) -> None:
     h = desk.harness
-    options = {
-        "topic": "atacms",
-        "decision": "approved",
-        "delivery": "partly_delivered",
-        "committed": 300,
-        "delivered": 100,
-        "unit": "missiles",
-        "note": "A first batch arrived.",
-    }
+    axes = {"decision": "approved", "delivery": "partly_delivered"}
+    quantities = {"committed": 300, "delivered": 100, "unit": "missiles"}
+    options = {"topic": "atacms", "note": "A first batch arrived.", **axes, **quantities}
     reply = await h.slash("log status", options, user=h.editor)
     entry = await entry_logged_by(desk.database, reply)
     assert (entry.decision, entry.delivery) == ("approved", "partly_delivered")

@@ -15,17 +15,21 @@ from db.writes import derived_keys
 from tests.db.test_migrations import head_revision, schema_differences
 from tests.newsroom import prepare_newsrooms
 
-OLD_TO_NEW = {
-    "under_review": ("under_review", "none_announced"),
-    "approved": ("approved", "none_announced"),
-    "announced": ("approved", "announced"),
-    "partially_delivered": ("approved", "partly_delivered"),
-    "delivered": ("approved", "delivered"),
-    "on_hold": ("on_hold", "none_announced"),
-    "declined": ("declined", "none_announced"),
-    # Not a value the bot wrote; kept as an unrecognised decision rather than guessed at.
-    "maybe": ("maybe", None),
+# Old status, then the decision and delivery it becomes (as the product issue lays the mapping out).
+MAPPED = """
+under_review         under_review  none_announced
+approved             approved      none_announced
+announced            approved      announced
+partially_delivered  approved      partly_delivered
+delivered            approved      delivered
+on_hold              on_hold       none_announced
+declined             declined      none_announced
+"""
+OLD_TO_NEW: dict[str, tuple[str, str | None]] = {
+    old: (decision, delivery) for old, decision, delivery in (line.split() for line in MAPPED.strip().splitlines())
 }
+# Not a value the bot wrote; kept as an unrecognised decision rather than guessed at.
+OLD_TO_NEW["maybe"] = ("maybe", None)
 
 
 async def _entry_rows(database: Database) -> list[dict[str, Any]]:

@@ -62,6 +62,8 @@ def plausible(option: OptionSpec, *, statement_id: int, n: int = 0) -> Any:
         return False
     if option.type is OptionType.integer:
         return int(option.min or 1)
+    if option.type is OptionType.number:
+        return float(option.min or 1)
     if option.type is OptionType.role:
         return EDITORS_ROLE_A
     if option.type is OptionType.channel:

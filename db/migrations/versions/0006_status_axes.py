@@ -65,7 +65,7 @@ def upgrade() -> None:
     decision = sa.case({old: new[0] for old, new in MAPPING.items()}, value=c.status, else_=c.status)
     delivery = sa.case({old: new[1] for old, new in MAPPING.items()}, value=c.status, else_=sa.null())
     op.execute(sa.update(_ENTRY).where(c.status.is_not(None)).values(decision=decision, delivery=delivery))
-    _refingerprint(lambda row: status_said(row["decision"], row["delivery"]))
+    _refingerprint(lambda row: status_said(row.get))
     # Not a batch (table copy): other tables reference entry, and SQLite 3.35+ drops a column in place.
     op.drop_column("entry", "status")
 
