@@ -36,7 +36,8 @@ def _unit(unit: str) -> str:
 
 
 def quantities_text(committed: Quantity | None, delivered: Quantity | None) -> str:
-    """ "100 of 300 missiles"; each quantity names its own unit when the two differ."""
+    """The latest quantities as readers say them, e.g. "100 of 300 missiles"; each names its own unit
+    when the two differ."""
     if committed is not None and delivered is not None:
         if " ".join(committed.unit.casefold().split()) == " ".join(delivered.unit.casefold().split()):
             return f"{quantity_text(delivered.amount)} of {quantity_text(committed.amount)} {_unit(committed.unit)}"
@@ -69,8 +70,8 @@ def axis_parts(
     bold: bool = False,
     old: Mapping[str, str | None] | None = None,
 ) -> list[str]:
-    """ "Decision: Approved", "Delivery: Partly delivered, 100 of 300 missiles": the axes set, each with
-    its value before (`old`) where one is given and differs."""
+    """The axes set, e.g. "Decision: Approved" and "Delivery: Partly delivered, 100 of 300 missiles",
+    each with its value before (`old`) where one is given and differs."""
     mark = "**" if bold else ""
     parts: list[str] = []
     for axis, value, info in (("Decision", decision, decision_info), ("Delivery", delivery, delivery_info)):
@@ -81,11 +82,11 @@ def axis_parts(
         if before is not None and before != value:
             label = f"{info(before).label} → {label}"
         parts.append(f"{axis}: {mark}{label}{mark}")
-    if quantities:
-        if delivery is not None or not parts:
-            parts[-1:] = [f"{parts[-1]}, {quantities}"] if parts else [quantities]
-        else:
-            parts.append(quantities)
+    # Quantities say what was delivered of what was committed: with the delivery where there is one.
+    if quantities and delivery is not None:
+        parts[-1] += f", {quantities}"
+    elif quantities:
+        parts.append(quantities)
     return parts
 
 

@@ -51,7 +51,7 @@ async def test_log_status_statement_and_event(desk: LiveDesk) -> None:
         assert "Approved" in status.text and "17 Oct 2023" in status.text
         assert "Undo" in buttons(status.message)
         card = await desk.slash("status", {"topic": "atacms"}, user=READER_USER)
-        assert "Approved" in card.text and "Since 17 Oct 2023" in card.text
+        assert "**Decision: Approved** (since 17 Oct 2023)" in card.text and "Latest change 17 Oct 2023" in card.text
 
         statement = await desk.slash(
             "log statement",
