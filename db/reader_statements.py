@@ -6,8 +6,9 @@ database and no ORM work. Statements are built once per shape and cached (buildi
 than running it, and a built one keeps its compiled form); values travel as bound parameters.
 
 Row layout: the topic's columns (TopicRead's fields, in order), then the extra columns each builder
-names, then one or two entries' columns. Where an entry is absent (an empty page, a topic with no
-status) an outer join leaves its columns NULL.
+names, then entries' columns (a page's entry; or a status's two entries and its quantities, see
+_with_status). Where an entry is absent (an empty page, a topic with no status) an outer join leaves
+its columns NULL.
 """
 
 from __future__ import annotations
