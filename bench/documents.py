@@ -23,6 +23,7 @@ from typing import Any
 
 from bench.dataset import LOG_SPAN, Dataset, NewsroomSpec, TopicSpec, snowflake
 from bench.synth import Content
+from bot.core import background
 from bot.core.vocabulary import EntryKind
 from db import audit, writes
 from db.models import midpoint
@@ -175,6 +176,7 @@ class Documents:
         created = self.start - dt.timedelta(days=30, minutes=self.rng.randint(0, 40_000))
         draft = spec.draft
         assert draft is not None, "drafts are released only after the load"
+        facts, fact_seq = background.normalise(draft.background)
         topic: Values = {
             "id": spec.id,
             "newsroom_id": spec.newsroom_id,
@@ -183,7 +185,9 @@ class Documents:
             "aliases": list(draft.aliases),
             "summary": draft.summary,
             "next_step": draft.next_step,
-            "background": list(draft.background),
+            "background": facts,
+            "fact_seq": fact_seq,
+            "summary_updated_at": created,
             "search_text": build_search_text(draft.slug, draft.title, draft.aliases),
             "archived": False,
             "created_by": actor,

@@ -7,7 +7,9 @@ from typing import Any
 
 import discord
 
+from bot.core.errors import InvalidButton
 from bot.failures import report
+from bot.render.custom_ids import is_unknown_button
 
 
 class StatefulButton:
@@ -38,3 +40,11 @@ class StatefulButton:
 
     async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
         raise NotImplementedError
+
+
+async def refuse_unknown_button(interaction: discord.Interaction) -> None:
+    """A click on an id in our format that no button of ours has (discord.py would leave it unanswered)."""
+    data = interaction.data if isinstance(interaction.data, dict) else {}
+    custom_id = data.get("custom_id")
+    if isinstance(custom_id, str) and is_unknown_button(custom_id):
+        await report(interaction, InvalidButton())

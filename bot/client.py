@@ -15,7 +15,9 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from sqlalchemy.orm import configure_mappers
 
+from bot.buttons import refuse_unknown_button
 from bot.failures import NewsTree
+from bot.forms import Forms, is_form
 from bot.render.text import NO_MENTIONS
 from bot.services.newsrooms import NewsroomRegistry
 from bot.settings import Settings
@@ -24,7 +26,15 @@ from db.engine import Database
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.reader", "cogs.log", "cogs.topic", "cogs.entry", "cogs.settings", "cogs.digest")
+EXTENSIONS = (
+    "cogs.reader",
+    "cogs.log",
+    "cogs.topic",
+    "cogs.entry",
+    "cogs.settings",
+    "cogs.digest",
+    "cogs.summary",
+)
 
 Clock = Callable[[], dt.datetime]
 
@@ -73,6 +83,7 @@ class NewsBot(commands.AutoShardedBot):
         self.settings = settings
         self.database = database
         self.newsrooms = NewsroomRegistry(database)
+        self.forms = Forms()
         self.clock = clock
         self.start_scheduler = start_scheduler
         self.sync_commands = sync_commands
@@ -118,6 +129,13 @@ class NewsBot(commands.AutoShardedBot):
         await app_state.put(self.database, key=key, value=fingerprint)
         log.info("synced %d commands to %s", len(synced), f"guild {guild_id}" if guild_id else "all guilds")
         return True
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """What no registered handler takes: our stored forms, and button ids no button of ours has."""
+        if is_form(interaction):
+            await self.forms.submit(interaction)
+        elif interaction.type is discord.InteractionType.component:
+            await refuse_unknown_button(interaction)
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guilds", self.user, len(self.guilds))

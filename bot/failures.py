@@ -8,7 +8,8 @@ import discord
 from discord import app_commands
 
 from bot import replies
-from bot.core.errors import UserFacingError
+from bot.core.errors import UserFacingError, echoed
+from bot.option_check import InvalidOption, payload_problem
 from bot.options import bot_of, requester_of
 from bot.render.text import CONTENT_MAX, clip
 
@@ -33,7 +34,7 @@ def user_message(error: BaseException) -> str | None:
     if isinstance(error, UserFacingError):
         return error.message
     if isinstance(error, app_commands.TransformerError):
-        return f"`{error.value!s:.50}` is not a valid value for this option."
+        return f"`{echoed(str(error.value), 50)}` is not a valid value for this option."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "Newsdesk commands work inside a server (newsroom), not in direct messages."
     if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
@@ -83,8 +84,17 @@ def _describe(interaction: discord.Interaction) -> str:
 
 class NewsTree(app_commands.CommandTree):
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        """Every command runs in a newsroom whose row exists: it is created here, before the guild's
-        first command in this process (autocomplete needs none, and must answer fast)."""
+        """Options that do not fit their declaration are refused before anything runs. Every command runs
+        in a newsroom whose row exists: it is created here, before the guild's first command in this
+        process (autocomplete needs none, and must answer fast)."""
+        problem = payload_problem(interaction)
+        if problem is not None:
+            # Answered here, not raised to on_error: its handling reads the payload that failed the check.
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+            else:
+                await report(interaction, InvalidOption(problem))
+            return False
         if interaction.guild_id is not None and interaction.type is discord.InteractionType.application_command:
             await bot_of(interaction).newsrooms.ensure(requester_of(interaction))
         return True

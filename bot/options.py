@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 
 from bot.core.dates import ANY_DAY, depends_on_today, read_date, read_entry_date
-from bot.core.errors import InvalidInput
+from bot.core.errors import InvalidInput, echoed
 from bot.core.fuzzydate import FuzzyDate
 from bot.core.requester import Requester
 from bot.render.custom_ids import SPEAKER_FILTER_MAX
@@ -71,7 +71,7 @@ async def parse_date_options(interaction: discord.Interaction, **texts: str | No
 
 
 async def parse_entry_dates(
-    interaction: discord.Interaction, **texts: str | None
+    interaction: discord.Interaction, *, expected: bool = False, **texts: str | None
 ) -> tuple[dict[str, FuzzyDate | None], dict[str, str]]:
     """The dates of something being logged or corrected (see read_entry_date), and how each yearless
     or relative one was read."""
@@ -81,7 +81,7 @@ async def parse_entry_dates(
     for name, text in texts.items():
         values[name] = None
         if text:
-            values[name], note = read_entry_date(name, text, today=today)
+            values[name], note = read_entry_date(name, text, today=today, expected=expected)
             if note is not None:
                 notes[name] = note
     return values, notes
@@ -152,7 +152,9 @@ def _zones() -> tuple[str, ...]:
 def clean_timezone(value: str) -> str:
     name = value.strip()
     if name not in _zones():
-        raise InvalidInput(f"`{name[:64]}` is not a time zone name. Use an IANA name such as Europe/London or UTC.")
+        raise InvalidInput(
+            f"`{echoed(name, 64)}` is not a time zone name. Use an IANA name such as Europe/London or UTC."
+        )
     return name
 
 

@@ -52,7 +52,7 @@ class DigestsPageButton(
     StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.DIGESTS_TEMPLATE
 ):
     async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
-        await send_list(interaction, edit=True, page=int(groups["page"]))
+        await send_list(interaction, edit=True, page=custom_ids.number(groups, "page"))
 
 
 def runner_for(bot: NewsBot) -> DigestRunner:

@@ -19,7 +19,7 @@ from bot.options import bot_of, parse_entry_dates, requester_of
 from bot.render import custom_ids
 from bot.render import editor as render
 from bot.render import history as history_render
-from bot.services import entries
+from bot.services import entries, outcomes
 
 Str = app_commands.Range
 OptReason = app_commands.Range[str, 1, LIMITS["reason"]]
@@ -32,6 +32,7 @@ EDITABLE: dict[str, tuple[str, frozenset[str]]] = {
     "end": ("end_date", frozenset({"event"})),
     "source": ("source_name", frozenset({"status", "statement", "event"})),
     "url": ("source_url", frozenset({"status", "statement", "event"})),
+    "unsourced": ("unsourced_reason", frozenset({"status", "statement", "event"})),
     "decision": ("decision", frozenset({"status"})),
     "delivery": ("delivery", frozenset({"status"})),
     "committed": ("committed", frozenset({"status"})),
@@ -54,6 +55,8 @@ def parse_field_value(field: str, value: str) -> Any:
     """The new value for a field other than a date, validated exactly as when it was first logged."""
     if field == "url":
         return None if value.strip() == "-" else clean_url(value)
+    if field == "unsourced":
+        return None if value.strip() == "-" else require_text("reason", value, label="unsourced")
     if field == "kind":
         try:
             return StatementKind(value.strip().lower()).value
@@ -96,8 +99,10 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
         if field.value == "end" and value.strip() == "-":
             changes: dict[str, Any] = {column: None}
         elif field.value in ("date", "end"):
-            # Checked and read exactly as when logged: never after today, yearless forms read back.
-            dates, notes = await parse_entry_dates(interaction, **{field.value: value})
+            # Checked and read exactly as when logged: never after today unless expected, yearless
+            # forms read back.
+            expected = await outcomes.is_expected(bot_of(interaction).database, requester_of(interaction), entry_id)
+            dates, notes = await parse_entry_dates(interaction, expected=expected, **{field.value: value})
             changes = {column: dates[field.value]}
         elif field.value in STATUS_FIELDS:
             changes = status_changes(field.value, value)
@@ -182,7 +187,12 @@ class HistoryPageButton(
     StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.HISTORY_TEMPLATE
 ):
     async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
-        await send_history(interaction, entry_id=int(groups["entry"]), edit=True, page=int(groups["page"]))
+        await send_history(
+            interaction,
+            entry_id=custom_ids.number(groups, "entry"),
+            edit=True,
+            page=custom_ids.number(groups, "page"),
+        )
 
 
 async def setup(bot: NewsBot) -> None:

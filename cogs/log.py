@@ -12,21 +12,34 @@ from discord.ext import commands
 
 from bot import replies
 from bot.client import NewsBot
-from bot.core.drafts import EntryDraft
+from bot.core.dates import read_entry_date
+from bot.core.drafts import EntryDraft, draft_from_json, draft_to_json
 from bot.core.errors import InvalidInput
+from bot.core.expected import (
+    OUTCOME_LABELS,
+    EntryDate,
+    Expectation,
+    Settlement,
+    expectation_label,
+    read_logged_date,
+    read_settlement,
+)
+from bot.core.sourcing import sourcing
 from bot.core.status_axes import QUANTITY_MAX
-from bot.core.validation import LIMITS, clean_text, clean_url, require_text
+from bot.core.validation import LIMITS, clean_text, require_text
 from bot.core.vocabulary import DECISION_INFO, DELIVERY_INFO, EntryKind, StatementKind
 from bot.failures import report
+from bot.forms import FormKind
 from bot.options import (
     bot_of,
-    parse_entry_dates,
+    newsroom_today,
     requester_of,
     speaker_name_autocomplete,
     topic_autocomplete,
 )
 from bot.render import custom_ids
 from bot.render import editor as render
+from bot.render.expected import settled_note
 from bot.render.text import clip
 from bot.services import entries
 from bot.services.entries import UNDO_WINDOW
@@ -49,25 +62,59 @@ OptText = app_commands.Range[str, 1, LIMITS["text"]]
 OptUrl = app_commands.Range[str, 1, LIMITS["url"]]
 OptUnit = app_commands.Range[str, 1, LIMITS["unit"]]
 OptQuantity = app_commands.Range[float, 0.0, QUANTITY_MAX]
+OptUnsourced = app_commands.Range[str, 1, LIMITS["reason"]]
+UNSOURCED_HELP = "Instead of a source: why there is none, shown to readers (max 500)"
+OptEntryRef = app_commands.Range[str, 1, 20]
+EXPECTED_CHOICES = [app_commands.Choice(name=expectation_label(e), value=e.value) for e in Expectation]
+OUTCOME_CHOICES = [app_commands.Choice(name=label, value=o.value) for o, label in OUTCOME_LABELS.items()]
+# Shared by /log status and /log event: what marks an entry expected, and what settles one.
+EXPECTED_DESCRIPTIONS = {
+    "expected": "Not happened yet (anticipated, scheduled, promised): date may be later than today, or omitted",
+    "reported": "For an expected entry with no date announced: when it was reported (default: today)",
+    "outcome_of": "This settles an expected entry: its id, e.g. #12",
+    "outcome": "With outcome_of: whether the expected entry happened (default: happened)",
+}
+
+
+def _value(choice: app_commands.Choice[str] | None) -> str | None:
+    return choice.value if choice is not None else None
 
 
 async def _dates(
-    interaction: discord.Interaction, date: str | None, end: str | None = None
-) -> tuple[Any, Any, list[str]]:
+    interaction: discord.Interaction,
+    date: str | None,
+    end: str | None = None,
+    *,
+    expected: app_commands.Choice[str] | None = None,
+    reported: str | None = None,
+) -> tuple[EntryDate, Any, list[str]]:
     """The entry's dates and how any yearless or relative one was read (not the default: no date
-    typed means today, which the reply's date already says)."""
-    dates, notes = await parse_entry_dates(interaction, date=date or "today", end=end)
-    start, finish = dates["date"], dates["end"]
-    assert start is not None
-    if finish is not None and finish.latest < start.earliest:
-        raise InvalidInput("`end` is before `date`.")
-    if date is None:
-        notes.pop("date", None)
-    return start, finish, list(notes.values())
+    typed means today, which the reply's date already says). Only an expected entry may be dated
+    after today, or not dated (bot.core.expected)."""
+    today = await newsroom_today(interaction)
+    # A forged choice value never gets here: the choices are checked before the command runs.
+    logged = read_logged_date(
+        date=date, reported=reported, expected=Expectation(expected.value) if expected else None, today=today
+    )
+    notes = list(logged.notes)
+    finish = None
+    if end is not None:
+        if not logged.announced:
+            raise InvalidInput("`end`: an entry whose date is not announced has no end date.")
+        finish, note = read_entry_date("end", end, today=today)
+        notes += [note] if note else []
+        if finish.latest < logged.date.earliest:
+            raise InvalidInput("`end` is before `date`.")
+    return logged, finish, notes
 
 
 async def store_and_reply(
-    interaction: discord.Interaction, *, topic: str, draft: EntryDraft, notes: list[str] | None = None
+    interaction: discord.Interaction,
+    *,
+    topic: str,
+    draft: EntryDraft,
+    notes: list[str] | None = None,
+    settles: Settlement | None = None,
 ) -> None:
     bot = bot_of(interaction)
     logged = await entries.log_entry(
@@ -75,7 +122,10 @@ async def store_and_reply(
         requester_of(interaction),
         topic_query=topic,
         draft=draft,
+        settles=settles,
     )
+    if logged.settled is not None:
+        notes = [*(notes or ()), settled_note(logged.settled)]
     content, embed, view = render.logged_entry(
         logged.entry,
         logged.topic,
@@ -87,8 +137,14 @@ async def store_and_reply(
     await replies.reply(interaction, content=content, embeds=[embed], view=view, ephemeral=not logged.created)
 
 
+STATEMENT_FORM = "statement"
+
+
 class StatementTextModal(discord.ui.Modal):
-    """Opened when /log statement has no `text`: a long field is easier to write in than an option."""
+    """Opened when /log statement has no `text`: a long field is easier to write in than an option.
+
+    Its state (the topic, the rest of the statement and how its date was read) is stored with the form
+    (bot.forms), so it can be submitted after a restart."""
 
     text: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label="What was said",
@@ -96,20 +152,18 @@ class StatementTextModal(discord.ui.Modal):
         max_length=LIMITS["text"],
         required=True,
         placeholder="The quote, paraphrase or summary, as you want readers to see it",
+        # Fixed, not discord.py's random default: a form submitted after a restart must still match it.
+        custom_id="text",
     )
 
-    def __init__(self, *, topic: str, draft: EntryDraft, notes: list[str]) -> None:
-        super().__init__(title=clip(f"Statement by {draft.speaker}", 45), timeout=15 * 60)
-        self.topic = topic
-        self.draft = draft
-        self.notes = notes
+    def __init__(self, state: dict[str, Any]) -> None:
+        super().__init__(title=clip(f"Statement by {state['draft']['speaker']}", 45))
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        self.draft.text = require_text("text", self.text.value)
-        await store_and_reply(interaction, topic=self.topic, draft=self.draft, notes=self.notes)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report(interaction, error, submitted=self.text.value)
+async def submit_statement(interaction: discord.Interaction, state: dict[str, Any], values: dict[str, str]) -> None:
+    draft = draft_from_json(state["draft"])
+    draft.text = require_text("text", values["text"])
+    await store_and_reply(interaction, topic=state["topic"], draft=draft, notes=list(state["notes"]))
 
 
 def undo_deadline(timestamp: int) -> dt.datetime:
@@ -165,9 +219,11 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(UndoButton)
+        self.bot.forms.register(FormKind(STATEMENT_FORM, StatementTextModal, submit_statement))
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(UndoButton)
+        self.bot.forms.unregister(STATEMENT_FORM)
 
     @app_commands.command(name="status", description="Record a change in a story's decision, delivery or both")
     @app_commands.describe(
@@ -179,10 +235,14 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         delivered="How much has been delivered so far, e.g. 100 (needs unit)",
         unit="What the quantities count, e.g. missiles (max 50)",
         date="When it took effect, e.g. 2023-09-11, Sep 2023, autumn 2023 (default: today)",
-        source="Who or what reported it (max 200)",
+        source="Who or what reported it (max 200); required unless `unsourced` is given",
         url="Link to the source (http or https)",
+        **EXPECTED_DESCRIPTIONS,
+        unsourced=UNSOURCED_HELP,
     )
-    @app_commands.choices(decision=DECISION_CHOICES, delivery=DELIVERY_CHOICES)
+    @app_commands.choices(
+        decision=DECISION_CHOICES, delivery=DELIVERY_CHOICES, expected=EXPECTED_CHOICES, outcome=OUTCOME_CHOICES
+    )
     @app_commands.autocomplete(topic=topic_autocomplete)
     async def log_status(
         self,
@@ -197,21 +257,28 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         date: OptDate | None = None,
         source: OptSource | None = None,
         url: OptUrl | None = None,
+        unsourced: OptUnsourced | None = None,
+        expected: app_commands.Choice[str] | None = None,
+        reported: OptDate | None = None,
+        outcome_of: OptEntryRef | None = None,
+        outcome: app_commands.Choice[str] | None = None,
     ) -> None:
-        start, _, notes = await _dates(interaction, date)
+        settles = read_settlement(outcome_of=outcome_of, outcome=_value(outcome), expected=_value(expected))
+        start, _, notes = await _dates(interaction, date, expected=expected, reported=reported)
         draft = EntryDraft(
             kind=EntryKind.STATUS,
-            date=start,
-            decision=decision.value if decision else None,
-            delivery=delivery.value if delivery else None,
+            date=start.date,
+            decision=_value(decision),
+            delivery=_value(delivery),
             committed=committed,
             delivered=delivered,
             unit=clean_text("unit", unit),
             note=require_text("note", note),
-            source_name=clean_text("source", source) or "",
-            source_url=clean_url(url),
+            **sourcing(source, url, unsourced).fields(),
+            expected=_value(expected),
+            date_announced=start.announced,
         )
-        await store_and_reply(interaction, topic=topic, draft=draft, notes=notes)
+        await store_and_reply(interaction, topic=topic, draft=draft, notes=notes, settles=settles)
 
     @app_commands.command(name="statement", description="Record an official statement (leave text empty to type it)")
     @app_commands.describe(
@@ -223,8 +290,9 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         text="What was said; leave empty to write it in a larger box (max 4000)",
         date="When it was said, e.g. 2023-09-11, 11 Sep 2023, Sep 2023 (default: today)",
         context="Where: e.g. interview with a British newspaper (max 200)",
-        source="Who or what reported it (max 200)",
+        source="Who or what reported it (max 200); required unless `unsourced` is given",
         url="Link to the source (http or https)",
+        unsourced=UNSOURCED_HELP,
     )
     @app_commands.choices(kind=KIND_CHOICES)
     @app_commands.autocomplete(topic=topic_autocomplete, speaker=speaker_name_autocomplete)
@@ -241,22 +309,23 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         context: OptContext | None = None,
         source: OptSource | None = None,
         url: OptUrl | None = None,
+        unsourced: OptUnsourced | None = None,
     ) -> None:
         start, _, notes = await _dates(interaction, date)
         draft = EntryDraft(
             kind=EntryKind.STATEMENT,
-            date=start,
+            date=start.date,
             speaker=require_text("speaker", speaker),
             speaker_role=clean_text("role", role),
             speaker_org=clean_text("organisation", organisation),
             statement_kind=(kind.value if kind else StatementKind.QUOTE.value),
             context=clean_text("context", context),
-            source_name=clean_text("source", source) or "",
-            source_url=clean_url(url),
+            **sourcing(source, url, unsourced).fields(),
         )
         if text is None:
-            await entries.check_can_log(self.bot.database, requester_of(interaction), topic_query=topic)
-            await interaction.response.send_modal(StatementTextModal(topic=topic, draft=draft, notes=notes))
+            await entries.check_can_log(self.bot.database, requester_of(interaction), topic_query=topic, draft=draft)
+            state = {"topic": topic, "draft": draft_to_json(draft), "notes": notes}
+            await self.bot.forms.open(interaction, STATEMENT_FORM, state)
             return
         draft.text = require_text("text", text)
         await store_and_reply(interaction, topic=topic, draft=draft, notes=notes)
@@ -268,9 +337,12 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         details="More detail (max 1000)",
         date="When, e.g. 2023-09-11, Sep 2023, autumn 2023 (default: today)",
         end="When it ended, for events that span time",
-        source="Who or what reported it (max 200)",
+        source="Who or what reported it (max 200); required unless `unsourced` is given",
         url="Link to the source (http or https)",
+        **EXPECTED_DESCRIPTIONS,
+        unsourced=UNSOURCED_HELP,
     )
+    @app_commands.choices(expected=EXPECTED_CHOICES, outcome=OUTCOME_CHOICES)
     @app_commands.autocomplete(topic=topic_autocomplete)
     async def log_event(
         self,
@@ -282,18 +354,25 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         end: OptDate | None = None,
         source: OptSource | None = None,
         url: OptUrl | None = None,
+        unsourced: OptUnsourced | None = None,
+        expected: app_commands.Choice[str] | None = None,
+        reported: OptDate | None = None,
+        outcome_of: OptEntryRef | None = None,
+        outcome: app_commands.Choice[str] | None = None,
     ) -> None:
-        start, finish, notes = await _dates(interaction, date, end)
+        settles = read_settlement(outcome_of=outcome_of, outcome=_value(outcome), expected=_value(expected))
+        start, finish, notes = await _dates(interaction, date, end, expected=expected, reported=reported)
         draft = EntryDraft(
             kind=EntryKind.EVENT,
-            date=start,
+            date=start.date,
             end_date=finish,
             headline=require_text("headline", headline),
             details=clean_text("details", details),
-            source_name=clean_text("source", source) or "",
-            source_url=clean_url(url),
+            **sourcing(source, url, unsourced).fields(),
+            expected=_value(expected),
+            date_announced=start.announced,
         )
-        await store_and_reply(interaction, topic=topic, draft=draft, notes=notes)
+        await store_and_reply(interaction, topic=topic, draft=draft, notes=notes, settles=settles)
 
 
 async def setup(bot: NewsBot) -> None:

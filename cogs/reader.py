@@ -137,9 +137,9 @@ class OpenButton(StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]],
     async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
         # Opened from a shared card: answer privately so one reader's click doesn't spam the channel.
         if groups["what"] == "latest":
-            await send_latest(interaction, edit=False, topic_id=int(groups["topic"]), private=True)
+            await send_latest(interaction, edit=False, topic_id=custom_ids.number(groups, "topic"), private=True)
         else:
-            await send_chronology(interaction, edit=False, topic_id=int(groups["topic"]), private=True)
+            await send_chronology(interaction, edit=False, topic_id=custom_ids.number(groups, "topic"), private=True)
 
 
 class LatestPageButton(
@@ -149,9 +149,9 @@ class LatestPageButton(
         await send_latest(
             interaction,
             edit=True,
-            topic_id=int(groups["topic"]),
-            page=int(groups["page"]),
-            count=min(max(int(groups["count"]), 1), 10),
+            topic_id=custom_ids.number(groups, "topic"),
+            page=custom_ids.number(groups, "page"),
+            count=custom_ids.number(groups, "count", custom_ids.LATEST_COUNT_MAX, 1),
             speaker=groups["speaker"] or None,
         )
 
@@ -163,8 +163,8 @@ class ChronologyPageButton(
         await send_chronology(
             interaction,
             edit=True,
-            topic_id=int(groups["topic"]),
-            page=int(groups["page"]),
+            topic_id=custom_ids.number(groups, "topic"),
+            page=custom_ids.number(groups, "page"),
             since=groups["since"] or None,
             until=groups["until"] or None,
             seek=custom_ids.Seek.parse(groups.get("seek"), groups.get("day"), groups.get("entry")),
@@ -175,7 +175,7 @@ class TopicsPageButton(
     StatefulButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.TOPICS_TEMPLATE
 ):
     async def handle(self, interaction: discord.Interaction, groups: dict[str, str]) -> None:
-        await send_topics(interaction, edit=True, page=int(groups["page"]))
+        await send_topics(interaction, edit=True, page=custom_ids.number(groups, "page"))
 
 
 BUTTONS = (OpenButton, LatestPageButton, ChronologyPageButton, TopicsPageButton)

@@ -11,17 +11,21 @@ from sqlmodel import col, select
 
 from db.models import AuditRecord, EntryBase, Topic, TopicBase, utcnow
 
-# An entry's columns that are not what it says: who and when, keys derived from its content, and its
-# retraction, which the digest reports apart from corrections.
+# An entry's columns that are not what it says: who and when, keys derived from its content, its
+# retraction, which the digest reports apart from corrections, and the particulars of its outcome
+# (the outcome itself is content; its record's reason names the entry that settled it).
 _ENTRY_BOOKKEEPING = frozenset({
     "id", "newsroom_id", "topic_id", "kind", "date_sort", "speaker_key", "created_by", "created_at",
     "updated_at", "edited_at", "retracted_at", "retraction_reason", "interaction_id", "seed_key",
-    "speaker_search", "fingerprint",
+    "speaker_search", "fingerprint", "outcome_entry_id", "outcome_precision", "outcome_earliest",
+    "outcome_latest", "outcome_by", "outcome_at",
 })  # fmt: skip
 # What an entry says, in column order: every other column of the one declaration (EntryBase).
 CONTENT_FIELDS = tuple(name for name in EntryBase.model_fields if name not in _ENTRY_BOOKKEEPING)
 ENTRY_FIELDS = ("kind", "topic_id", *CONTENT_FIELDS, "retracted_at", "retraction_reason")
-_TOPIC_BOOKKEEPING = frozenset({"id", "newsroom_id", "search_text", "created_by", "created_at", "updated_at"})
+_TOPIC_BOOKKEEPING = frozenset({
+    "id", "newsroom_id", "search_text", "created_by", "created_at", "updated_at", "fact_seq", "summary_updated_at",
+})  # fmt: skip
 TOPIC_FIELDS = tuple(name for name in TopicBase.model_fields if name not in _TOPIC_BOOKKEEPING)
 
 
@@ -80,6 +84,20 @@ async def entry_history(session: AsyncSession, *, newsroom_id: int, entry_id: in
     stmt = (
         select(AuditRecord)
         .where(AuditRecord.newsroom_id == newsroom_id, AuditRecord.entry_id == entry_id)
+        .order_by(col(AuditRecord.id))
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def topic_changes(session: AsyncSession, *, newsroom_id: int, topic_id: int) -> list[AuditRecord]:
+    """The records of changes to the topic itself (not to its entries), oldest first."""
+    stmt = (
+        select(AuditRecord)
+        .where(
+            AuditRecord.newsroom_id == newsroom_id,
+            AuditRecord.topic_id == topic_id,
+            col(AuditRecord.entry_id).is_(None),
+        )
         .order_by(col(AuditRecord.id))
     )
     return list((await session.execute(stmt)).scalars())

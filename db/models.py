@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from bot.core.expected import UNDATED
 from bot.core.fuzzydate import FuzzyDate
 
 
@@ -48,7 +49,12 @@ class TopicBase(SQLModel):
     aliases: list[str] = Field(default_factory=list, sa_type=JSON)
     summary: str = Field(default="", max_length=1000)
     next_step: str = Field(default="", max_length=500)
+    # Facts as {id, fact, source, url[, unsourced]} (bot.core.background); ids come from fact_seq, the
+    # last one issued, so a removed fact's id is never given to another.
     background: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    fact_seq: int = Field(default=0)
+    # Set by every write of the summary or next step: the card compares it with its status's logging.
+    summary_updated_at: dt.datetime | None = None
     # Lower-cased slug, title and aliases joined, so autocomplete is one indexed-scope LIKE.
     search_text: str = Field(default="", max_length=2000)
     archived: bool = Field(default=False)
@@ -114,6 +120,21 @@ class EntryBase(SQLModel):
 
     source_name: str = Field(default="", max_length=200)
     source_url: str | None = Field(default=None, max_length=500)
+    # Why an entry has no source, shown to readers in its place (bot.core.sourcing).
+    unsourced_reason: str | None = Field(default=None, max_length=500)
+
+    # Expected entries (bot.core.expected): anticipated, scheduled or promised; an undated one has the
+    # date precision "undated". Once a later entry says whether it happened: the outcome, that entry
+    # and its date, who recorded it and when. No foreign key on the entry: it points forward to a
+    # later row (which an import inserts after it), and entries are never deleted.
+    expected: str | None = Field(default=None, max_length=16)
+    outcome: str | None = Field(default=None, max_length=16)
+    outcome_entry_id: int | None = None
+    outcome_precision: str | None = Field(default=None, max_length=16)
+    outcome_earliest: dt.date | None = None
+    outcome_latest: dt.date | None = None
+    outcome_by: int | None = Field(default=None, sa_type=BigInteger)
+    outcome_at: dt.datetime | None = None
 
     created_by: int = Field(default=0, sa_type=BigInteger)
     created_at: dt.datetime = Field(default_factory=utcnow)
@@ -130,8 +151,17 @@ class EntryBase(SQLModel):
     fingerprint: str | None = Field(default=None, max_length=40)
 
     @property
-    def date(self) -> FuzzyDate:
+    def date(self) -> FuzzyDate | None:
+        """None for an expected entry whose date has not been announced: its bounds only place it."""
+        if self.date_precision == UNDATED:
+            return None
         return FuzzyDate.from_storage(self.date_precision, self.date_earliest, self.date_latest)
+
+    @property
+    def outcome_date(self) -> FuzzyDate | None:
+        if self.outcome_precision is None or self.outcome_earliest is None or self.outcome_latest is None:
+            return None
+        return FuzzyDate.from_storage(self.outcome_precision, self.outcome_earliest, self.outcome_latest)
 
     @property
     def end_date(self) -> FuzzyDate | None:

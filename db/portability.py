@@ -23,6 +23,7 @@ from sqlmodel import SQLModel, col, select
 from bot.core.status_axes import current_shape
 from db.digest_models import DigestAttempt, DigestDelivery, DigestSubscription
 from db.engine import Database
+from db.legacy_sources import upgrade_document
 from db.models import AuditRecord, Entry, Newsroom, Topic
 from db.writes import derived_keys
 
@@ -139,6 +140,7 @@ Row = dict[str, Any]
 
 def parse_document(document: Any) -> tuple[Row, dict[str, list[Row]]]:
     """Validate the whole document before anything is written: the newsroom's and every row's values."""
+    document = upgrade_document(document)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ImportRefused("Not a Newsdesk export (the `format` field is missing or wrong).")
     version = document.get("version")
@@ -186,6 +188,9 @@ def _check_references(rows: dict[str, list[Row]]) -> None:
     for entry in rows["entries"]:
         if entry["topic_id"] not in ids["topics"]:
             raise ImportRefused(f"Entry {entry['id']} refers to topic {entry['topic_id']}, which is not in the export.")
+        settled_by = entry.get("outcome_entry_id")
+        if settled_by is not None and settled_by not in ids["entries"]:
+            raise ImportRefused(f"Entry {entry['id']} refers to entry {settled_by}, which is not in the export.")
     interactions = _interactions(rows)
     if len(set(interactions)) != len(interactions):
         raise ImportRefused("An interaction id appears on more than one entry.")

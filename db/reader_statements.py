@@ -7,8 +7,8 @@ than running it, and a built one keeps its compiled form); values travel as boun
 
 Row layout: the topic's columns (TopicRead's fields, in order), then the extra columns each builder
 names, then entries' columns (a page's entry; or a status's two entries and its quantities, see
-_with_status). Where an entry is absent (an empty page, a topic with no status) an outer join leaves
-its columns NULL.
+_with_status; the card's expected entry last). Where an entry is absent (an empty page, a topic with
+no status) an outer join leaves its columns NULL.
 """
 
 from __future__ import annotations
@@ -16,12 +16,16 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Date, FromClause, Select, Table, bindparam, func, or_, select, true
+from sqlalchemy import ColumnElement, Date, FromClause, Select, Table, bindparam, case, func, or_, select, true
 
+from bot.core.expected import UNDATED
 from bot.core.vocabulary import EntryKind
 from db.models import Entry, EntryRead, Newsroom, Topic, TopicRead
 
 TopicKey = Literal["slug", "id"]
+
+# How many expected entries the status card lists.
+CARD_EXPECTED_MAX = 3
 
 # SQLModel leaves __table__ (set by SQLAlchemy's mapping) undeclared.
 _ENTRY: Table = Entry.__table__  # pyright: ignore[reportAttributeAccessIssue]
@@ -48,7 +52,7 @@ def topic_columns(table: FromClause) -> list[ColumnElement[Any]]:
 
 # Columns between the topic's and the entries' in a page row.
 PAGE_EXTRAS = ("timezone", "total")
-CARD_EXTRAS = ("timezone", "live_count")
+CARD_EXTRAS = ("timezone", "live_count", "expected_count")
 LIST_EXTRAS = ("total",)
 
 
@@ -122,13 +126,15 @@ def entry_page(
 
 def _newest_live(kind: EntryKind, topic_id: Any, outer: Any, *setting: str) -> Any:
     """The id of a topic's newest live entry of a kind (setting a column, if named): one backward seek
-    in ix_entry_topic_kind_date."""
+    in ix_entry_topic_kind_date. An expected one has not happened, so it is never the current status
+    on any axis, nor are its quantities the current ones."""
     return (
         select(_ENTRY.c.id)
         .where(
             _ENTRY.c.topic_id == topic_id,
             _ENTRY.c.kind == kind.value,
             _ENTRY.c.retracted_at.is_(None),
+            _ENTRY.c.expected.is_(None),
             *(_ENTRY.c[name].is_not(None) for name in setting),
         )
         .order_by(*_NEWEST_FIRST)
@@ -156,10 +162,18 @@ def _with_status(joined: Any, topic_id: Any, outer: Any) -> tuple[Any, list[Colu
     return joined, columns
 
 
+def _undated_last(table: FromClause) -> ColumnElement[int]:
+    """Expected entries with a date first, soonest first; then those whose date is not announced, by
+    when they were reported."""
+    return case((table.c.date_precision == UNDATED, 1), else_=0)
+
+
 @cache
 def topic_card(by: TopicKey) -> Select[*tuple[Any, ...]]:
     """The topic, its current status (bot.core.status_axes) and latest statement (each its newest live
-    one), and how many live entries it has: everything /status shows."""
+    one), how many live entries it has, and its next expected entries not yet settled with how many
+    there are: everything /status shows. One row per expected entry shown (at least one row: an outer
+    join)."""
     statement = _ENTRY.alias("latest_statement")
     live_count = (
         select(func.count())
@@ -168,13 +182,37 @@ def topic_card(by: TopicKey) -> Select[*tuple[Any, ...]]:
         .correlate(_TOPIC)
         .scalar_subquery()
     )
+    topic_id = select(_TOPIC.c.id).where(*_topic_match(by)).correlate(None).scalar_subquery()
+    pending = [
+        _ENTRY.c.topic_id == topic_id,
+        _ENTRY.c.retracted_at.is_(None),
+        _ENTRY.c.expected.is_not(None),
+        _ENTRY.c.outcome.is_(None),
+    ]
+    expected_count = select(func.count()).select_from(_ENTRY).where(*pending).scalar_subquery()
+    expected = (
+        select(*entry_columns(_ENTRY))
+        .where(*pending)
+        .order_by(_undated_last(_ENTRY), *_OLDEST_FIRST)
+        .limit(CARD_EXPECTED_MAX)
+        .subquery("expected")
+    )
     joined, status = _with_status(_TOPIC.join(_NEWSROOM, _NEWSROOM.c.id == _TOPIC.c.newsroom_id), _TOPIC.c.id, _TOPIC)
     return (
-        _named_topic(live_count.label("live_count"), *entry_columns(statement), *status)
+        _named_topic(
+            live_count.label("live_count"),
+            expected_count.label("expected_count"),
+            *entry_columns(statement),
+            *status,
+            *entry_columns(expected),
+        )
         .select_from(
-            joined.outerjoin(statement, statement.c.id == _newest_live(EntryKind.STATEMENT, _TOPIC.c.id, _TOPIC))
+            joined.outerjoin(
+                statement, statement.c.id == _newest_live(EntryKind.STATEMENT, _TOPIC.c.id, _TOPIC)
+            ).outerjoin(expected, true())
         )
         .where(*_topic_match(by))
+        .order_by(_undated_last(expected), expected.c.date_sort, expected.c.id)
     )
 
 

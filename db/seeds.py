@@ -15,12 +15,14 @@ from sqlmodel import select
 
 from bot.core.drafts import EntryDraft, TopicDraft
 from bot.core.errors import DuplicateEntry, InvalidInput
+from bot.core.expected import Expectation, read_logged_date
 from bot.core.fuzzydate import FuzzyDateError, parse_fuzzy_date
 from bot.core.status_axes import check_fields
 from bot.core.vocabulary import LEGACY_STATUS, EntryKind, StatementKind, legacy_axes
-from db.models import Entry, Topic
+from db.models import Entry, Topic, utcnow
+from db.topic_writes import create_topic
 from db.topics import find_topic
-from db.writes import add_entry, create_topic
+from db.writes import add_entry
 
 SEED_FORMAT = 1
 SEED_DIR = Path(__file__).resolve().parent.parent / "seeds"
@@ -83,7 +85,7 @@ def parse_seed(name: str, data: dict[str, Any]) -> SeedStory:
             aliases=[str(a) for a in raw_topic.get("aliases", [])],
             summary=str(raw_topic.get("summary", "")),
             next_step=str(raw_topic.get("next_step", "")),
-            background=[dict(fact) for fact in raw_topic.get("background", [])],
+            background=[_parse_fact(dict(fact)) for fact in raw_topic.get("background", [])],
         )
         entries = [_parse_entry(item, reference) for item in data.get("entries", [])]
     except (KeyError, TypeError, ValueError) as exc:
@@ -97,14 +99,31 @@ def parse_seed(name: str, data: dict[str, Any]) -> SeedStory:
 def _parse_entry(item: dict[str, Any], reference: dt.date) -> SeedEntry:
     key = _text(item, "key", required=True)
     kind = EntryKind(_text(item, "kind", required=True))
+    expected_text = _text(item, "expected")
+    expected = Expectation(expected_text) if expected_text else None
     try:
-        date = parse_fuzzy_date(_text(item, "date", required=True) or "", reference=reference)
+        # Read as on the day of the report: an expected entry may be undated ("not announced").
+        logged = read_logged_date(
+            date=_text(item, "date", required=True),
+            reported=_text(item, "reported"),
+            expected=expected,
+            today=reference,
+        )
         end_text = _text(item, "end")
         end = parse_fuzzy_date(end_text, reference=reference) if end_text else None
-    except FuzzyDateError as exc:
+    except (FuzzyDateError, InvalidInput) as exc:
         raise SeedError(f"entry {key}: {exc}") from exc
-    draft = EntryDraft(kind=kind, date=date, end_date=end, source_name=_text(item, "source", required=True) or "")
-    draft.source_url = _text(item, "url")
+    name, url, reason = _sourcing(item, f"entry {key}")
+    draft = EntryDraft(
+        kind=kind,
+        date=logged.date,
+        end_date=end,
+        source_name=name,
+        source_url=url,
+        unsourced_reason=reason,
+        expected=expected.value if expected else None,
+        date_announced=logged.announced,
+    )
     if kind is EntryKind.STATUS:
         _status_fields(item, key or "", draft)
         draft.note = _text(item, "note", required=True)
@@ -146,6 +165,25 @@ def _status_fields(item: dict[str, Any], key: str, draft: EntryDraft) -> None:
         check_fields(lambda name: getattr(draft, name))
     except InvalidInput as exc:
         raise SeedError(f"entry {key}: {exc.message}") from exc
+
+
+def _sourcing(item: dict[str, Any], what: str) -> tuple[str, str | None, str | None]:
+    """A source (with an optional url) or an `unsourced` reason: exactly one, as editors must give."""
+    name, url, reason = _text(item, "source"), _text(item, "url"), _text(item, "unsourced")
+    if bool(name) == bool(reason):
+        raise SeedError(f"{what}: give either a `source` or an `unsourced` reason")
+    if reason and url:
+        raise SeedError(f"{what}: an unsourced one has no `url`")
+    return name or "", url, reason
+
+
+def _parse_fact(item: dict[str, Any]) -> dict[str, Any]:
+    fact = _text(item, "fact", required=True) or ""
+    name, url, reason = _sourcing(item, f"background fact {fact[:40]!r}")
+    parsed: dict[str, Any] = {"fact": fact, "source": name, "url": url}
+    if reason:
+        parsed["unsourced"] = reason
+    return parsed
 
 
 def load_seed_file(path: Path) -> SeedStory:
@@ -192,6 +230,10 @@ async def apply_seed(
             # transaction carries on unharmed.
             continue
         added += 1
+    if created:
+        # The story's summary describes its entries as seeded: it is not older than their status.
+        topic.summary_updated_at = utcnow()
+        session.add(topic)
     return SeedResult(story=story.name, topic_created=created, entries_added=added)
 
 

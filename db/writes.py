@@ -14,97 +14,23 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 
-from bot.core.drafts import EntryDraft, TopicDraft
-from bot.core.errors import DuplicateEntry, InvalidInput, UserFacingError
+from bot.core.drafts import EntryDraft
+from bot.core.errors import DuplicateEntry, InvalidInput
+from bot.core.expected import UNDATED
 from bot.core.matching import entry_fingerprint, speaker_search_text
 from bot.core.status_axes import status_said
 from db import audit
 from db.models import Entry, EntryBase, Topic, midpoint, utcnow
-from db.topic_labels import bump_revision
-from db.topics import build_search_text, normalise_lookup
-
-# What autocomplete shows and searches: a change to any of them invalidates cached labels.
-LABEL_FIELDS = ("slug", "title", "aliases", "archived")
-
-
-class SlugTaken(UserFacingError):
-    def __init__(self, slug: str) -> None:
-        super().__init__(f"A topic with the slug `{slug}` already exists in this newsroom (archived topics count).")
-
-
-async def create_topic(
-    session: AsyncSession, *, newsroom_id: int, draft: TopicDraft, actor_id: int, interaction_id: int | None
-) -> Topic:
-    clash = await session.execute(select(Topic.id).where(Topic.newsroom_id == newsroom_id, Topic.slug == draft.slug))
-    if clash.first() is not None:
-        raise SlugTaken(draft.slug)
-    topic = Topic(
-        newsroom_id=newsroom_id,
-        slug=draft.slug,
-        title=draft.title,
-        aliases=list(draft.aliases),
-        summary=draft.summary,
-        next_step=draft.next_step,
-        background=list(draft.background),
-        search_text=build_search_text(draft.slug, draft.title, draft.aliases),
-        created_by=actor_id,
-    )
-    session.add(topic)
-    await session.flush()
-    await bump_revision(session, newsroom_id=newsroom_id)
-    await audit.record(
-        session,
-        newsroom_id=newsroom_id,
-        action="topic.create",
-        actor_id=actor_id,
-        interaction_id=interaction_id,
-        topic=topic,
-        after=audit.snapshot(topic),
-    )
-    return topic
-
-
-async def update_topic(
-    session: AsyncSession,
-    *,
-    topic: Topic,
-    changes: dict[str, Any],
-    actor_id: int,
-    interaction_id: int | None,
-    action: str = "topic.edit",
-    reason: str | None = None,
-) -> Topic:
-    before = audit.snapshot(topic)
-    for name, value in changes.items():
-        setattr(topic, name, value)
-    topic.search_text = build_search_text(topic.slug, topic.title, topic.aliases)
-    after = audit.snapshot(topic)
-    if after == before:
-        raise InvalidInput("Nothing to change: the topic already has those values.")
-    topic.updated_at = utcnow()
-    session.add(topic)
-    await session.flush()
-    if any(after.get(name) != before.get(name) for name in LABEL_FIELDS):
-        await bump_revision(session, newsroom_id=topic.newsroom_id)
-    await audit.record(
-        session,
-        newsroom_id=topic.newsroom_id,
-        action=action,
-        actor_id=actor_id,
-        interaction_id=interaction_id,
-        topic=topic,
-        before=before,
-        after=after,
-        reason=reason,
-    )
-    return topic
-
+from db.topics import normalise_lookup
 
 # The draft fields an entry takes over unchanged: those the draft and the table share by name, but the
 # kind (stored as its value); dates and the speaker key are derived.
 DRAFT_FIELDS = tuple(
     f.name for f in dataclasses.fields(EntryDraft) if f.name in EntryBase.model_fields and f.name != "kind"
 )
+
+
+OUTCOME_COLUMNS = tuple(name for name in EntryBase.model_fields if name.startswith("outcome"))
 
 
 async def entry_for_interaction(session: AsyncSession, *, interaction_id: int) -> Entry | None:
@@ -136,7 +62,7 @@ def entry_values(
         "newsroom_id": newsroom_id,
         "topic_id": topic_id,
         "kind": draft.kind.value,
-        "date_precision": date.precision.value,
+        "date_precision": date.precision.value if draft.date_announced else UNDATED,
         "date_earliest": date.earliest,
         "date_latest": date.latest,
         "date_sort": midpoint(date),
@@ -152,6 +78,8 @@ def entry_values(
         "edited_at": None,
         "retracted_at": None,
         "retraction_reason": None,
+        # What became of an expected entry is recorded later (db.outcomes).
+        **dict.fromkeys(OUTCOME_COLUMNS),
     }
     for name in DRAFT_FIELDS:
         values[name] = getattr(draft, name)

@@ -30,3 +30,10 @@ async def every_page(h: DiscordHarness[Any], first: Reply) -> list[Reply]:
         assert_within_limits(first)
         pages.append(first)
     return pages
+
+
+def numbered_fields(pages: list[Reply]) -> list[dict[str, Any]]:
+    """Every page's fields in order, each page's footer saying its number."""
+    for number, page in enumerate(pages, 1):
+        assert f"page {number} of {len(pages)}" in page.embeds[0]["footer"]["text"]
+    return [field for page in pages for field in page.embeds[0]["fields"]]

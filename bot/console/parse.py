@@ -6,7 +6,6 @@ order without a name. Quotes group words, as in a shell.
 
 from __future__ import annotations
 
-import math
 import re
 import shlex
 from dataclasses import dataclass
@@ -14,6 +13,8 @@ from typing import Any
 
 import discord
 from discord import app_commands
+
+from bot.option_check import length_problem, value_problem
 
 
 class ParseError(ValueError):
@@ -97,13 +98,11 @@ def usage(command: app_commands.Command[Any, ..., Any]) -> str:
     return " ".join(f"{p.name}:…" if p.required else f"[{p.name}:…]" for p in command.parameters)
 
 
-def _in_range(param: app_commands.Parameter, number: float, what: str) -> None:
-    low, high = param.min_value, param.max_value
-    if (low is not None and number < low) or (high is not None and number > high):
-        if low is not None and high is not None:
-            raise ParseError(f"{param.name} must be {what} from {low} to {high}.")
-        bound = f"at least {low}" if low is not None else f"at most {high}"
-        raise ParseError(f"{param.name} must be {what} {bound}.")
+def _checked(param: app_commands.Parameter, value: Any) -> tuple[Any, dict]:
+    """The value, if it fits the option's declaration as the bot checks every payload (bot.option_check)."""
+    if problem := value_problem(param, value):
+        raise ParseError(problem)
+    return value, {}
 
 
 def option_value(param: app_commands.Parameter, raw: str, *, guild: discord.Guild | None) -> tuple[Any, dict]:
@@ -125,17 +124,13 @@ def option_value(param: app_commands.Parameter, raw: str, *, guild: discord.Guil
             raise ParseError(f"{param.name} must be a whole number") from None
         if abs(number) > _SAFE_INTEGER:
             raise ParseError(f"{param.name} is too large a number.")
-        _in_range(param, number, "a whole number")
-        return number, {}
+        return _checked(param, number)
     if kind is discord.AppCommandOptionType.number:
         try:
             number = float(raw)
         except ValueError:
             raise ParseError(f"{param.name} must be a number") from None
-        if not math.isfinite(number):
-            raise ParseError(f"{param.name} must be a number")
-        _in_range(param, number, "a number")
-        return number, {}
+        return _checked(param, number)
     if kind is discord.AppCommandOptionType.boolean:
         lowered = raw.lower()
         if lowered in ("true", "yes", "y", "1", "on"):
@@ -144,8 +139,7 @@ def option_value(param: app_commands.Parameter, raw: str, *, guild: discord.Guil
             return False, {}
         raise ParseError(f"{param.name} must be true or false")
     if kind is discord.AppCommandOptionType.string:
-        check_length(param, raw)
-        return raw, {}
+        return _checked(param, raw)
     if kind is discord.AppCommandOptionType.role and guild is not None:
         role = discord.utils.find(lambda r: raw.lstrip("@").lower() in (r.name.lower(), str(r.id)), guild.roles)
         if role is None:
@@ -202,22 +196,8 @@ def command_data(invocation: Invocation, *, guild: discord.Guild | None, focused
     return data
 
 
-def _length_problem(name: str, text: str, low: int | float | None, high: int | float | None) -> str | None:
-    if high is not None and len(text) > high:
-        return f"{name} is {len(text)} characters; the most it takes is {high}."
-    if low is not None and len(text) < low:
-        return f"{name} is {len(text)} characters; it needs at least {low}."
-    return None
-
-
-def check_length(param: app_commands.Parameter, raw: str) -> None:
-    # For text options discord.py keeps the option's min_length/max_length as min_value/max_value.
-    if problem := _length_problem(param.name, raw, param.min_value, param.max_value):
-        raise ParseError(problem)
-
-
 def field_problem(label: str, field: dict[str, Any], value: str) -> str | None:
     """Why Discord's client would not send a form with this value in this text input, if it would not."""
     if not value:
         return f"{label} is required." if field.get("required", True) else None
-    return _length_problem(label, value, field.get("min_length"), field.get("max_length"))
+    return length_problem(label, value, field.get("min_length"), field.get("max_length"))

@@ -34,12 +34,13 @@ def read_date(name: str, text: str, *, reference: dt.date) -> FuzzyDate:
         raise InvalidInput(f"`{name}`: {exc}") from exc
 
 
-def read_entry_date(name: str, text: str, *, today: dt.date) -> tuple[FuzzyDate, str | None]:
+def read_entry_date(name: str, text: str, *, today: dt.date, expected: bool = False) -> tuple[FuzzyDate, str | None]:
     """The date of something being logged or corrected, read against the newsroom's real today (not a
     fixed reference: the future check needs the real one), and how it was read if that depended on
-    today. Only `date` is refused when after today: an event logged while it runs may end later."""
+    today. Only `date` is refused when after today, and not for an expected entry: an event logged
+    while it runs may end later, and what is expected may lie ahead."""
     value = read_date(name, text, reference=today)
-    if name == "date":
+    if name == "date" and not expected:
         refuse_future(name, text, value, today=today)
     return value, reading_note(name, text, value)
 

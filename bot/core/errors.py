@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
+
+ECHO_MAX = 40
+
+
+def echoed(text: str, limit: int = ECHO_MAX) -> str:
+    """User input quoted back inside a `code span`: clipped, on one line, with backticks (which would end
+    the span and let markdown or mention syntax render) and characters that cannot be sent replaced."""
+    shown = "".join(
+        "\N{REPLACEMENT CHARACTER}" if unicodedata.category(c) in ("Cs", "Cc") else c
+        for c in " ".join(text.split())[: limit + 1]
+    ).replace("`", "'")
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 class UserFacingError(Exception):
@@ -21,7 +34,7 @@ class TopicNotFound(NotFoundError):
     def __init__(self, query: str, suggestions: Sequence[str] = ()) -> None:
         self.query = query
         self.suggestions = list(suggestions)
-        shown = (query if len(query) <= 40 else query[:39] + "…").replace("`", "'")
+        shown = echoed(query)
         message = f"No topic matches `{shown}` in this newsroom."
         if self.suggestions:
             message += " Did you mean " + ", ".join(f"`{s}`" for s in self.suggestions) + "?"
@@ -32,7 +45,26 @@ class TopicNotFound(NotFoundError):
 
 class EntryNotFound(NotFoundError):
     def __init__(self, ref: str) -> None:
-        super().__init__(f"No entry `{ref}` in this newsroom. Entry ids look like `#123`.")
+        super().__init__(f"No entry `{echoed(ref)}` in this newsroom. Entry ids look like `#123`.")
+
+
+class InvalidButton(UserFacingError):
+    """A button or form whose id no longer leads anywhere: forged, or from a format since retired."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This button is out of date or invalid: run the command again for a fresh one. Nothing was changed."
+        )
+
+
+class FormExpired(UserFacingError):
+    """A form submitted after it expired, by someone other than who opened it, or with a forged id."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This form has expired (a form lasts 24 hours and only for whoever opened it), so nothing was "
+            "saved. Run the command again."
+        )
 
 
 class NotEditorError(UserFacingError):

@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.core.errors import echoed
+
 UTC = dt.UTC
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKDAY_FULL = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -72,13 +74,15 @@ def load_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ScheduleError(f"`{name[:64]}` is not a time zone name. Use an IANA name such as Europe/London.") from exc
+        raise ScheduleError(
+            f"`{echoed(name, 64)}` is not a time zone name. Use an IANA name such as Europe/London."
+        ) from exc
 
 
 def parse_local_time(text: str) -> dt.time:
     match = _TIME_RE.match(text.strip())
     if match is None:
-        raise ScheduleError(f"`{text[:20]}` is not a time. Use 24-hour HH:MM, e.g. 09:00 or 17:30.")
+        raise ScheduleError(f"`{echoed(text, 20)}` is not a time. Use 24-hour HH:MM, e.g. 09:00 or 17:30.")
     return dt.time(int(match[1]), int(match[2]))
 
 
@@ -107,7 +111,7 @@ def parse_days(text: str | None) -> frozenset[int] | None:
         else:
             days.add(_weekday(part, text))
     if not days:
-        raise ScheduleError(f"`{text[:40]}` names no weekdays. Try `daily`, `weekdays`, `mon-fri` or `mon,wed,fri`.")
+        raise ScheduleError(f"`{echoed(text)}` names no weekdays. Try `daily`, `weekdays`, `mon-fri` or `mon,wed,fri`.")
     return _normalise_weekdays(days)
 
 
@@ -117,7 +121,7 @@ def _weekday(token: str, original: str) -> int:
         if token.startswith(name) and full.startswith(token):
             return index
     raise ScheduleError(
-        f"`{original[:40]}`: `{token[:12]}` is not a weekday. Use mon, tue, wed, thu, fri, sat, sun, "
+        f"`{echoed(original)}`: `{echoed(token, 12)}` is not a weekday. Use mon, tue, wed, thu, fri, sat, sun, "
         "ranges like `mon-fri`, or `daily` / `weekdays` / `weekends`."
     )
 

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-from bot.core.errors import InvalidInput
+from bot.core.errors import InvalidInput, echoed
 
 # The stated maximum of every editor field, in characters. Option max_length uses the same numbers.
 LIMITS: dict[str, int] = {
@@ -146,5 +146,5 @@ def clean_aliases(value: str | None) -> list[str]:
 def parse_entry_ref(value: str) -> int:
     text = value.strip().lstrip("#")
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
-        raise InvalidInput(f"`{value[:30]}` is not an entry id. Entry ids look like `#123`.")
+        raise InvalidInput(f"`{echoed(value, 30)}` is not an entry id. Entry ids look like `#123`.")
     return int(text)

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
-from bot.digest.render import DigestPart, part_refs
+from bot.digest.refs import part_refs
+from bot.digest.render import DigestPart
 from bot.services.digest_ports import Refused, RetryLater
 
 if TYPE_CHECKING:

@@ -12,7 +12,6 @@ heavy digest cannot slip over a limit.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,10 +19,14 @@ from zoneinfo import ZoneInfo
 
 import discord
 
+from bot.core.expected import UNDATED, UNDATED_TEXT
 from bot.core.fuzzydate import FuzzyDate
 from bot.core.schedule import local_label
 from bot.core.status_axes import snapshot_axes
+from bot.digest.refs import footer
 from bot.render.entries import COLOUR
+from bot.render.expected import expected_note as _expected
+from bot.render.sources import unsourced_text
 from bot.render.status import field_value_label, snapshot_status_text, status_emoji
 from bot.render.text import (
     CONTENT_MAX,
@@ -60,6 +63,7 @@ _FIELD_LABELS = {
     "details": "details",
     "source_name": "source",
     "source_url": "link",
+    "unsourced_reason": "unsourced mark",
 }
 _DATE_FIELDS = ("date_precision", "date_earliest", "date_latest")
 _END_FIELDS = ("end_precision", "end_earliest", "end_latest")
@@ -100,6 +104,8 @@ def _fuzzy(state: Snapshot, prefix: str = "date") -> str | None:
     precision, earliest, latest = (state.get(f"{prefix}_{k}") for k in ("precision", "earliest", "latest"))
     if not precision or not earliest or not latest:
         return None
+    if precision == UNDATED:
+        return UNDATED_TEXT
     try:
         return FuzzyDate.from_storage(
             str(precision), dt.date.fromisoformat(earliest), dt.date.fromisoformat(latest)
@@ -116,6 +122,8 @@ def _when(state: Snapshot) -> str:
 
 def _source(state: Snapshot) -> str:
     name, url = state.get("source_name") or "", state.get("source_url")
+    if state.get("unsourced_reason"):
+        return unsourced_text(str(state["unsourced_reason"]), 130)
     if not name and not url:
         return "no source given"
     return link(clip(" ".join(str(name or "link").split()), 100), url)
@@ -171,11 +179,14 @@ def item_line(item: Item) -> str:
     if item.kind is ItemKind.STATUS:
         emoji, said = status_emoji(*snapshot_axes(s)), snapshot_status_text(s, bold=True, old=item.old_axes)
         note = f" {_text(str(s.get('note') or ''), NOTE_MAX)}" if s.get("note") else ""
-        if not item.current:
+        if s.get("expected"):
+            # Expected is not happened: never the current status, so no move from an old value.
+            head = f"{emoji} {snapshot_status_text(s, bold=True)} ({_when(s)})."
+        elif not item.current:
             head = f"{emoji} Status logged for {_when(s)}: {said} (earlier; not the current status)."
         else:
             head = f"{emoji} {said} ({_when(s)})."
-        return f"{head}{note} — {_source(s)} · {ref}"
+        return f"{head}{_expected(s)}{note} — {_source(s)} · {ref}"
     if item.kind is ItemKind.STATEMENT:
         quote = _text(str(s.get("text") or ""), QUOTE_MAX)
         context = f" · {_text(str(s['context']), 80)}" if s.get("context") else ""
@@ -183,7 +194,7 @@ def item_line(item: Item) -> str:
     if item.kind is ItemKind.EVENT:
         details = f" {_text(str(s.get('details') or ''), DETAILS_MAX)}" if s.get("details") else ""
         headline = _text(str(s.get("headline") or ""), 200)
-        return f"\N{SPIRAL CALENDAR PAD} **{headline}** ({_when(s)}).{details} — {_source(s)} · {ref}"
+        return f"\N{SPIRAL CALENDAR PAD} **{headline}** ({_when(s)}).{_expected(s)}{details} — {_source(s)} · {ref}"
     if item.kind is ItemKind.CORRECTION:
         return f"\N{PENCIL} Corrected {ref} ({_what(s)}): {_diff(item)}.{_reason(item.reason)} — {_source(s)}"
     if item.kind is ItemKind.RETRACTION:
@@ -298,13 +309,6 @@ def _overflow_text(remaining: dict[str, int]) -> str:
     return clip(head + ", ".join(commands), OVERFLOW_ROOM - 100)
 
 
-def _footer(index: int, count: int, ref: str | None) -> str:
-    label = f"Newsdesk digest · part {index} of {count}" if count > 1 else "Newsdesk digest"
-    if ref is None:
-        return f"{label} · preview, not posted"
-    return f"{label} · ref {ref}.{index}"
-
-
 def header(
     *, period_day: dt.date, since: dt.datetime, zone: ZoneInfo, changes: int, mention_role_id: int | None
 ) -> str:
@@ -334,7 +338,7 @@ def render_digest(
     )
     if content.is_empty:
         quiet = discord.Embed(colour=COLOUR, description="Nothing new on the followed stories.")
-        quiet.set_footer(text=_footer(1, 1, ref))
+        quiet.set_footer(text=footer(1, 1, ref))
         return [DigestPart(first_content, [quiet.to_dict()])]  # type: ignore[list-item]
 
     packer = _Packer(max_parts)
@@ -354,21 +358,9 @@ def render_digest(
         embeds = [discord.Embed(colour=COLOUR, title=e.title, description="\n".join(e.lines)) for e in message]
         if number == count and remaining:
             embeds.append(discord.Embed(colour=COLOUR, title="More changes", description=_overflow_text(remaining)))
-        embeds[-1].set_footer(text=_footer(number, count, ref))
+        embeds[-1].set_footer(text=footer(number, count, ref))
         parts.append(DigestPart(first_content if number == 1 else None, [e.to_dict() for e in embeds]))  # type: ignore[misc]
     return parts
-
-
-REF_RE = re.compile(r"\bref (\S+)\.(\d+)\b")
-
-
-def part_refs(message: dict[str, Any]) -> list[tuple[str, int]]:
-    """The (nonce, part number) references in a posted message's embed footers."""
-    found: list[tuple[str, int]] = []
-    for embed in message.get("embeds") or []:
-        text = ((embed or {}).get("footer") or {}).get("text") or ""
-        found.extend((m[1], int(m[2])) for m in REF_RE.finditer(text))
-    return found
 
 
 def render_payload(

@@ -7,7 +7,12 @@ buttons. Ids stay under Discord's 100-character limit: free text (a speaker filt
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from bot.core.errors import InvalidButton
+from db.engine import MAX_ROW_ID
 
 PREFIX = "nd1"
 SPEAKER_FILTER_MAX = 40
@@ -16,18 +21,52 @@ SPEAKER_FILTER_MAX = 40
 # in the timeline (its sort day as a day number, and its id), so a page deep in a long timeline is
 # read from the index at that point instead of counting past every entry before it. Ids without it
 # (older buttons, the page indicator) still work, by page number.
+# Every number has a bounded digit count ([0-9], not \d, which also matches other scripts' digits), and
+# handlers check its range (`number`), so a forged id can neither overflow a query nor reach a row. A
+# user id has at most 19 digits: every such number fits a 64-bit snowflake.
 CHRONOLOGY_TEMPLATE = (
-    rf"{PREFIX}:chron:(?P<topic>\d+):(?P<page>\d+):(?P<since>[0-9-]*):(?P<until>[0-9-]*)"
-    r"(?::(?P<seek>[ab])(?P<day>\d{1,7})\.(?P<entry>\d{1,10}))?"
+    rf"{PREFIX}:chron:(?P<topic>[0-9]{{1,10}}):(?P<page>[0-9]{{1,6}}):(?P<since>[0-9-]{{0,10}}):(?P<until>[0-9-]{{0,10}})"
+    r"(?::(?P<seek>[ab])(?P<day>[0-9]{1,7})\.(?P<entry>[0-9]{1,10}))?"
 )
 LATEST_TEMPLATE = (
-    rf"{PREFIX}:latest:(?P<topic>\d+):(?P<page>\d+):(?P<count>\d+):(?P<speaker>.{{0,{SPEAKER_FILTER_MAX}}})"
+    rf"{PREFIX}:latest:(?P<topic>[0-9]{{1,10}}):(?P<page>[0-9]{{1,6}}):(?P<count>[0-9]{{1,2}})"
+    rf":(?P<speaker>.{{0,{SPEAKER_FILTER_MAX}}})"
 )
-OPEN_TEMPLATE = rf"{PREFIX}:open:(?P<what>latest|chron):(?P<topic>\d+)"
-TOPICS_TEMPLATE = rf"{PREFIX}:topics:(?P<page>\d+)"
-UNDO_TEMPLATE = rf"{PREFIX}:undo:(?P<entry>\d+):(?P<author>\d+):(?P<expires>\d+)"
-HISTORY_TEMPLATE = rf"{PREFIX}:hist:(?P<entry>\d{{1,18}}):(?P<page>\d{{1,6}})"
-DIGESTS_TEMPLATE = rf"{PREFIX}:digests:(?P<page>\d{{1,6}})"
+OPEN_TEMPLATE = rf"{PREFIX}:open:(?P<what>latest|chron):(?P<topic>[0-9]{{1,10}})"
+TOPICS_TEMPLATE = rf"{PREFIX}:topics:(?P<page>[0-9]{{1,6}})"
+UNDO_TEMPLATE = rf"{PREFIX}:undo:(?P<entry>[0-9]{{1,10}}):(?P<author>[0-9]{{1,19}}):(?P<expires>[0-9]{{1,12}})"
+HISTORY_TEMPLATE = rf"{PREFIX}:hist:(?P<entry>[0-9]{{1,10}}):(?P<page>[0-9]{{1,6}})"
+TOPIC_HISTORY_TEMPLATE = rf"{PREFIX}:thist:(?P<topic>[0-9]{{1,10}}):(?P<page>[0-9]{{1,6}})"
+# The Update summary button on a status change's reply: which topic; who may use it is checked on use.
+SUMMARY_TEMPLATE = rf"{PREFIX}:summary:(?P<topic>[0-9]{{1,10}})"
+DIGESTS_TEMPLATE = rf"{PREFIX}:digests:(?P<page>[0-9]{{1,6}})"
+BUTTON_TEMPLATES = (
+    CHRONOLOGY_TEMPLATE,
+    LATEST_TEMPLATE,
+    OPEN_TEMPLATE,
+    TOPICS_TEMPLATE,
+    UNDO_TEMPLATE,
+    HISTORY_TEMPLATE,
+    TOPIC_HISTORY_TEMPLATE,
+    SUMMARY_TEMPLATE,
+    DIGESTS_TEMPLATE,
+)
+_BUTTONS = [re.compile(template) for template in BUTTON_TEMPLATES]
+LATEST_COUNT_MAX = 10
+
+
+def is_unknown_button(custom_id: str) -> bool:
+    """An id in our format that no button of ours has: forged, or from a format since retired."""
+    return custom_id.startswith(f"{PREFIX}:") and not any(p.fullmatch(custom_id) for p in _BUTTONS)
+
+
+def number(groups: Mapping[str, str | None], name: str, maximum: int = MAX_ROW_ID, minimum: int = 0) -> int:
+    """A number a button's id carries; one out of range was not made by us (a row id past what the
+    database holds would fail the query instead of finding nothing)."""
+    value = int(groups[name] or "-1")
+    if not minimum <= value <= maximum:
+        raise InvalidButton()
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +82,8 @@ class Seek:
         """From a button's id; a forged position that cannot exist counts as none (the page number
         still leads to the page)."""
         if not seek or not day or not entry:
+            return None
+        if int(entry) > MAX_ROW_ID:
             return None
         try:
             return cls(seek == "a", dt.date.fromordinal(int(day)), int(entry))
@@ -75,6 +116,14 @@ def topics_id(page: int) -> str:
 
 def history_id(entry_id: int, page: int) -> str:
     return f"{PREFIX}:hist:{entry_id}:{page}"
+
+
+def topic_history_id(topic_id: int, page: int) -> str:
+    return f"{PREFIX}:thist:{topic_id}:{page}"
+
+
+def summary_id(topic_id: int) -> str:
+    return f"{PREFIX}:summary:{topic_id}"
 
 
 def digests_id(page: int) -> str:

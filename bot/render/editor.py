@@ -18,6 +18,16 @@ ACTION_LABELS = {
     "entry.retract": "Retracted",
     "entry.undo": "Undone",
     "entry.restore": "Restored",
+    "entry.outcome": "Outcome recorded",
+    "topic.create": "Created",
+    "topic.edit": "Edited",
+    "topic.archive": "Archived",
+    "topic.unarchive": "Unarchived",
+    "topic.summary": "Summary updated",
+    "topic.summary.confirm": "Summary confirmed as current",
+    "topic.fact.add": "Background fact added",
+    "topic.fact.edit": "Background fact corrected",
+    "topic.fact.remove": "Background fact removed",
 }
 
 
@@ -31,7 +41,8 @@ def logged_entry(
     notes: Sequence[str] = (),
 ) -> tuple[str, discord.Embed, discord.ui.View | None]:
     verb = "Logged" if created else "Already logged (this request was delivered twice)"
-    head = f"{verb} `{short_id(entry)}` dated **{when(entry)}** on **{inline(topic.title)}**."
+    dated = f" dated **{when(entry)}**" if entry.date is not None else f", **{when(entry)}**,"
+    head = f"{verb} `{short_id(entry)}`{dated} on **{inline(topic.title)}**."
     content = "\n".join([head, *notes, "This is how readers will see it:"])
     embed = discord.Embed(
         colour=COLOUR, description=entry_summary(entry, budget=EMBED_DESCRIPTION_MAX - 10, timezone=timezone)
@@ -47,6 +58,15 @@ def logged_entry(
                 custom_id=custom_ids.undo_id(entry.id, entry.created_by, undo_expires),
             )
         )
+        if entry.kind == "status":
+            # The card marks the summary as older than this status until an editor updates or confirms it.
+            view.add_item(
+                discord.ui.Button(
+                    label="Update summary",
+                    style=discord.ButtonStyle.primary,
+                    custom_id=custom_ids.summary_id(entry.topic_id),
+                )
+            )
     return content, embed, view
 
 

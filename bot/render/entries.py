@@ -11,6 +11,8 @@ import discord
 from bot.core.dates import day_text
 from bot.core.vocabulary import EntryKind
 from bot.render import custom_ids
+from bot.render.expected import date_text, expected_lines, expected_mark
+from bot.render.sources import fact_line, stale_summary_mark, unsourced_text
 from bot.render.status import NO_STATUS, entry_status_text, status_emoji, status_now_lines, status_now_text
 from bot.render.text import (
     EMBED_DESCRIPTION_MAX,
@@ -40,7 +42,7 @@ def short_id(entry: EntryBase) -> str:
 
 
 def when(entry: EntryBase) -> str:
-    text = entry.date.render()
+    text = date_text(entry)
     end = entry.end_date
     if end is not None:
         text += f" – {end.render()}"
@@ -62,6 +64,8 @@ def speaker_line(entry: EntryBase, *, compact: bool = False) -> str:
 
 def source_text(entry: EntryBase, *, room: int = 2000) -> str:
     """The source as a link when it fits in `room`, else its name alone: a citation either way."""
+    if entry.unsourced_reason:
+        return unsourced_text(entry.unsourced_reason, room)
     if not entry.source_name and not entry.source_url:
         return "no source given"
     full = link(entry.source_name or "link", entry.source_url)
@@ -79,13 +83,15 @@ def partly_in_range(entry: EntryBase, since: dt.date | None, until: dt.date | No
     """Whether the entry's date overlaps the range (as the filter matched it) without lying inside it:
     "2023" against since 11 Sep 2023 may be January."""
     date = entry.date
+    if date is None:
+        return False
     return (since is not None and date.earliest < since) or (until is not None and date.latest > until)
 
 
 def entry_summary(entry: EntryBase, *, budget: int, timezone: str = "UTC", mark: str = "") -> str:
     """One entry as a line of the chronology or a digest: date, what happened, source."""
     compact = budget < 1200
-    marked = f" {mark}" if mark else ""
+    marked = "".join(f" {m}" for m in (mark, expected_mark(entry)) if m)
     head = f"`{short_id(entry)}` **{when(entry)}**{marked} {KIND_MARK.get(entry.kind, '')} "
     tail = f" — {source_text(entry, room=max(budget // 3, 30))}{corrected_marker(entry, timezone)}"
     if entry.kind == EntryKind.STATUS.value:
@@ -113,7 +119,8 @@ def statement_block(st: EntryBase, *, budget: int, extra: str = "") -> str:
     head = f"{speaker_line(st, compact=compact)} · **{when(st)}**{extra}\n"
     context = clip(inline(st.context), 80 if compact else 200) + " · " if st.context else ""
     kind = KIND_LABEL.get(st.statement_kind or "", "Statement")
-    tail = f"\n{kind} · {context}Source: {source_text(st, room=max(budget // 3, 30))}"
+    cited = "" if st.unsourced_reason else "Source: "
+    tail = f"\n{kind} · {context}{cited}{source_text(st, room=max(budget // 3, 30))}"
     room = max(budget - len(head) - len(tail) - 2, 40)
     quote = clip(inline(st.text or "").replace("\n", "\n> "), room)
     return f"{head}> {quote}{tail}"
@@ -142,14 +149,19 @@ def status_card(
         parts.append(inline(topic.summary))
     if topic.next_step:
         parts.append(f"**Next:** {inline(topic.next_step)}")
+    stale = stale_summary_mark(topic, card.status, timezone)
+    if stale:
+        parts.append(stale)
     if topic.archived:
         parts.append("*This topic is archived.*")
     embed.description = clip("\n\n".join(parts), EMBED_DESCRIPTION_MAX)
     if card.latest_statement is not None:
         embed.add_field(name="Latest statement", value=statement_block(card.latest_statement, budget=FIELD_VALUE_MAX),
                         inline=False)  # fmt: skip
+    if card.expected:
+        embed.add_field(name="Expected", value=expected_lines(card.expected, pending=card.expected_count), inline=False)
     if topic.background:
-        lines = [f"• {inline(str(f.get('fact', '')))}" for f in topic.background[:10]]
+        lines = [fact_line(f) for f in topic.background[:10]]
         embed.add_field(name="Background", value=clip("\n".join(lines), FIELD_VALUE_MAX), inline=False)
     if card.sources:
         lines = [f"{i}. {link(name, url)}" for i, (name, url) in enumerate(card.sources[:10], 1)]
@@ -202,7 +214,8 @@ def status_history(
         emoji = status_emoji(e.decision, e.delivery)
         source = source_text(e, room=budget // 3)
         said = entry_status_text(e, bold=False)
-        line = f"`{short_id(e)}` **{when(e)}** {emoji} {said} — {inline(e.note or '')} ({source})"
+        mark = f" {expected_mark(e)}" if e.expected else ""
+        line = f"`{short_id(e)}` **{when(e)}**{mark} {emoji} {said} — {inline(e.note or '')} ({source})"
         if e.retracted_at is not None:
             line = f"~~{clip(line, budget - 60)}~~ *retracted: {inline(e.retraction_reason or '')}*"
         lines.append(clip(line, budget) + corrected_marker(e, timezone))
@@ -255,7 +268,7 @@ def latest_page(
 ) -> tuple[list[discord.Embed], discord.ui.View | None]:
     """One embed per statement; each statement's quote shares the 6000-character message budget."""
     if not entries:
-        who = f" by “{inline(speaker)}”" if speaker else ""
+        who = f" by “{inline(clip(speaker, custom_ids.SPEAKER_FILTER_MAX))}”" if speaker else ""
         embed = discord.Embed(
             title=clip(f"Latest statements: {inline(topic.title)}", 256),
             colour=COLOUR,
@@ -267,7 +280,7 @@ def latest_page(
     for i, st in enumerate(entries):
         embed = discord.Embed(colour=COLOUR if st.edited_at is None else discord.Colour.orange())
         if i == 0:
-            shown = f" by “{inline(speaker)}”" if speaker else ""
+            shown = f" by “{inline(clip(speaker, custom_ids.SPEAKER_FILTER_MAX))}”" if speaker else ""
             embed.title = clip(f"Latest statements{shown}: {inline(topic.title)}", 256)
         embed.description = statement_block(
             st, budget=min(budget, EMBED_DESCRIPTION_MAX), extra=f" · `{short_id(st)}`{corrected_marker(st, timezone)}"

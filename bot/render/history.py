@@ -4,11 +4,12 @@ times in the newsroom's zone, before and after side by side, paged within Discor
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import discord
 
+from bot.core.expected import UNDATED, UNDATED_TEXT, outcome_label
 from bot.core.fuzzydate import FuzzyDate
 from bot.render import custom_ids
 from bot.render.editor import ACTION_LABELS
@@ -48,6 +49,9 @@ _LABELS = {
     "details": "Details",
     "source_name": "Source",
     "source_url": "URL",
+    "expected": "Expected",
+    "outcome": "Outcome",
+    "unsourced_reason": "Unsourced",
 }
 # Each side of a change: two sides and the label stay within one field value.
 _SIDE_MAX = 300
@@ -60,6 +64,8 @@ def _fuzzy(state: dict[str, Any], prefix: str) -> str:
     precision, earliest, latest = (state.get(prefix + part) for part in ("precision", "earliest", "latest"))
     if not (precision and earliest and latest):
         return "none"
+    if precision == UNDATED:
+        return UNDATED_TEXT
     try:
         return FuzzyDate.from_storage(
             str(precision), dt.date.fromisoformat(str(earliest)), dt.date.fromisoformat(str(latest))
@@ -75,6 +81,8 @@ def _value(column: str, value: Any) -> str:
     label = field_value_label(column, value)
     if label is not None:
         return label
+    if column == "outcome":
+        return outcome_label(str(value))
     return inline(clip(str(value), _SIDE_MAX))
 
 
@@ -92,7 +100,9 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list
     return lines
 
 
-def record_field(record: AuditRecord, *, timezone: str) -> tuple[str, str]:
+def record_field(
+    record: AuditRecord, *, timezone: str, describe: Callable[[Any, Any], list[str]] = changes
+) -> tuple[str, str]:
     label = ACTION_LABELS.get(record.action, record.action)
     name = clip(f"{label} · {local_time(record.at, timezone)}", FIELD_NAME_MAX)
     # A member mention names them in the reader's own client; allowed_mentions keeps it from pinging.
@@ -102,9 +112,31 @@ def record_field(record: AuditRecord, *, timezone: str) -> tuple[str, str]:
         reason = (record.after or {}).get("retraction_reason")
     if reason:
         parts.append(f"reason: {inline(clip(str(reason), _SIDE_MAX))}")
-    if record.action != "entry.create":
-        parts += changes(record.before, record.after)
+    if not record.action.endswith(".create"):
+        parts += describe(record.before, record.after)
     return name, clip("\n".join(parts), FIELD_VALUE_MAX)
+
+
+def history_page(
+    *,
+    title: str,
+    description: str,
+    fields: list[tuple[str, str]],
+    footer: str,
+    page: int,
+    make_id: Callable[[int], str],
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    """One page of audit records as fields, as many as fit one message; `footer` is what precedes the
+    page number (which follows only when there are several pages)."""
+    pages = pack_fields(fields, room=EMBED_TOTAL_MAX - len(description) - _FRAME)
+    page = min(max(page, 0), len(pages) - 1)
+    embed = discord.Embed(title=title, colour=COLOUR, description=description)
+    for name, value in pages[page]:
+        embed.add_field(name=name, value=value, inline=False)
+    where = f" · page {page + 1} of {len(pages)}" if len(pages) > 1 else ""
+    head, _, tail = footer.partition(" · oldest first")
+    embed.set_footer(text=f"{head}{where} · oldest first{tail}")
+    return embed, (pager(page, len(pages), make_id) if len(pages) > 1 else None)
 
 
 def entry_history(
@@ -112,17 +144,13 @@ def entry_history(
 ) -> tuple[discord.Embed, discord.ui.View | None]:
     """One page of the history, oldest first; pages are as many records as fit one message."""
     state = "retracted" if entry.retracted_at else ("corrected" if entry.edited_at else "as logged")
-    summary = clip(entry_summary(entry, budget=SUMMARY_MAX, timezone=timezone), SUMMARY_MAX)
-    fields = [record_field(record, timezone=timezone) for record in records]
-    pages = pack_fields(fields, room=EMBED_TOTAL_MAX - len(summary) - _FRAME)
-    page = min(max(page, 0), len(pages) - 1)
-    embed = discord.Embed(title=f"History of {short_id(entry)} ({state})", colour=COLOUR, description=summary)
-    for name, value in pages[page]:
-        embed.add_field(name=name, value=value, inline=False)
-    where = f" · page {page + 1} of {len(pages)}" if len(pages) > 1 else ""
-    footer = f"{topic.slug} · {plural(len(records), 'record')}{where} · oldest first · the audit log is append-only"
-    embed.set_footer(text=footer)
     assert entry.id is not None
     entry_id = entry.id
-    view = pager(page, len(pages), lambda p: custom_ids.history_id(entry_id, p)) if len(pages) > 1 else None
-    return embed, view
+    return history_page(
+        title=f"History of {short_id(entry)} ({state})",
+        description=clip(entry_summary(entry, budget=SUMMARY_MAX, timezone=timezone), SUMMARY_MAX),
+        fields=[record_field(record, timezone=timezone) for record in records],
+        footer=f"{topic.slug} · {plural(len(records), 'record')} · oldest first · the audit log is append-only",
+        page=page,
+        make_id=lambda p: custom_ids.history_id(entry_id, p),
+    )

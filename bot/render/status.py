@@ -113,6 +113,12 @@ def status_emoji(decision: str | None, delivery: str | None) -> str:
     return info.emoji if info else "\N{ROUND PUSHPIN}"
 
 
+def _since(entry: EntryBase) -> str:
+    # A current status change is never expected, so never undated; the check is for the type only.
+    date = entry.date
+    return f" (since {date.render()})" if date is not None else ""
+
+
 def status_now_text(now: StatusNow) -> str:
     """One line for a list: "Decision: Approved (since 11 Sep 2023) · Delivery: …"."""
     if now.decision is None and now.delivery is None and now.committed is None and now.delivered is None:
@@ -120,7 +126,7 @@ def status_now_text(now: StatusNow) -> str:
     parts = []
     for axis, entry, info in (("Decision", now.decision, decision_info), ("Delivery", now.delivery, delivery_info)):
         if entry is not None:
-            parts.append(f"{axis}: {info(getattr(entry, axis.lower()) or '').label} (since {entry.date.render()})")
+            parts.append(f"{axis}: {info(getattr(entry, axis.lower()) or '').label}{_since(entry)}")
     quantities = quantities_text(now.committed, now.delivered)
     if quantities:
         parts.append(quantities)
@@ -139,8 +145,7 @@ def status_now_lines(now: StatusNow) -> list[str]:
             continue
         described = info(getattr(entry, axis.lower()) or "")
         extra = f", {quantities}" if axis == "Delivery" and quantities else ""
-        since = f"(since {entry.date.render()})"
-        lines.append(f"{described.emoji} **{axis}: {described.label}**{extra} {since} — {described.explanation}")
+        lines.append(f"{described.emoji} **{axis}: {described.label}**{extra}{_since(entry)} — {described.explanation}")
     if quantities and now.delivery is None:
         lines.append(f"\N{PACKAGE} {quantities}")
     return lines

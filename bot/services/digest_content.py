@@ -144,6 +144,8 @@ class StatusFinder:
             latest = max((r for r in records if r[1] <= moment), key=lambda r: (r[1], r[0]), default=None)
             if latest is None or not _is_live(latest[2]) or latest[2].get("kind") != "status":
                 continue
+            if latest[2].get("expected"):
+                continue  # expected is not happened: never the current status
             rank = status_rank(entry_id, latest[2])
             best = self._best.setdefault(topic_id, {}).setdefault(moment, {})
             for axis in AXES:

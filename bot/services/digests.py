@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import digest_rules as rules
 from bot.core.digest_rules import DigestNotFound
-from bot.core.errors import InvalidInput, NotFoundError, UserFacingError
+from bot.core.errors import InvalidInput, NotFoundError, UserFacingError, echoed
 from bot.core.requester import Requester, require_editor
 from bot.core.schedule import Schedule, ScheduleError
 from db import digest_subscriptions as subscriptions
@@ -84,7 +84,7 @@ async def _topic_ids(session: AsyncSession, newsroom_id: int, slugs: list[str]) 
     found = await subscriptions.topic_ids(session, newsroom_id, slugs)
     unknown = [s for s in wanted if s not in found]
     if unknown:
-        shown = ", ".join(f"`{s[:32]}`" for s in unknown[:5])
+        shown = ", ".join(f"`{echoed(s, 32)}`" for s in unknown[:5])
         raise InvalidInput(f"No topic with the slug {shown} in this newsroom. `/topics` lists the slugs.")
     return list(dict.fromkeys(found[s] for s in wanted))
 

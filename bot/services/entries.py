@@ -19,10 +19,13 @@ from sqlmodel import col, select
 
 from bot.core.drafts import EntryDraft
 from bot.core.errors import DuplicateEntry, EntryNotFound, InvalidInput, NotEditorError
+from bot.core.expected import Settlement
 from bot.core.matching import fold
 from bot.core.requester import Requester
+from bot.core.sourcing import require_sourced, sourced_changes
 from bot.core.status_axes import check_fields
 from bot.core.vocabulary import EntryKind
+from bot.services import outcomes
 from bot.services.common import editor_newsroom, newsroom_of
 from db import audit, writes
 from db.engine import Database
@@ -39,27 +42,39 @@ class Logged:
     topic: Topic
     created: bool
     timezone: str
+    # The expected entry this one settled, if it did.
+    settled: Entry | None = None
 
 
-async def log_entry(db: Database, requester: Requester, *, topic_query: str, draft: EntryDraft) -> Logged:
+async def log_entry(
+    db: Database, requester: Requester, *, topic_query: str, draft: EntryDraft, settles: Settlement | None = None
+) -> Logged:
+    """Log the entry; with `settles`, in the same transaction mark the expected entry it names as
+    happened or not (bot.services.outcomes)."""
     # Everything is read and checked first; the write transaction then holds SQLite's write lock for
-    # its four statements only (the duplicate check, entry, audit record, topic's updated_at), so
-    # concurrent editors wait on each other for less. A topic archived or a role removed in between is a race the editor
-    # could as well have won.
+    # its four statements only (the duplicate check, entry, audit record, topic's updated_at; settling an
+    # expected entry adds three), so concurrent editors wait on each other for less. A topic archived
+    # or a role removed in between is a race the editor could as well have won.
     async with db.read() as session:
         newsroom = await editor_newsroom(session, requester)
         topic = await resolve_topic(session, newsroom_id=requester.guild_id, query=topic_query)
         if draft.kind is EntryKind.STATUS:
             check_fields(lambda name: getattr(draft, name))
+        require_sourced(draft.source_name, draft.source_url, draft.unsourced_reason)
         await _fill_speaker_details(session, newsroom_id=requester.guild_id, draft=draft)
+        if settles is not None:
+            await outcomes.check(session, requester, topic=topic, settles=settles)
     try:
         async with db.write() as session:
             entry = await writes.add_entry(
                 session, topic=topic, draft=draft, actor_id=requester.user_id, interaction_id=requester.interaction_id
             )
+            settled = None
+            if settles is not None:
+                settled = await outcomes.settle(session, requester, topic=topic, settles=settles, later=entry)
         # The topic's updated_at followed the entry, as its row did (the copy read above is detached).
         topic.updated_at = max(topic.updated_at, entry.created_at)
-        return Logged(entry, topic, True, newsroom.timezone)
+        return Logged(entry, topic, True, newsroom.timezone, settled)
     except DuplicateEntry as duplicate:
         if requester.interaction_id is None or duplicate.interaction_id != requester.interaction_id:
             raise
@@ -109,11 +124,13 @@ async def _fill_speaker_details(session: AsyncSession, *, newsroom_id: int, draf
         draft.speaker_org = draft.speaker_org or row[1]
 
 
-async def check_can_log(db: Database, requester: Requester, *, topic_query: str) -> None:
-    """Refuse before opening a modal, so a non-editor or a wrong topic never gets a form to fill in."""
+async def check_can_log(db: Database, requester: Requester, *, topic_query: str, draft: EntryDraft) -> None:
+    """Refuse before opening a modal, so a non-editor, a wrong topic or a missing source never gets a
+    form to fill in."""
     async with db.read() as session:
         await editor_newsroom(session, requester)
         await resolve_topic(session, newsroom_id=requester.guild_id, query=topic_query)
+    require_sourced(draft.source_name, draft.source_url, draft.unsourced_reason)
 
 
 # What a speaker suggestion is, as the reporter reads it in front of the value.
@@ -207,7 +224,7 @@ async def edit_entry(
         entry = await writes.edit_entry(
             session,
             entry=entry,
-            changes=changes,
+            changes=sourced_changes(entry.source_name, changes),
             actor_id=requester.user_id,
             interaction_id=requester.interaction_id,
             reason=reason,

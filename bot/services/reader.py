@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -61,10 +61,13 @@ class StatusNow:
         return max(found, key=lambda e: (e.date_sort, e.id), default=None)
 
 
+# A status's columns in a row (db.reader_statements: two entries, then QUANTITY_COLUMNS).
+STATUS_WIDTH = 2 * ENTRY_WIDTH + len(statements.QUANTITY_COLUMNS)
+
+
 def status_at(row: Row[Any], start: int) -> StatusNow:
-    """The status whose columns start at `start` in a row (db.reader_statements: two entries, then
-    QUANTITY_COLUMNS)."""
-    quantities = row[start + 2 * ENTRY_WIDTH : start + 2 * ENTRY_WIDTH + len(statements.QUANTITY_COLUMNS)]
+    """The status whose columns start at `start` in a row."""
+    quantities = row[start + 2 * ENTRY_WIDTH : start + STATUS_WIDTH]
     committed, delivered = (
         Quantity(float(amount), str(unit or "")) if amount is not None else None
         for amount, unit in (quantities[0:2], quantities[2:4])
@@ -82,6 +85,9 @@ class TopicCard:
     last_updated: dt.datetime
     entry_count: int
     sources: list[tuple[str, str | None]]
+    # The next expected entries not yet settled (the card lists a few), and how many there are.
+    expected: list[EntryRead] = field(default_factory=list)
+    expected_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +134,7 @@ class TopicListResult:
 _PAGE_ENTRY = TOPIC_WIDTH + len(statements.PAGE_EXTRAS)
 _CARD_STATEMENT = TOPIC_WIDTH + len(statements.CARD_EXTRAS)
 _CARD_STATUS = _CARD_STATEMENT + ENTRY_WIDTH
+_CARD_EXPECTED = _CARD_STATUS + STATUS_WIDTH
 _LIST_STATUS = TOPIC_WIDTH + len(statements.LIST_EXTRAS)
 
 
@@ -223,7 +230,8 @@ async def _entry_page(
 
 async def status(db: Database, requester: Requester, *, query: str, history: bool = False) -> StatusResult:
     guild_id = requester.guild_id
-    # One row: the topic, its extras, its latest statement and its status.
+    # One row per expected entry listed (at least one): the topic, its extras, its latest statement, its
+    # status and that expected entry.
     rows = await _topic_rows(db, statements.topic_card, _Named(guild_id, query), {})
     row = rows[0]
     topic = topic_at(row, 0)
@@ -234,8 +242,17 @@ async def status(db: Database, requester: Requester, *, query: str, history: boo
         past = [entry for history_row in result if (entry := entry_at(history_row, 0)) is not None]
     # Every write to the topic or one of its entries moves topic.updated_at forward.
     live_count = int(row[TOPIC_WIDTH + 1])
-    cited = _sources(topic, current.decision, current.delivery, latest)
-    card = TopicCard(topic, current, latest, topic.updated_at, live_count, cited)
+    expected = [entry for card_row in rows if (entry := entry_at(card_row, _CARD_EXPECTED)) is not None]
+    card = TopicCard(
+        topic,
+        current,
+        latest,
+        topic.updated_at,
+        live_count,
+        _sources(topic, current.decision, current.delivery, latest),
+        expected,
+        int(row[TOPIC_WIDTH + 2]),
+    )
     return StatusResult(row[TOPIC_WIDTH], card, past)
 
 

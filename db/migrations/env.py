@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import db.digest_models  # registers the digest tables too
-import db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import db.models
+import db.pending_forms  # noqa: F401  (and the forms awaiting submission)
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -54,6 +54,7 @@ async def test_twenty_concurrent_log_status_calls_all_persist_and_status_picks_t
             "decision": statuses[i % len(statuses)].value,
             "note": f"Update {i}",
             "date": day.isoformat(),
+            "source": "Reuters",
         }
         for i, day in enumerate(days)
     ]
@@ -90,7 +91,9 @@ async def test_current_status_is_latest_by_effective_date_then_by_log_time(desk:
     h = desk.harness
 
     async def log(status: str, date: str) -> None:
-        reply = await h.slash("log status", {"topic": "atacms", "decision": status, "note": status, "date": date})
+        reply = await h.slash(
+            "log status", {"topic": "atacms", "decision": status, "note": status, "date": date, "source": "Reuters"}
+        )
         assert not reply.ephemeral
 
     async def current() -> str:
@@ -110,7 +113,7 @@ async def test_the_same_interaction_delivered_twice_at_once_is_stored_once(desk:
     entries_before, audit_before = await entries_and_audit(desk.database)
     first = await h.slash("status", {"topic": "atacms"}, user=h.reader)  # any id the harness minted
     interaction_id = first.interaction_id + 1_000
-    options = {"topic": "atacms", "decision": "approved", "note": "Approved once."}
+    options = {"topic": "atacms", "decision": "approved", "note": "Approved once.", "source": "Reuters"}
     await asyncio.gather(*(h.slash("log status", options, interaction_id=interaction_id) for _ in range(2)))
     entries_after, audit_after = await entries_and_audit(desk.database)
     assert [e.note for e in entries_after[len(entries_before) :]] == ["Approved once."]

@@ -16,9 +16,9 @@ from tests.newsroom import Desk, db_rows, text_of
 # The day the issue was seen on: 7 Dec 2026, noon in London and UTC alike.
 SEEN_ON = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
 
-STATUS = {"topic": "atacms", "delivery": "delivered", "note": "Delivered."}
-STATEMENT = {"topic": "atacms", "speaker": "Matthew Miller", "text": "No new decision to announce"}
-EVENT = {"topic": "atacms", "headline": "Biden and Zelensky meet"}
+STATUS = {"topic": "atacms", "delivery": "delivered", "note": "Delivered.", "source": "Reuters"}
+STATEMENT = {"topic": "atacms", "speaker": "Matthew Miller", "text": "No new decision to announce", "source": "Reuters"}
+EVENT = {"topic": "atacms", "headline": "Biden and Zelensky meet", "source": "Reuters"}
 
 
 def _stored(entry: Any) -> tuple[str, dt.date, dt.date]:
@@ -38,6 +38,7 @@ async def test_a_yearless_date_is_the_most_recent_such_day_and_the_reply_says_so
             reply = await h.slash(command, {**options, "date": typed}, user=h.editor)
             entry = await entry_logged_by(desk.database, reply)
             assert _stored(entry) == ("day", day, day)
+            assert entry.date is not None
             shown = entry.date.render()
             assert f"dated **{shown}**" in text_of(reply)
             assert f'Read "{typed}" as {shown}; for another year type `{other}`.' in text_of(reply)
@@ -103,7 +104,9 @@ async def test_the_statement_form_reply_says_how_the_date_was_read(desk: Desk) -
     h = desk.harness
     desk.clock.now = SEEN_ON
     opened = await h.slash(
-        "log statement", {"topic": "atacms", "speaker": "John Kirby", "date": "Sept 11"}, user=h.editor
+        "log statement",
+        {"topic": "atacms", "speaker": "John Kirby", "date": "Sept 11", "source": "Reuters"},
+        user=h.editor,
     )
     modal = opened.modal
     assert modal is not None
@@ -115,7 +118,11 @@ async def test_the_statement_form_reply_says_how_the_date_was_read(desk: Desk) -
 async def test_a_future_date_refuses_the_statement_form_before_it_opens(desk: Desk) -> None:
     h = desk.harness
     desk.clock.now = SEEN_ON
-    reply = await h.slash("log statement", {"topic": "atacms", "speaker": "John Kirby", "date": "2030"}, user=h.editor)
+    reply = await h.slash(
+        "log statement",
+        {"topic": "atacms", "speaker": "John Kirby", "date": "2030", "source": "Reuters"},
+        user=h.editor,
+    )
     assert reply.modal is None and reply.ephemeral and "after today" in text_of(reply)
 
 

@@ -120,7 +120,6 @@ GOOD_EDITS: list[tuple[str, str, str, str, Any]] = [
     ("atacms-kirby-interview", "kind", "summary", "statement_kind", "summary"),
     ("atacms-kirby-interview", "context", "-", "context", None),
     ("atacms-expected-call", "end", "Q4 2023", "end_precision", "quarter"),
-    ("atacms-expected-call", "source", "-", "source_name", ""),
 ]
 
 
@@ -149,6 +148,7 @@ BAD_EDITS: list[tuple[str, str, str, str, str]] = [
     ("bad url", "atacms-status-review", "url", "ftp://state.gov/x", "`url` is not valid"),
     ("markdown url", "atacms-status-review", "url", "https://x.org)[y](https://evil.example", "`url` is not valid"),
     ("overlong speaker", "atacms-kirby-interview", "speaker", "K" * 101, "the maximum is 100"),
+    ("strip the source", "atacms-expected-call", "source", "-", "An entry keeps a source"),
     ("overlong source", "atacms-kirby-interview", "source", "s" * 201, "the maximum is 200"),
 ]
 
@@ -250,18 +250,18 @@ async def test_the_status_card_counts_live_entries_and_dates_the_last_correction
         async with desk.database.read() as session:
             return (await session.execute(select(Topic.updated_at).where(Topic.slug == "atacms"))).scalar_one()
 
-    assert "· 6 entries ·" in await footer()
+    assert "· 7 entries ·" in await footer()
     kirby = await seeded(desk.database, "atacms-kirby-interview")
     await h.slash("entry retract", {"id": str(kirby.id), "reason": "Checking"}, user=h.editor)
     retracted = await load_entry(desk.database, kirby.id or 0)
     # A retraction is a change to the story: "last updated" moves, and the count is of live entries.
     assert await topic_updated() == retracted.retracted_at
-    assert "· 5 entries ·" in await footer()
+    assert "· 6 entries ·" in await footer()
     await h.slash("entry restore", {"id": str(kirby.id), "reason": "Confirmed"}, user=h.editor)
     await h.slash("entry edit", {"id": str(kirby.id), "field": "context", "value": "Radio interview"}, user=h.editor)
     edited = await load_entry(desk.database, kirby.id or 0)
     assert await topic_updated() == edited.edited_at
-    assert "· 6 entries ·" in await footer()
+    assert "· 7 entries ·" in await footer()
 
 
 async def test_retract_restore_and_edit_refuse_the_wrong_state(desk: Desk) -> None:
@@ -288,7 +288,9 @@ async def test_retract_restore_and_edit_refuse_the_wrong_state(desk: Desk) -> No
 async def test_history_shows_who_when_before_after_and_reason(desk: Desk) -> None:
     h = desk.harness
     reply = await h.slash(
-        "log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "Nothing yet."}, user=h.editor
+        "log statement",
+        {"topic": "atacms", "speaker": "John Kirby", "text": "Nothing yet.", "source": "Reuters"},
+        user=h.editor,
     )
     found = re.search(r"`#(\d+)`", text_of(reply))
     assert found is not None
@@ -359,7 +361,7 @@ async def test_a_write_and_its_audit_record_commit_together_or_not_at_all(
 
     monkeypatch.setattr(writes.audit, "record", record_then_fail)
     for command, options in (
-        ("log status", {"topic": "atacms", "decision": "approved", "note": "Approved."}),
+        ("log status", {"topic": "atacms", "decision": "approved", "note": "Approved.", "source": "Reuters"}),
         ("entry edit", {"id": str(kirby.id), "field": "text", "value": "Changed."}),
         ("entry retract", {"id": str(kirby.id), "reason": "Wrong"}),
         ("entry restore", {"id": str(miller.id)}),

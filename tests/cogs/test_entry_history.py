@@ -68,7 +68,9 @@ async def test_an_entry_corrected_sixteen_times_pages_its_history(database: Data
     async with running_desk(database, clock) as desk:
         h = desk.harness
         logged = await h.slash(
-            "log statement", {"topic": "atacms", "speaker": "John Kirby", "text": (words * 2)[:150]}, user=h.editor
+            "log statement",
+            {"topic": "atacms", "speaker": "John Kirby", "text": (words * 2)[:150], "source": "Reuters"},
+            user=h.editor,
         )
         entry_id = await logged_id(logged)
         for n in range(16):

@@ -55,7 +55,14 @@ async def test_a_bad_status_edit_is_refused_and_changes_nothing(desk: Desk) -> N
 
 async def test_an_edit_is_checked_against_the_whole_status_change(desk: Desk) -> None:
     h = desk.harness
-    options = {"topic": "atacms", "decision": "approved", "committed": 300, "unit": "missiles", "note": "n"}
+    options = {
+        "topic": "atacms",
+        "decision": "approved",
+        "committed": 300,
+        "unit": "missiles",
+        "note": "n",
+        "source": "AP",
+    }
     logged = await h.slash("log status", options, user=h.editor)
     entry_id = logged.content.split("`#")[1].split("`")[0] if logged.content else ""
     rows = await db_rows(desk.database)

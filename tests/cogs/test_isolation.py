@@ -51,7 +51,7 @@ TOPIC_COMMANDS: list[tuple[str, dict[str, Any]]] = [
     ("log statement", {"speaker": "John Kirby", "text": "Words."}),
     ("log statement", {"speaker": "John Kirby"}),  # the modal path checks first
     ("log event", {"headline": "Talks"}),
-    ("topic edit", {"title": "Hijacked"}),
+    ("topic edit", {"title": "Hijacked", "reason": "Brought up to date"}),
     ("topic archive", {}),
     ("topic unarchive", {}),
     ("status", {}),
@@ -124,7 +124,9 @@ async def test_each_newsroom_has_its_own_slugs_and_speaker_memory(desk: Desk) ->
     # Guild B may use the slug guild A uses: it is a different story in a different newsroom.
     created = await as_b(h, "topic create", {"slug": "atacms", "title": "ATACMS, B's own coverage"})
     assert "Created topic `atacms`" in (created.content or "")
-    logged = await as_b(h, "log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "B's quote."})
+    logged = await as_b(
+        h, "log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "B's quote.", "source": "Reuters"}
+    )
     found = re.search(r"`#(\d+)`", text_of(logged))
     assert found is not None
     entry_id = int(found[1])
@@ -142,7 +144,9 @@ async def test_each_newsroom_has_its_own_slugs_and_speaker_memory(desk: Desk) ->
 async def test_guild_a_undo_button_pressed_in_guild_b_changes_nothing(desk: Desk) -> None:
     h = desk.harness
     logged = await h.slash(
-        "log status", {"topic": "atacms", "decision": "approved", "note": "Approved."}, user=h.editor
+        "log status",
+        {"topic": "atacms", "decision": "approved", "note": "Approved.", "source": "Reuters"},
+        user=h.editor,
     )
     found = re.search(r"`#(\d+)`", text_of(logged))
     assert found is not None
@@ -181,21 +185,23 @@ async def test_guild_a_reader_buttons_pressed_in_guild_b_find_nothing(desk: Desk
             missing = await h.click(button.format(topic=MISSING_ENTRY), user=h.other_guild_user, guild=GUILD_B_ID)
             assert "No topic matches" in (missing.content or "")
             same_answer(elsewhere, missing, (f"#{topic_id}", f"#{MISSING_ENTRY}"))
-            # A topic id beyond any row id (a crafted button) is just as unknown, on every database.
+            # A topic id beyond any row id (a crafted button) is refused as such, on every database.
             huge = await h.click(button.format(topic=2**40), user=h.other_guild_user, guild=GUILD_B_ID)
-            assert huge.ephemeral and "No topic matches" in (huge.content or "")
+            assert huge.ephemeral and "out of date or invalid" in (huge.content or "")
 
 
 async def test_guild_a_statement_modal_submitted_from_guild_b_stores_nothing(desk: Desk) -> None:
     h = desk.harness
-    opened = await h.slash("log statement", {"topic": "atacms", "speaker": "John Kirby"}, user=h.editor)
+    opened = await h.slash(
+        "log statement", {"topic": "atacms", "speaker": "John Kirby", "source": "Reuters"}, user=h.editor
+    )
     assert opened.modal is not None
     [field] = [c for row in opened.modal["components"] for c in row.get("components", [row.get("component")])]
     rows = await db_rows(desk.database)
     reply = await h.submit_modal(
         opened.modal["custom_id"], {field["custom_id"]: "Smuggled"}, user=h.other_guild_user, guild=GUILD_B_ID
     )
-    assert reply.ephemeral and "No topic matches" in (reply.content or "")
+    assert reply.ephemeral and "This form has expired" in (reply.content or "")
     assert await db_rows(desk.database) == rows
 
 

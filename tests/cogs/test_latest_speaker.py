@@ -29,6 +29,7 @@ async def test_the_speaker_filter_ignores_case_and_accents(desk: Desk) -> None:
         "role": "Ministro de Defensa",
         "organisation": "Gobierno de España",
         "text": "Seguimos el debate.",
+        "source": "Reuters",
     }
     assert not (await h.slash("log statement", options, user=h.editor)).ephemeral
     for typed in ("jose avila", "JOSÉ", "ministro de defensa", "espana"):
@@ -57,6 +58,7 @@ async def test_speaker_autocomplete_offers_at_most_25_and_log_offers_names_only(
             "role": f"Deputy {number}",
             "organisation": f"Office {number}",
             "text": "No comment.",
+            "source": "Reuters",
         }
         assert not (await h.slash("log statement", options, user=h.editor)).ephemeral
     choices = await h.autocomplete("latest", "speaker", "", {"topic": "atacms"}, user=h.reader)

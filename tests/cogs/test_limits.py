@@ -10,7 +10,8 @@ from bot.core.drafts import EntryDraft
 from bot.core.fuzzydate import FuzzyDate
 from bot.core.vocabulary import EntryKind
 from db.models import Topic
-from db.writes import add_entry, update_topic
+from db.topic_writes import update_topic
+from db.writes import add_entry
 from tests.newsroom import Desk
 
 WORD = "deliberation "

@@ -19,10 +19,10 @@ from tests.newsroom import EDITORS_ROLE_A, Desk, db_rows, text_of
 # Who may write
 # ------------------------------------------------------------------------------------------------
 READER_ATTEMPTS: list[tuple[str, dict[str, Any]]] = [
-    ("log status", {"topic": "atacms", "decision": "approved", "note": STATUS_NOTE}),
-    ("log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "No decision."}),
+    ("log status", {"topic": "atacms", "decision": "approved", "note": STATUS_NOTE, "source": "Reuters"}),
+    ("log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "No decision.", "source": "Reuters"}),
     ("log statement", {"topic": "atacms", "speaker": "John Kirby"}),  # would open the modal
-    ("log event", {"topic": "atacms", "headline": "Talks held"}),
+    ("log event", {"topic": "atacms", "headline": "Talks held", "source": "Reuters"}),
 ]
 
 
@@ -41,19 +41,24 @@ async def test_a_reader_is_refused_with_what_is_needed_and_nothing_is_written(de
 async def test_members_with_manage_server_or_the_owner_are_editors_without_the_role(desk: Desk) -> None:
     h = desk.harness
     for user in (h.admin, h.owner):
-        reply = await h.slash("log event", {"topic": "atacms", "headline": f"Briefing held by {user.id}"}, user=user)
+        reply = await h.slash(
+            "log event", {"topic": "atacms", "headline": f"Briefing held by {user.id}", "source": "Reuters"}, user=user
+        )
         assert not reply.ephemeral
         assert (await entry_logged_by(desk.database, reply)).created_by == user.id
 
 
 async def test_a_reader_submitting_the_statement_modal_is_refused_and_the_editor_can_still_send_it(desk: Desk) -> None:
     h = desk.harness
-    opened = await h.slash("log statement", {"topic": "atacms", "speaker": "John Kirby"}, user=h.editor)
+    opened = await h.slash(
+        "log statement", {"topic": "atacms", "speaker": "John Kirby", "source": "Reuters"}, user=h.editor
+    )
     assert opened.modal is not None
     [field] = [c for row in opened.modal["components"] for c in row.get("components", [row.get("component")])]
     rows = await db_rows(desk.database)
     forged = await h.submit_modal(opened.modal["custom_id"], {field["custom_id"]: "Reader's words"}, user=h.reader)
-    assert forged.ephemeral and f"<@&{EDITORS_ROLE_A}>" in text_of(forged)
+    # The form is the editor's alone: to anyone else it is as good as expired, and their text comes back.
+    assert forged.ephemeral and "This form has expired" in text_of(forged) and "Reader's words" in text_of(forged)
     assert await db_rows(desk.database) == rows
     sent = await h.submit_modal(opened.modal["custom_id"], {field["custom_id"]: "Editor's words"}, user=h.editor)
     assert (await entry_logged_by(desk.database, sent)).text == "Editor's words"
@@ -61,7 +66,9 @@ async def test_a_reader_submitting_the_statement_modal_is_refused_and_the_editor
 
 async def test_an_editor_who_loses_the_role_before_sending_the_modal_is_refused(desk: Desk) -> None:
     h = desk.harness
-    opened = await h.slash("log statement", {"topic": "atacms", "speaker": "John Kirby"}, user=h.editor)
+    opened = await h.slash(
+        "log statement", {"topic": "atacms", "speaker": "John Kirby", "source": "Reuters"}, user=h.editor
+    )
     assert opened.modal is not None
     [field] = [c for row in opened.modal["components"] for c in row.get("components", [row.get("component")])]
     h.set_member_roles(h.guild_a, h.editor, [])
@@ -84,7 +91,7 @@ BAD_STATUS_INPUT: list[tuple[str, dict[str, str], str]] = [
     ("role mention", {"note": "Ping <@&123>"}, "mention syntax"),
     ("mention in source", {"note": "ok", "source": "<@&123> desk"}, "`source` contains mention syntax"),
     ("impossible date", {"date": "31 Feb 2023"}, "February 2023 has no day 31"),
-    ("vague date", {"date": "soon"}, 'Could not read "soon" as a date'),
+    ("vague date", {"date": "soon"}, "Could not read `soon` as a date"),
     ("ambiguous date", {"date": "03/04/2023"}, "ambiguous"),
     ("ftp url", {"url": "ftp://example.org/file"}, "`url` is not valid"),
     ("javascript url", {"url": "javascript:alert(1)"}, "`url` is not valid"),
@@ -191,7 +198,9 @@ async def test_overlong_fields_are_refused_by_the_bot_even_past_discords_client_
 
 async def test_an_overlong_modal_statement_is_refused(desk: Desk) -> None:
     h = desk.harness
-    opened = await h.slash("log statement", {"topic": "atacms", "speaker": "John Kirby"}, user=h.editor)
+    opened = await h.slash(
+        "log statement", {"topic": "atacms", "speaker": "John Kirby", "source": "Reuters"}, user=h.editor
+    )
     assert opened.modal is not None
     [field] = [c for row in opened.modal["components"] for c in row.get("components", [row.get("component")])]
     assert field["max_length"] == 4000
@@ -204,12 +213,14 @@ async def test_an_overlong_modal_statement_is_refused(desk: Desk) -> None:
 async def test_no_editor_command_ever_sends_a_message_that_may_ping(desk: Desk) -> None:
     """Every editor command, answered or refused, with mention-like text echoed back: no message may ping."""
     h = desk.harness
-    logged = await h.slash("log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "Words."})
+    logged = await h.slash(
+        "log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "Words.", "source": "Reuters"}
+    )
     entry = (await entry_logged_by(desk.database, logged)).id
     sweep: list[tuple[str, dict[str, Any], Any]] = [
         ("topic create", {"slug": "f16-jets", "title": "F-16s", "summary": "Say @everyone"}, h.editor),
         ("topic create", {"slug": "f16-jets", "title": "F-16s"}, h.editor),
-        ("topic edit", {"topic": "f16-jets", "next_step": "Next"}, h.editor),
+        ("topic edit", {"topic": "f16-jets", "next_step": "Next", "reason": "Brought up to date"}, h.editor),
         ("topic archive", {"topic": "f16-jets"}, h.editor),
         ("topic unarchive", {"topic": "f16-jets"}, h.editor),
         ("topic import-seed", {"name": "atacms"}, h.editor),
@@ -240,6 +251,7 @@ async def test_control_characters_are_removed_and_the_rest_is_stored_as_entered(
             "speaker": "John\x00 Kirby\u202e",
             "text": "We are\x1b[31m still *weighing* it\x7f.",
             "context": "\tBriefing\r",
+            "source": "Reuters",
         },
     )
     entry = await entry_logged_by(desk.database, reply)

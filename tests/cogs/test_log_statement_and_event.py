@@ -57,7 +57,9 @@ async def test_log_statement_stores_speaker_text_and_context(desk: Desk) -> None
 async def test_statement_role_and_organisation_default_to_the_speakers_last_entry(desk: Desk) -> None:
     h = desk.harness
     both = await h.slash(
-        "log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "No decision yet."}, user=h.editor
+        "log statement",
+        {"topic": "atacms", "speaker": "John Kirby", "text": "No decision yet.", "source": "Reuters"},
+        user=h.editor,
     )
     entry = await entry_logged_by(desk.database, both)
     assert (entry.speaker_role, entry.speaker_org) == (
@@ -67,7 +69,13 @@ async def test_statement_role_and_organisation_default_to_the_speakers_last_entr
     # Case and spacing of the name do not matter; a given value wins over the remembered one.
     one = await h.slash(
         "log statement",
-        {"topic": "atacms", "speaker": "matthew  MILLER", "role": "Former spokesman", "text": "Still assessing."},
+        {
+            "topic": "atacms",
+            "speaker": "matthew  MILLER",
+            "role": "Former spokesman",
+            "text": "Still assessing.",
+            "source": "Reuters",
+        },
         user=h.editor,
     )
     entry = await entry_logged_by(desk.database, one)
@@ -76,7 +84,7 @@ async def test_statement_role_and_organisation_default_to_the_speakers_last_entr
 
 async def test_statement_of_a_new_speaker_has_no_role_or_organisation_invented(desk: Desk) -> None:
     reply = await desk.harness.slash(
-        "log statement", {"topic": "atacms", "speaker": "Lloyd Austin", "text": "Nothing to add."}
+        "log statement", {"topic": "atacms", "speaker": "Lloyd Austin", "text": "Nothing to add.", "source": "Reuters"}
     )
     entry = await entry_logged_by(desk.database, reply)
     assert (entry.speaker_role, entry.speaker_org) == (None, None)
@@ -97,7 +105,9 @@ async def test_log_statement_without_text_opens_a_modal_and_the_submission_is_st
     h = desk.harness
     before = await db_rows(desk.database)
     opened = await h.slash(
-        "log statement", {"topic": "atacms", "speaker": "Matthew Miller", "kind": "paraphrase"}, user=h.editor
+        "log statement",
+        {"topic": "atacms", "speaker": "Matthew Miller", "kind": "paraphrase", "source": "Reuters"},
+        user=h.editor,
     )
     assert opened.response_type == MODAL and opened.modal is not None
     assert "Matthew Miller" in opened.modal["title"]
@@ -122,7 +132,9 @@ async def test_a_refused_statement_form_hands_the_typed_text_back_clipped_to_fit
     before = await db_rows(desk.database)
 
     async def submit(typed: str) -> str:
-        opened = await h.slash("log statement", {"topic": "atacms", "speaker": "Matthew Miller"}, user=h.editor)
+        opened = await h.slash(
+            "log statement", {"topic": "atacms", "speaker": "Matthew Miller", "source": "Reuters"}, user=h.editor
+        )
         assert opened.modal is not None
         [field] = [c for row in opened.modal["components"] for c in row.get("components", [row.get("component")])]
         refused = await h.submit_modal(opened.modal["custom_id"], {field["custom_id"]: typed}, user=h.editor)
@@ -170,7 +182,7 @@ async def test_log_event_stores_headline_details_and_date_span(desk: Desk) -> No
 
 async def test_a_retried_interaction_is_stored_once(desk: Desk) -> None:
     h = desk.harness
-    options = {"topic": "atacms", "decision": "approved", "note": STATUS_NOTE}
+    options = {"topic": "atacms", "decision": "approved", "note": STATUS_NOTE, "source": "Reuters"}
     first = await h.slash("log status", options, user=h.editor)
     rows = await db_rows(desk.database)
     again = await h.slash("log status", options, user=h.editor, interaction_id=first.interaction_id)

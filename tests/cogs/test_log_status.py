@@ -68,13 +68,16 @@ async def test_log_status_stores_every_field_and_one_audit_record(desk: Desk) ->
 async def test_log_reply_shows_the_entry_as_readers_see_it_with_short_id_and_undo(desk: Desk) -> None:
     h = desk.harness
     reply = await h.slash(
-        "log status", {"topic": "atacms", "decision": "approved", "note": STATUS_NOTE, "date": "Sept 11"}, user=h.editor
+        "log status",
+        {"topic": "atacms", "decision": "approved", "note": STATUS_NOTE, "date": "Sept 11", "source": "Reuters"},
+        user=h.editor,
     )
     entry = await entry_logged_by(desk.database, reply)
     assert f"`#{entry.id}`" in text_of(reply) and "ATACMS long-range missiles for Ukraine" in text_of(reply)
     [embed] = reply.embeds
     assert f"#{entry.id}" in embed["description"] and "Approved" in embed["description"]
-    [undo] = buttons(reply)
+    undo, summary = buttons(reply)
+    assert summary["label"] == "Update summary" and summary["custom_id"] == f"nd1:summary:{entry.topic_id}"
     expires = int((desk.clock.now + dt.timedelta(minutes=10)).timestamp())
     assert undo["label"] == "Undo" and undo["custom_id"] == f"nd1:undo:{entry.id}:{h.editor.id}:{expires}"
     chronology = await h.slash("chronology", {"topic": "atacms"}, user=h.reader)
@@ -96,7 +99,7 @@ async def test_log_status_date_is_read_relative_to_the_newsrooms_today(desk: Des
         with subtests.test(typed or "no date"):
             # Two of the dates are the same day: the same status twice would be refused as a duplicate.
             status = "on_hold" if number % 2 else "declined"
-            options = {"topic": "atacms", "decision": status, "note": "Paused."}
+            options = {"topic": "atacms", "decision": status, "note": "Paused.", "source": "Reuters"}
             if typed is not None:
                 options["date"] = typed
             reply = await desk.harness.slash("log status", options, user=desk.harness.editor)
@@ -109,9 +112,13 @@ async def test_default_date_is_today_in_the_newsrooms_time_zone_not_utc(desk: De
     saved = await h.slash("settings timezone", {"timezone": "Pacific/Kiritimati"}, user=h.admin)  # UTC+14
     assert saved.ephemeral and "Time zone saved" in text_of(saved)
     desk.clock.now = dt.datetime(2023, 9, 20, 12, 0, tzinfo=dt.UTC)  # already 21 Sep in Kiritimati
-    today = await h.slash("log status", {"topic": "atacms", "decision": "approved", "note": "x"}, user=h.editor)
+    today = await h.slash(
+        "log status", {"topic": "atacms", "decision": "approved", "note": "x", "source": "Reuters"}, user=h.editor
+    )
     yesterday = await h.slash(
-        "log status", {"topic": "atacms", "decision": "approved", "note": "y", "date": "yesterday"}, user=h.editor
+        "log status",
+        {"topic": "atacms", "decision": "approved", "note": "y", "date": "yesterday", "source": "Reuters"},
+        user=h.editor,
     )
     assert (await entry_logged_by(desk.database, today)).date_earliest == dt.date(2023, 9, 21)
     assert (await entry_logged_by(desk.database, yesterday)).date_earliest == dt.date(2023, 9, 20)
@@ -133,7 +140,9 @@ async def test_every_decision_and_delivery_choice_is_offered_and_stored(desk: De
         assert not parameter.required
         assert [c.value for c in parameter.choices] == [value.value for value in infos]  # the choices Discord shows
         for value, info in infos.items():
-            reply = await h.slash("log status", {"topic": "atacms", name: value.value, "note": "n"}, user=h.editor)
+            reply = await h.slash(
+                "log status", {"topic": "atacms", name: value.value, "note": "n", "source": "Reuters"}, user=h.editor
+            )
             entry = await entry_logged_by(desk.database, reply)
             assert (entry.decision, entry.delivery) == ((value, None) if name == "decision" else (None, value))
             assert f"{name.capitalize()}: **{info.label}**" in reply.embeds[0]["description"]
@@ -143,7 +152,7 @@ async def test_one_status_change_sets_both_axes_and_quantities(desk: Desk) -> No
     h = desk.harness
     axes = {"decision": "approved", "delivery": "partly_delivered"}
     quantities = {"committed": 300, "delivered": 100, "unit": "missiles"}
-    options = {"topic": "atacms", "note": "A first batch arrived.", **axes, **quantities}
+    options = {"topic": "atacms", "note": "A first batch arrived.", "source": "Reuters", **axes, **quantities}
     reply = await h.slash("log status", options, user=h.editor)
     entry = await entry_logged_by(desk.database, reply)
     assert (entry.decision, entry.delivery) == ("approved", "partly_delivered")
@@ -167,7 +176,9 @@ async def test_a_status_change_that_says_nothing_or_cannot_add_up_is_refused_and
     for extra, message in REFUSED:
         with subtests.test(message):
             before = await db_rows(desk.database)
-            reply = await h.slash("log status", {"topic": "atacms", "note": "n", **extra}, user=h.editor)
+            reply = await h.slash(
+                "log status", {"topic": "atacms", "note": "n", "source": "Reuters", **extra}, user=h.editor
+            )
             assert reply.ephemeral and message in text_of(reply)
             assert await db_rows(desk.database) == before
 

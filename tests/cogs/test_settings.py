@@ -32,7 +32,7 @@ def settings_fields(reply: Any) -> dict[str, str]:
 
 
 async def log_event(h: DiscordHarness[Any], user: Any) -> Any:
-    return await h.slash("log event", {"topic": "atacms", "headline": "Briefing held"}, user=user)
+    return await h.slash("log event", {"topic": "atacms", "headline": "Briefing held", "source": "Reuters"}, user=user)
 
 
 async def test_a_manage_server_member_sets_the_editor_role_with_an_audit_record(desk: Desk) -> None:

@@ -28,8 +28,8 @@ async def test_status_card_answers_under_review_with_latest_statement_and_source
     assert "John Kirby" in latest and "Strategic Communications Coordinator" in latest
     assert "Interview with a British newspaper" in latest
     sources = next(f for f in embed["fields"] if f["name"] == "Sources")["value"]
-    assert "White House NSC briefings" in sources
-    assert "300 km" in text and "HIMARS" in text
+    assert "News report, Sep 2023, citing an interview with a British newspaper" in sources
+    assert "300 kilometers" in text and "HIMARS" in text
     labels = [c["label"] for row in reply.components for c in row["components"]]
     assert labels == ["Latest statements", "Chronology"]
 
@@ -90,7 +90,7 @@ async def test_each_axis_stands_where_its_latest_live_status_change_put_it(desk:
     h = desk.harness
 
     async def log(**options: object) -> str:
-        reply = await h.slash("log status", {"topic": "atacms", "note": "n", **options}, user=h.editor)
+        reply = await h.slash("log status", {"topic": "atacms", "note": "n", "source": "AP", **options}, user=h.editor)
         assert not reply.ephemeral, reply.content
         return (reply.content or "").split("`#")[1].split("`")[0]
 

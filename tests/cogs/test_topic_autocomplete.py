@@ -46,7 +46,9 @@ async def test_changes_show_at_the_next_keystroke(desk: Desk) -> None:
         assert await slugs(desk, "f16") == ["f16-jets"]
     assert desk.database.topic_labels.loads == loads + 1
 
-    await h.slash("topic edit", {"topic": "f16-jets", "aliases": "Viper"}, user=h.editor)
+    await h.slash(
+        "topic edit", {"topic": "f16-jets", "aliases": "Viper", "reason": "Brought up to date"}, user=h.editor
+    )
     assert await slugs(desk, "falcon") == [] and await slugs(desk, "viper") == ["f16-jets"]
     await h.slash("topic archive", {"topic": "f16-jets"}, user=h.editor)
     assert await slugs(desk, "f16") == []
@@ -67,6 +69,7 @@ async def test_a_write_by_another_process_is_seen(desk: Desk) -> None:
         OWNER,
         slug="abrams",
         changes={"summary": "Delivery in the autumn."},
+        reason="Delivery dated",
     )
     assert await slugs(desk, "tank") == ["abrams"]
     assert desk.database.topic_labels.loads == loads
@@ -140,7 +143,11 @@ async def test_nothing_typed_yet_offers_the_most_recently_updated_topics(desk: D
     await create(desk.database, "abrams", "Abrams tanks")
     await create(desk.database, "f16-jets", "F-16 jets")
     # A new entry moves ATACMS back to the top.
-    await h.slash("log status", {"topic": "atacms", "decision": "approved", "note": "Approved"}, user=h.editor)
+    await h.slash(
+        "log status",
+        {"topic": "atacms", "decision": "approved", "note": "Approved", "source": "Reuters"},
+        user=h.editor,
+    )
     choices = await h.autocomplete("status", "topic", "", user=h.reader)
     assert [c["value"] for c in choices] == ["atacms", "f16-jets", "abrams"]
     assert choices[1]["name"] == "F-16 jets (f16-jets)"

@@ -13,4 +13,4 @@ async def test_sent_views_are_not_kept_in_memory_and_buttons_still_work(desk: De
     opened = await desk.harness.click(card.components[0]["components"][0]["custom_id"], message=card.final)
     assert "Latest statements" in opened.embeds[0]["title"]
     turned = await desk.harness.click(page.components[0]["components"][2]["custom_id"], message=page.final)
-    assert "page 2 of 3" in turned.embeds[-1]["footer"]["text"]
+    assert "page 2 of 4" in turned.embeds[-1]["footer"]["text"]

@@ -25,17 +25,17 @@ async def test_console_buttons_modal_and_persistence_across_runs(tmp_path: Path)
         [
             "/status atacms",
             "click 2",
-            '/log statement atacms speaker:"Matthew Miller" date:"2023-10-02"',
+            '/log statement atacms speaker:"Matthew Miller" date:"2023-10-02" source:AP',
             "Still under review.",
         ],
     )
     assert "Chronology: ATACMS" in text and "autumn 2023" in text
-    assert "A form opened" in text and "Logged `#7`" in text
+    assert "A form opened" in text and "Logged `#8`" in text
     # Role and organisation came from the speaker's earlier statement.
-    assert "Spokesman, U.S. Department of State" in text.split("Logged `#7`")[1]
+    assert "Spokesman, U.S. Department of State" in text.split("Logged `#8`")[1]
     # The demo database keeps what was logged, and seeding again adds nothing.
     again = await run_lines(tmp_path, ["/latest atacms count:1"])
-    assert "Still under review." in again and "page 1 of 4" in again
+    assert "Still under review." in again and "page 1 of 5" in again
 
 
 async def test_console_reader_cannot_log(tmp_path: Path) -> None:

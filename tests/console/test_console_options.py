@@ -15,7 +15,7 @@ from tests.console.support import console_settings, run_lines
 async def test_unknown_option_name_is_refused_with_the_commands_options_and_nothing_changes(tmp_path: Path) -> None:
     text = await run_lines(tmp_path, ['/topic edit topic:atacms background:"New background"', "/topic show atacms"])
     assert "/topic edit has no option 'background'" in text
-    assert "topic:… [title:…] [aliases:…] [summary:…] [next_step:…]" in text
+    assert "topic:… reason:… [title:…] [aliases:…] [summary:…] [next_step:…]" in text
     assert "New background" not in text.split("background'")[1]  # the title was not renamed
     assert "Updated topic" not in text
 
@@ -38,17 +38,17 @@ async def test_ranges_types_choices_lengths_and_repeats_are_refused_before_the_b
     )
     refusals = [line for line in text.splitlines() if line.startswith("! ")]
     assert refusals == [
-        "! count must be a whole number from 1 to 10.",
-        "! count must be a whole number from 1 to 10.",
+        "! `count` must be a whole number from 1 to 10.",
+        "! `count` must be a whole number from 1 to 10.",
         "! count must be a whole number",
         "! topic is given twice; /latest takes it once.",
         "! decision must be one of: under_review, approved, declined, on_hold",
-        "! committed must be a number from 0.0 to 1000000000000.0.",
-        "! headline is 201 characters; the most it takes is 200.",
+        "! `committed` must be a number from 0 to 1000000000000.",
+        "! `headline` is 201 characters; the maximum is 200.",
         "! headline is empty: give a value or leave the option out.",
         "! private must be true or false",
         "! Missing note. Usage: /log status topic:… note:… [decision:…] [delivery:…] [committed:…] [delivered:…] "
-        "[unit:…] [date:…] [source:…] [url:…]",
+        "[unit:…] [date:…] [source:…] [url:…] [unsourced:…] [expected:…] [reported:…] [outcome_of:…] [outcome:…]",
     ]
     assert "Newsdesk" not in text  # the bot was never asked
 
@@ -58,7 +58,8 @@ async def test_values_are_converted_to_the_options_types(tmp_path: Path) -> None
         tmp_path,
         [
             "/latest topic:atacms count:1 private:yes",
-            "/log status atacms decision:Approved committed:2.5 unit:bn_USD note:Cleared url:https://example.org/x",
+            "/log status atacms decision:Approved committed:2.5 unit:bn_USD note:Cleared source:AP "
+            "url:https://example.org/x",
         ],
     )
     assert "only you can see this" in text.split("Latest statements")[0]  # private:yes -> true
@@ -80,7 +81,8 @@ async def test_every_autocompleted_option_completes_and_others_say_so(tmp_path: 
         ],
     )
     assert "Traceback" not in text
-    assert "! headline of /log event has no suggestions: type any value; suggestions exist for: topic." in text
+    no_suggestions = "! headline of /log event has no suggestions: type any value; suggestions exist for: "
+    assert no_suggestions + "topic, expected, outcome." in text
     blocks = text.split("Suggestions:")[1:]
     assert len(blocks) == 6
     assert "Matthew Miller  (Name: Matthew Miller)" in blocks[0]  # /latest: names, roles and organisations
@@ -96,13 +98,13 @@ async def test_a_form_field_over_its_length_is_given_back_and_asked_again(tmp_pa
     text = await run_lines(
         tmp_path,
         [
-            '/log statement atacms speaker:"Matthew Miller"',
+            '/log statement atacms speaker:"Matthew Miller" source:AP',
             long,
             "Officials are weighing it.",
             "/latest atacms count:1",
         ],
     )
-    assert f"! What was said is {len(long)} characters; the most it takes is 4000." in text
+    assert f"! What was said is {len(long)} characters; the maximum is 4000." in text
     assert f"Your text, to fix and send again:\n  {long}\n" in text
     assert "Logged `#" in text
     assert "Officials are weighing it." in text.split("Latest statements")[1]
@@ -112,7 +114,7 @@ async def test_a_form_the_bot_refuses_prints_the_text_and_saves_nothing(tmp_path
     typed = "As <@123> said, no decision. " * 80  # under the form's limit; the bot refuses the mention
     text = await run_lines(
         tmp_path,
-        ['/log statement atacms speaker:"Matthew Miller"', typed, "/latest atacms count:1"],
+        ['/log statement atacms speaker:"Matthew Miller" source:AP', typed, "/latest atacms count:1"],
     )
     assert "contains mention syntax" in text
     assert f"Your text, to fix and send again:\n  {typed}\n" in text  # the reply clipped it; the console has it all
@@ -121,7 +123,7 @@ async def test_a_form_the_bot_refuses_prints_the_text_and_saves_nothing(tmp_path
 
 
 async def test_a_form_closed_by_end_of_input_sends_nothing(tmp_path: Path) -> None:
-    text = await run_lines(tmp_path, ['/log statement atacms speaker:"Matthew Miller"', ""])
+    text = await run_lines(tmp_path, ['/log statement atacms speaker:"Matthew Miller" source:AP', ""])
     assert "! What was said is required." in text
     assert "(form closed; nothing was sent)" in text
 
@@ -133,7 +135,8 @@ async def test_every_autocompleted_option_of_every_command_gives_suggestions(tmp
     for extension in EXTENSIONS:
         await bot.load_extension(extension)
     lines = [
-        f"complete /{command.qualified_name} {param.name}:"
+        # A fact is one of a topic's: its suggestions follow the topic typed first.
+        f"complete /{command.qualified_name} {'topic:atacms ' if param.name == 'fact' else ''}{param.name}:"
         for command in bot.tree.walk_commands()
         if isinstance(command, app_commands.Command)
         for param in command.parameters

@@ -11,12 +11,17 @@ from db.models import Entry
 from tests.newsroom import prepare_newsrooms
 
 ENTRY: Table = Entry.__table__  # pyright: ignore[reportAttributeAccessIssue]
-# Added by this migration, or by a later one (0006: a status change's two axes and quantities in place of
-# its single status).
-LATER = ("speaker_search", "fingerprint", "decision", "delivery", "committed", "delivered", "unit")
+# Added by 0005, by 0006 (a status change's two axes and quantities in place of its single status), by
+# 0007 (expected entries and their outcome) and by 0008 (the unsourced mark).
+LATER = (
+    "speaker_search", "fingerprint", "decision", "delivery", "committed", "delivered", "unit", "expected",
+    "unsourced_reason",
+)  # fmt: skip
 # The table as it was before the migration.
 OLD_ENTRY = table(
-    "entry", *(column(c.name, c.type) for c in ENTRY.columns if c.name not in LATER), column("status", String())
+    "entry",
+    *(column(c.name, c.type) for c in ENTRY.columns if c.name not in LATER and not c.name.startswith("outcome")),
+    column("status", String()),
 )
 OLD_COLUMNS = list(OLD_ENTRY.c)
 

@@ -56,7 +56,7 @@ async def test_down_and_up_again_keeps_the_data_and_dates_topics_by_their_latest
         count = len((await session.execute(select(Entry.id))).all())
     assert topic.updated_at == later
     assert newsroom is not None and newsroom.topic_labels_rev == 0
-    assert count == 6
+    assert count == 7
     assert await schema_differences(database) == []
 
 

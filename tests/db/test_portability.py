@@ -67,13 +67,18 @@ async def edit_history_through_the_bot(desk: Desk) -> None:
         return re.search(r"`#(\d+)`", reply.content)[1]  # type: ignore[index]
 
     approved = await h.slash(
-        "log status", {"topic": "atacms", "decision": "approved", "note": "Approved.", "date": "Sept 19"}
+        "log status",
+        {"topic": "atacms", "decision": "approved", "note": "Approved.", "date": "Sept 19", "source": "Reuters"},
     )
-    kirby = await h.slash("log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "Decided."})
+    kirby = await h.slash(
+        "log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "Decided.", "source": "Reuters"}
+    )
     await h.slash("entry edit", {"id": entry_id(kirby), "field": "text", "value": "It is decided.", "reason": "Quote"})
     await h.slash("entry retract", {"id": entry_id(approved), "reason": "Premature"})
     await h.slash("entry restore", {"id": entry_id(approved), "reason": "Confirmed"})
-    event = await h.slash("log event", {"topic": "atacms", "headline": "Announcement", "end": "today"})
+    event = await h.slash(
+        "log event", {"topic": "atacms", "headline": "Announcement", "end": "today", "source": "Reuters"}
+    )
     await h.click(event.components[0]["components"][0]["custom_id"], message=event.final, user=h.editor)
     await h.slash("topic create", {"slug": "f16-jets", "title": "F-16s", "aliases": "Fighting Falcon"})
     await h.slash("topic archive", {"topic": "f16-jets"})
@@ -88,14 +93,14 @@ async def test_export_then_import_into_an_empty_database_copies_every_row(desk: 
     document = as_json(await export_newsroom(desk.database, guild_id=GUILD_A_ID))
     assert (document["format"], document["version"]) == ("newsdesk-export", VERSION)
     original = await newsroom_rows(desk.database)
-    assert {len(original[k]) for k in ("topic", "entry")} == {2, 9} and len(original["audit_record"]) > 9
+    assert {len(original[k]) for k in ("topic", "entry")} == {2, 10} and len(original["audit_record"]) > 10
 
     copy_db, schema = await make_database(backend_of(desk.database), tmp_path / "copy")
     try:
         counts = await import_newsroom(copy_db, document)
         assert counts == {
             "topics": 2,
-            "entries": 9,
+            "entries": 10,
             "audit": len(original["audit_record"]),
             "digests": 0,
             "digest_deliveries": 0,
@@ -107,7 +112,9 @@ async def test_export_then_import_into_an_empty_database_copies_every_row(desk: 
             assert (await r.slash("status", {"topic": "atacms", "history": True}, user=r.reader)).embeds == card.embeds
             assert (await r.slash("status", {"topic": "f16-jets"}, user=r.reader)).embeds == archived.embeds
             # The copy is a working newsroom: new rows get fresh ids past the imported ones.
-            logged = await r.slash("log status", {"topic": "atacms", "delivery": "delivered", "note": "Arrived."})
+            logged = await r.slash(
+                "log status", {"topic": "atacms", "delivery": "delivered", "note": "Arrived.", "source": "Reuters"}
+            )
             assert not logged.ephemeral
             new_id = int(re.search(r"`#(\d+)`", logged.content or "")[1])  # type: ignore[index]
             assert new_id > max(e["id"] for e in original["entry"])

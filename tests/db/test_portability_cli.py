@@ -56,14 +56,14 @@ def test_cli_export_and_import_copy_a_newsroom_between_databases(
     target = tmp_path / "target.db"
     monkeypatch.setenv("DATABASE_URL", sqlite_url(cli_env))
     assert main(["export", "--guild", str(GUILD_A_ID), "--output", str(exported)]) == 0
-    assert f"exported guild {GUILD_A_ID}: 1 topic, 6 entries, 0 digests" in capsys.readouterr().err
+    assert f"exported guild {GUILD_A_ID}: 1 topic, 7 entries, 0 digests" in capsys.readouterr().err
     document = json.loads(exported.read_text(encoding="utf-8"))
     assert document["format"] == "newsdesk-export" and document["newsroom"]["id"] == GUILD_A_ID
 
     monkeypatch.setenv("DATABASE_URL", sqlite_url(target))
     assert main(["import", str(exported)]) == 0
     assert capsys.readouterr().out.strip() == (
-        "imported 1 topic, 6 entries, 7 audit records, 0 digests, 0 digest deliveries, 0 digest attempts"
+        "imported 1 topic, 7 entries, 8 audit records, 0 digests, 0 digest deliveries, 0 digest attempts"
     )
     assert asyncio.run(_rows_of_file(target)) == asyncio.run(_rows_of_file(cli_env))
 
@@ -77,7 +77,7 @@ def test_cli_export_without_output_writes_the_document_to_stdout(
     monkeypatch.setenv("DATABASE_URL", sqlite_url(cli_env))
     assert main(["export", "--guild", str(GUILD_A_ID)]) == 0
     document = json.loads(capsys.readouterr().out)
-    assert [t["slug"] for t in document["topics"]] == ["atacms"] and len(document["audit"]) == 7
+    assert [t["slug"] for t in document["topics"]] == ["atacms"] and len(document["audit"]) == 8
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,9 @@ OLD = {("approved", "partly_delivered"): "partially_delivered", ("under_review",
 
 async def log_both_axes(desk: Desk) -> str:
     h = desk.harness
-    logged = await h.slash("log status", {"topic": "atacms", "note": "A first batch.", **AXES_AND_QUANTITIES})
+    logged = await h.slash(
+        "log status", {"topic": "atacms", "note": "A first batch.", "source": "AP", **AXES_AND_QUANTITIES}
+    )
     entry_id = re.search(r"`#(\d+)`", logged.content or "")[1]  # type: ignore[index]
     await h.slash("entry edit", {"id": entry_id, "field": "committed", "value": "310", "reason": "Corrected total"})
     return entry_id
@@ -85,7 +87,7 @@ def _day(value: str) -> dt.date:
 
 async def test_a_document_written_before_the_two_axes_imports_mapped(desk: Desk, tmp_path: Path) -> None:
     h = desk.harness
-    await h.slash("log status", {"topic": "atacms", "note": "A first batch.", **AXES_AND_QUANTITIES})
+    await h.slash("log status", {"topic": "atacms", "note": "A first batch.", "source": "AP", **AXES_AND_QUANTITIES})
     document = as_json(await export_newsroom(desk.database, guild_id=GUILD_A_ID))
     old = written_before_the_axes(as_json(document))
     copy_db, schema = await make_database(backend_of(desk.database), tmp_path / "copy")
@@ -103,10 +105,19 @@ async def test_a_document_written_before_the_two_axes_imports_mapped(desk: Desk,
             r = restored.harness
             card = (await r.slash("status", {"topic": "atacms"}, user=r.reader)).embeds[0]["description"]
             assert "**Decision: Approved**" in card and "**Delivery: Partly delivered**" in card
-            again = await r.slash("log status", {"topic": "atacms", "note": "Again.", **AXES_AND_QUANTITIES})
+            again = await r.slash(
+                "log status", {"topic": "atacms", "note": "Again.", "source": "AP", **AXES_AND_QUANTITIES}
+            )
             assert again.ephemeral is False  # quantities were not in the old document: this one says more
             duplicate = await r.slash(
-                "log status", {"topic": "atacms", "note": "x", "decision": "approved", "delivery": "partly_delivered"}
+                "log status",
+                {
+                    "topic": "atacms",
+                    "note": "x",
+                    "source": "AP",
+                    "decision": "approved",
+                    "delivery": "partly_delivered",
+                },
             )
             assert duplicate.ephemeral and "already logged as" in (duplicate.content or "")
             history = await r.slash("entry history", {"id": f"#{statuses[1]['id']}"}, user=r.editor)

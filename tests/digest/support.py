@@ -26,7 +26,7 @@ from bot.services import digests
 from bot.services.digest_ports import Poster, Render
 from bot.services.digest_runner import DigestRunner, TickReport
 from bot.services.digest_sending import DigestConfig
-from db import writes
+from db import topic_writes, writes
 from db.digest_models import DigestAttempt, DigestDelivery, DigestSubscription
 from db.engine import Database
 from db.models import AuditRecord, Entry, Newsroom, Topic
@@ -129,7 +129,7 @@ class Writer:
 
     async def topic(self, slug: str, title: str | None = None) -> Topic:
         async with self.db.write() as session:
-            topic = await writes.create_topic(
+            topic = await topic_writes.create_topic(
                 session,
                 newsroom_id=self.guild_id,
                 draft=TopicDraft(slug=slug, title=title or slug.upper()),

@@ -80,10 +80,14 @@ async def test_log_status_statement_and_event(desk: LiveDesk) -> None:
 
 async def test_log_statement_without_text_opens_a_modal(desk: LiveDesk) -> None:
     async with desk.scenario():
-        suggested = await desk.autocomplete("log statement", {"topic": "atacms", "speaker": "kir"}, "speaker")
+        suggested = await desk.autocomplete(
+            "log statement", {"topic": "atacms", "speaker": "kir", "source": "Reuters"}, "speaker"
+        )
         assert [c["value"] for c in suggested.choices] == ["John Kirby"]
 
-        modal = await desk.slash("log statement", {"topic": "atacms", "speaker": "John Kirby", "date": "2023-10-20"})
+        modal = await desk.slash(
+            "log statement", {"topic": "atacms", "speaker": "John Kirby", "date": "2023-10-20", "source": "Reuters"}
+        )
         assert modal.callback_type == 9
         assert modal.modal["title"] == "Statement by John Kirby"
         (field,) = text_input_ids(modal)
@@ -99,12 +103,12 @@ async def test_non_editors_are_refused_and_nothing_is_written(desk: LiveDesk) ->
     async with desk.scenario():
         before = (await desk.slash("chronology", {"topic": "atacms"}, user=READER_USER)).text
         attempts: list[tuple[str, dict[str, object]]] = [
-            ("log status", {"topic": "atacms", "decision": "declined", "note": "Not happening"}),
-            ("log statement", {"topic": "atacms", "speaker": "Rory", "text": "I say so"}),
+            ("log status", {"topic": "atacms", "decision": "declined", "note": "Not happening", "source": "Reuters"}),
+            ("log statement", {"topic": "atacms", "speaker": "Rory", "text": "I say so", "source": "Reuters"}),
             ("log statement", {"topic": "atacms", "speaker": "Rory"}),  # no text: refused before any modal
-            ("log event", {"topic": "atacms", "headline": "Something happened"}),
+            ("log event", {"topic": "atacms", "headline": "Something happened", "source": "Reuters"}),
             ("topic create", {"slug": "rumours", "title": "Rumours"}),
-            ("topic edit", {"topic": "atacms", "title": "Hijacked"}),
+            ("topic edit", {"topic": "atacms", "title": "Hijacked", "reason": "Brought up to date"}),
             ("topic archive", {"topic": "atacms"}),
             ("entry edit", {"id": "#1", "field": "note", "value": "Rewritten"}),
             ("entry retract", {"id": "#1", "reason": "Because"}),
@@ -127,7 +131,8 @@ async def test_non_editors_are_refused_and_nothing_is_written(desk: LiveDesk) ->
 async def test_undo_is_for_the_author_only(desk: LiveDesk) -> None:
     async with desk.scenario():
         logged = await desk.slash(
-            "log event", {"topic": "atacms", "headline": "Typo headline to undo", "date": "2023-10-01"}
+            "log event",
+            {"topic": "atacms", "headline": "Typo headline to undo", "date": "2023-10-01", "source": "Reuters"},
         )
         entry = logged_id(logged)
         stranger = await desk.click(logged.message, "Undo", user=READER_USER)
@@ -148,7 +153,8 @@ async def test_undo_is_for_the_author_only(desk: LiveDesk) -> None:
 async def test_entry_edit_retract_restore_and_history(desk: LiveDesk) -> None:
     async with desk.scenario():
         logged = await desk.slash(
-            "log event", {"topic": "atacms", "headline": "NATO summit discusses ATACMS", "date": "2023-09-20"}
+            "log event",
+            {"topic": "atacms", "headline": "NATO summit discusses ATACMS", "date": "2023-09-20", "source": "Reuters"},
         )
         entry = f"#{logged_id(logged)}"
         edited = await desk.slash(
@@ -192,7 +198,12 @@ async def test_topic_create_edit_archive_unarchive(desk: LiveDesk) -> None:
         assert [c["value"] for c in suggested.choices] == ["f16-jets"]
 
         edited = await desk.slash(
-            "topic edit", {"topic": "f16-jets", "next_step": "Decision expected after the NATO summit"}
+            "topic edit",
+            {
+                "topic": "f16-jets",
+                "next_step": "Decision expected after the NATO summit",
+                "reason": "Brought up to date",
+            },
         )
         assert "Updated" in edited.text
         card = await desk.slash("status", {"topic": "fighter jets"}, user=READER_USER)
@@ -228,7 +239,7 @@ async def test_settings_and_seed_import_by_the_owner(desk: LiveDesk) -> None:
         refused = await desk.slash("topic import-seed", {"name": "atacms"}, guild=GUILD_B)
         assert refused.ephemeral and "No editor role is set yet" in refused.text
         imported = await desk.slash("topic import-seed", {"name": "atacms"}, user=OWNER_USER, guild=GUILD_B)
-        assert "topic created, 6 entries added" in imported.text
+        assert "topic created, 7 entries added" in imported.text
         card = await desk.slash("status", {"topic": "atacms"}, user=READER_USER, guild=GUILD_B)
         # Guild A's approval (logged above) did not leak into guild B's copy of the story.
         assert "Under review" in card.text and "Approved" not in card.text

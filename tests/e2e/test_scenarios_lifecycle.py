@@ -61,8 +61,10 @@ async def test_restart_does_not_resync_and_old_buttons_still_work(desk: LiveDesk
         standin = desk.standin
         paged = await desk.slash("latest", {"topic": "atacms", "count": 1}, user=READER_USER)
         page2 = await desk.click(paged.message, "Next", user=READER_USER)
-        assert "page 2 of 3" in page2.text
-        logged = await desk.slash("log event", {"topic": "atacms", "headline": "Logged just before a crash"})
+        assert "page 2 of 4" in page2.text
+        logged = await desk.slash(
+            "log event", {"topic": "atacms", "headline": "Logged just before a crash", "source": "Reuters"}
+        )
 
         # A crash (SIGKILL), then a new process on the same database.
         since, log_start = standin.mark(), desk.bot.log_size()
@@ -75,7 +77,7 @@ async def test_restart_does_not_resync_and_old_buttons_still_work(desk: LiveDesk
         # Buttons on messages the previous process sent carry their state in their custom_id.
         page3 = await desk.click(page2.message, "Next", user=READER_USER)
         assert page3.callback_type == 7 and page3.message["id"] == paged.message["id"]
-        assert "page 3 of 3" in page3.text and "Volodymyr Zelensky" in page3.text
+        assert "page 3 of 4" in page3.text and "A former Ukrainian military fighter" in page3.text
         undone = await desk.click(logged.message, "Undo", user=EDITOR_USER)
         assert undone.callback_type == 7 and "Undone" in undone.message["content"]
         assert buttons(undone.message) == {}

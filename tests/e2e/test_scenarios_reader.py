@@ -48,19 +48,19 @@ async def test_latest_lists_statements_newest_first_and_pages(desk: LiveDesk) ->
         latest = await desk.slash("latest", {"topic": "atacms"}, user=READER_USER)
         assert latest.callback_type == 4 and not latest.ephemeral
         assert in_order(latest.text, "John Kirby", "Matthew Miller", "Volodymyr Zelensky")
-        assert "11 Sep 2023" in latest.text and "Source: White House NSC briefings" in latest.text
+        assert "11 Sep 2023" in latest.text and "Source: News report, Sep 2023, citing an interview" in latest.text
 
         only_miller = await desk.slash("latest", {"topic": "atacms", "speaker": "miller"}, user=READER_USER)
         assert "Matthew Miller" in only_miller.text and "John Kirby" not in only_miller.text
 
         paged = await desk.slash("latest", {"topic": "atacms", "count": 1}, user=READER_USER)
-        assert "page 1 of 3" in paged.text and "John Kirby" in paged.text
+        assert "page 1 of 4" in paged.text and "John Kirby" in paged.text
         page2 = await desk.click(paged.message, "Next", user=READER_USER)
         # A page turn edits the same message in place (UPDATE_MESSAGE), it does not post a new one.
         assert page2.callback_type == 7 and page2.message["id"] == paged.message["id"]
-        assert "page 2 of 3" in page2.text and "Matthew Miller" in page2.text
+        assert "page 2 of 4" in page2.text and "Matthew Miller" in page2.text
         back = await desk.click(page2.message, "Previous", user=READER_USER)
-        assert "page 1 of 3" in back.text and "John Kirby" in back.text
+        assert "page 1 of 4" in back.text and "John Kirby" in back.text
 
 
 async def test_chronology_oldest_first_with_date_filters(desk: LiveDesk) -> None:

@@ -78,5 +78,5 @@ async def test_rate_limited_page_turn_is_retried(desk: LiveDesk) -> None:
         attempts = standin.requests_matching("POST", rf"/interactions/{page2.id}/[^/]+/callback")
         assert len(attempts) == 2 and attempts[0].status == 429 and attempts[0].injected
         assert attempts[1].time - attempts[0].time >= 0.5  # waited as told
-        assert "page 2 of 3" in page2.text and page2.message["id"] == paged.message["id"]
+        assert "page 2 of 4" in page2.text and page2.message["id"] == paged.message["id"]
         assert len(messages_of(desk, paged)) == 1

@@ -203,8 +203,8 @@ async def open_newsroom(cluster: Cluster, guild: GuildFixture, slug: str, headli
     assert "Editor role saved" in role.text, role.text
     created = await cluster.slash(guild, "topic create", {"slug": slug, "title": f"Story of {guild.name}"})
     assert "Created" in created.text, created.text
-    logged = await cluster.slash(guild, "log event", {"topic": slug, "headline": headline, "date": "2024-03-01"})
-    assert logged_id(logged) > 0
+    event = {"topic": slug, "headline": headline, "date": "2024-03-01", "source": "AP"}
+    assert logged_id(await cluster.slash(guild, "log event", event)) > 0
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
@@ -316,7 +316,7 @@ async def test_each_guild_is_answered_by_the_process_holding_its_shard(cluster: 
 async def test_editors_in_both_guilds_write_at_once_and_nothing_is_lost(cluster: Cluster) -> None:
     async with cluster.scenario():
         writes = [
-            cluster.slash(guild, "log event", {"topic": slug, "headline": f"{guild.name} update {n}"})
+            cluster.slash(guild, "log event", {"topic": slug, "headline": f"{guild.name} update {n}", "source": "AP"})
             for n in range(CONCURRENT_WRITES)
             for guild, slug in ((GUILD_A, "grid-a"), (GUILD_B, "grid-b"))
         ]

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import discord
+from discord import app_commands
 
 from bot.simulation import components, dispatch
 from bot.simulation.dispatch import SettleTimeout
@@ -42,6 +43,46 @@ class Interactions(CommandOptions[BotT]):
         data = self._command_data(command, options or {}, g, u)
         payload, rec = self._interaction_payload(2, data, u, g, ch, interaction_id, token, locale)
         return await self._dispatch(f"/{command}", payload, rec, settle_timeout)
+
+    async def slash_forged(
+        self,
+        command: str,
+        options: Mapping[str, Any],
+        forged: Mapping[str, Any],
+        /,
+        *,
+        extra: Sequence[JSON] = (),
+        types: Mapping[str, int] | None = None,
+        focused: tuple[str, Any] | None = None,
+        user: Any = None,
+        guild: Any = DEFAULT,
+    ) -> Reply:
+        """``/command`` with ``options`` as Discord's client would send them, then the values in ``forged``
+        put in their place (or added), ``types`` changing option types, and ``extra`` option JSON appended:
+        what a forged request, not Discord's client, can send. ``focused`` makes it an autocomplete request."""
+        u, g, ch = self._who_where(user, guild, None)
+        data = self._command_data(command, options, g, u, focused=focused)
+        leaf: list[JSON] = data["options"]
+        while leaf and leaf[0]["type"] in (1, 2):
+            leaf = leaf[0].setdefault("options", [])
+        declared = {p.display_name: p.type.value for p in self._leaf_command(command).parameters}
+        for name, value in forged.items():
+            found = next((o for o in leaf if o["name"] == name), None)
+            if found is None:
+                leaf.append({"type": declared.get(name, 3), "name": name, "value": value})
+            else:
+                found["value"] = value
+        for option in leaf:
+            option["type"] = (types or {}).get(option["name"], option["type"])
+        leaf.extend(copy.deepcopy(list(extra)))
+        kind = 4 if focused is not None else 2
+        payload, rec = self._interaction_payload(kind, data, u, g, ch, None, None, "en-US")
+        return await self._dispatch(f"forged /{command}", payload, rec, None)
+
+    def _leaf_command(self, command: str) -> app_commands.Command[Any, ..., Any]:
+        found = next((c for c in self.tree.walk_commands() if c.qualified_name == command), None)
+        assert isinstance(found, app_commands.Command), command
+        return found
 
     async def autocomplete(
         self,

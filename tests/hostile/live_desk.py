@@ -58,7 +58,9 @@ class LiveDesk:
         """Give guild B a story of its own, so each guild has ids the other must not reach."""
         b = self.actor("outsider")
         await self.slash(b, "topic create", {"slug": "b-story", "title": "Guild B's own story", "aliases": "bee"})
-        await self.slash(b, "log event", {"topic": "b-story", "headline": "Something happened in B"})
+        await self.slash(
+            b, "log event", {"topic": "b-story", "headline": "Something happened in B", "source": "Reuters"}
+        )
         self.pools = pools_of(self.checker.state)
 
     async def heal(self) -> None:

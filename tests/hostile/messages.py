@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -144,6 +145,10 @@ def message_problems(body: dict[str, Any]) -> list[str]:
     problems += _embed_problems(embeds)
     problems += _component_problems(components)
     problems += _mention_problems(body)
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        problems.append("text that is not valid Unicode (a lone surrogate), which Discord refuses")
     if GENERIC_MARKER in (content or "") or "Something went wrong" in (content or ""):
         problems.append(f"generic failure shown (an unexpected exception): {content!r}")
     return problems

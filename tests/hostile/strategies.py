@@ -263,3 +263,34 @@ def typed_so_far(option: OptionSpec, pools: Pools) -> st.SearchStrategy[str]:
     """What a user may have typed into an autocompleted option: anything from empty up to its maximum."""
     hi = int(option.max if option.max is not None else 100)
     return hostile_text(0, hi, domain_of(option, pools))
+
+
+# --------------------------------------------------------------------------------------------------
+# Values only a forged request sends (Discord's client never would): each must be refused at the door
+# --------------------------------------------------------------------------------------------------
+INT64_MAX = 2**63 - 1
+LONE_SURROGATES = ["\ud800", "John \udfff Kirby", "\udc00" * 3]
+NOT_A_CHOICE = {OptionType.string: "not-a-declared-choice", OptionType.integer: 999_999, OptionType.number: 0.5}
+
+
+def forged_values(option: OptionSpec) -> list[Any]:
+    """Values of the wrong JSON type, out of range, over length or not valid text, for one option."""
+    wrong_type: list[Any] = [{}, [], None]
+    if option.type is OptionType.string:
+        high = int(option.max if option.max is not None else DISCORD_STRING_MAX)
+        values = [*wrong_type, 5, 1.5, True, "x" * (high + 1), "x" * 10_000, *LONE_SURROGATES]
+        if option.min is not None and option.min > 1:
+            values.append("x" * (int(option.min) - 1))
+    elif option.type is OptionType.integer:
+        values = [*wrong_type, "5", 5.0, True, INT64_MAX + 1, -INT64_MAX - 2, 2**64, 10**30]
+        values += [int(option.min) - 1] if option.min is not None else []
+        values += [int(option.max) + 1] if option.max is not None else []
+    elif option.type is OptionType.number:
+        values = [*wrong_type, "1.5", True, float("inf"), float("nan")]
+    elif option.type is OptionType.boolean:
+        values = [*wrong_type, "true", 1, 0]
+    else:  # an entity: a snowflake string the payload's resolved data describes
+        values = [*wrong_type, 5, "abc", "1" * 21, str(2**64), "123", *LONE_SURROGATES[:1]]
+    if option.choices and option.type in NOT_A_CHOICE:
+        values.append(NOT_A_CHOICE[option.type])
+    return values

@@ -85,6 +85,7 @@ def plausible(option: OptionSpec, *, statement_id: int, n: int = 0) -> Any:
         "name": "atacms",
         "time": "09:00",
         "days": "daily",
+        "source": "AP",
     }.get(option.name, PLAIN)
     return fit(value, int(option.min or 0), int(option.max or 6000))
 
@@ -139,7 +140,7 @@ async def test_everyone_in_every_text_field_is_never_stored_or_echoed_unescaped(
 async def test_everyone_typed_into_the_statement_form_is_refused(desk: Desk, checker: Checker) -> None:
     editor = actor(desk, "editor")
     h = desk.harness
-    opened = await run(checker, desk, editor, "log statement", {"topic": "atacms", "speaker": "John Kirby"})
+    opened = await run(checker, desk, editor, "log statement", {"topic": "atacms", "speaker": "Kirby", "source": "AP"})
     modal = opened.modal
     assert modal is not None
     [field] = [c for row in modal["components"] for c in row.get("components", [row.get("component")])]
@@ -168,7 +169,7 @@ async def test_rtl_override_in_speaker_is_removed_before_storing(desk: Desk, che
     editor, reader = actor(desk, "editor"), actor(desk, "reader")
     for number, (typed, stored) in enumerate(RTL_SPEAKERS):
         # Two of them store the same speaker: the same words twice would be refused as a duplicate.
-        options = {"topic": "atacms", "speaker": typed, "text": f"We have no update, take {number}."}
+        options = {"topic": "atacms", "speaker": typed, "text": f"We have no update, take {number}.", "source": "AP"}
         reply = await run(checker, desk, editor, "log statement", options)
         async with desk.database.read() as session:
             entry = await session.get(Entry, entry_id_for(reply.final))
@@ -178,7 +179,9 @@ async def test_rtl_override_in_speaker_is_removed_before_storing(desk: Desk, che
         choices = await desk.harness.autocomplete("log statement", "speaker", "john", {"topic": "atacms"})
         assert all("\u202e" not in c["name"] for c in choices)
     for speaker in ("\u202e", "\u202e\u202c\u2066\u2069", " \u202e "):
-        reply = await run(checker, desk, editor, "log statement", {"topic": "atacms", "speaker": speaker, "text": "x"})
+        reply = await run(
+            checker, desk, editor, "log statement", {"topic": "atacms", "speaker": speaker, "text": "x", "source": "AP"}
+        )
         assert refused(reply, "can't be empty"), (speaker, reply.content)
 
 
@@ -228,7 +231,9 @@ async def test_one_character_over_a_field_limit_is_refused_not_cut(desk: Desk, c
         options = {"id": f"#{ids[kind]}", "field": field, "value": "w" * (limit + 1)}
         reply = await run(checker, desk, editor, "entry edit", options)
         assert refused(reply, f"the maximum is {limit}"), (field, reply.content)
-    reply = await run(checker, desk, editor, "topic edit", {"topic": "atacms", "aliases": "a" * 101})
+    reply = await run(
+        checker, desk, editor, "topic edit", {"topic": "atacms", "aliases": "a" * 101, "reason": "Update"}
+    )
     assert refused(reply, "at most 100"), reply.content
     assert await fingerprint(desk.database) == before
 
@@ -281,10 +286,13 @@ async def test_31_february_is_refused_with_the_reason_wherever_a_date_is_taken(d
     event = f"#{await entry_of_kind(desk, 'event')}"
     before = await fingerprint(desk.database)
     for command, options in [
-        ("log status", {"topic": "atacms", "decision": "approved", "note": "n", "date": "31 Feb 2023"}),
-        ("log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "t", "date": "31 Feb 2023"}),
-        ("log event", {"topic": "atacms", "headline": "h", "date": "31 Feb 2023"}),
-        ("log event", {"topic": "atacms", "headline": "h", "date": "2023-02-01", "end": "31 Feb 2023"}),
+        ("log status", {"topic": "atacms", "decision": "approved", "note": "n", "date": "31 Feb 2023", "source": "AP"}),
+        (
+            "log statement",
+            {"topic": "atacms", "speaker": "John Kirby", "text": "t", "date": "31 Feb 2023", "source": "AP"},
+        ),
+        ("log event", {"topic": "atacms", "headline": "h", "date": "31 Feb 2023", "source": "AP"}),
+        ("log event", {"topic": "atacms", "headline": "h", "date": "2023-02-01", "end": "31 Feb 2023", "source": "AP"}),
         ("chronology", {"topic": "atacms", "since": "31 Feb 2023"}),
         ("chronology", {"topic": "atacms", "until": "31 Feb 2023"}),
         ("entry edit", {"id": event, "field": "date", "value": "31 Feb 2023"}),
@@ -371,7 +379,7 @@ async def test_control_characters_in_lookups_are_ignored_not_fatal(desk: Desk, c
         status = await run(checker, desk, reader, "status", {"topic": typed})
         assert bool(status.embeds) == found, (typed, status.content)
         await run(checker, desk, reader, "latest", {"topic": "atacms", "speaker": typed})
-        await run(checker, desk, editor, "topic edit", {"topic": typed, "summary": "Summary."})
+        await run(checker, desk, editor, "topic edit", {"topic": typed, "summary": "Summary.", "reason": "Update"})
         for command, option, others in [
             ("status", "topic", {}),
             ("log statement", "speaker", {"topic": "atacms"}),

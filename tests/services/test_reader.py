@@ -13,7 +13,8 @@ from bot.core.status_axes import Quantity
 from bot.core.vocabulary import EntryKind
 from bot.services import reader
 from db.engine import Database
-from db.writes import add_entry, create_topic, retract_entry
+from db.topic_writes import create_topic
+from db.writes import add_entry, retract_entry
 from tests.harness import GUILD_A_ID
 from tests.newsroom import prepare_newsrooms
 

@@ -9,6 +9,7 @@ from typing import Final
 
 from dateutil import parser as dateutil_parser
 
+from bot.core.errors import echoed
 from bot.core.fuzzydate.value import (
     _MONTH_ABBR,
     _MONTH_NAMES,
@@ -40,11 +41,10 @@ class FuzzyDateError(ValueError):
 def _error_message(text: str, reason: str | None) -> str:
     if not text.strip():
         return f"No date given. Use one of: {ACCEPTED_FORMS}."
-    shown = "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in " ".join(text.split()))
-    if len(shown) > 40:
-        shown = shown[:39] + "…"
+    shown = "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in echoed(text))
     detail = f": {reason}" if reason else ""
-    return f'Could not read "{shown}" as a date{detail}. Use one of: {ACCEPTED_FORMS}.'
+    # In a code span, so markdown or mention syntax in what was typed reads as text.
+    return f"Could not read `{shown}` as a date{detail}. Use one of: {ACCEPTED_FORMS}."
 
 
 class _Rejected(Exception):

@@ -161,7 +161,7 @@ def test_error_message_matches_house_format() -> None:
     with pytest.raises(FuzzyDateError) as excinfo:
         parse_fuzzy_date("Septober 5", reference=REF)
     assert str(excinfo.value) == (
-        'Could not read "Septober 5" as a date. Use one of: 2023-09-11, 11 Sep 2023, Sep 11 (the most recent), '
+        "Could not read `Septober 5` as a date. Use one of: 2023-09-11, 11 Sep 2023, Sep 11 (the most recent), "
         "Sep 2023, mid-Sep 2023, autumn 2023, Q3 2023, early 2024, 2023, today, yesterday."
     )
     assert excinfo.value.text == "Septober 5"
@@ -174,7 +174,7 @@ def test_error_quotes_long_input_truncated_and_control_chars_replaced() -> None:
         parse_fuzzy_date("a\x07" + "b" * 100, reference=REF)
     message = str(excinfo.value)
     assert "\x07" not in message
-    assert '"a\ufffd' + "b" * 37 + '…"' in message
+    assert "`a\ufffd" + "b" * 37 + "…`" in message
 
 
 def test_error_survives_pickling() -> None:
