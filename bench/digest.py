@@ -4,8 +4,10 @@ Subscriptions are created through the editor service (``bot.services.digests.add
 at the same UTC minute, then the scheduler's own tick (``DigestRunner.run_due``) runs back to back
 until every digest is out. The scheduler runs a tick every ``DIGEST_TICK_SECONDS``; rather than
 sleep between ticks the bench moves the bot's clock forward and reports both the time spent
-working and the projected wall time with the real tick spacing. Posts count when discord.py hands
-``POST /channels/{id}/messages`` to its HTTP layer (the recorder in ``bench.gateway``).
+working and the projected wall time with the real tick spacing. Posts count when the simulated HTTP
+layer accepts ``POST /channels/{id}/messages`` (the recorder in ``bench.gateway``), which enforces
+Discord's request limits: the run reports the 429s it drew and its time against the floor Discord's
+global limit sets (messages / 50 s).
 
 The digest feature is newer than the rest of the bot; if its modules are missing or their API has
 moved, the phase reports "not measured" with the reason instead of failing the whole run.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -118,6 +121,8 @@ async def measure(
         # Jump to the first tick after the digests' moment plus the settle delay.
         clock.offset = due + service.config.settle + dt.timedelta(seconds=1) - dt.datetime.now(dt.UTC)
         posts_before = sum(recorder.channel_posts.values())
+        per_channel_before = dict(recorder.channel_posts)
+        limited_before = recorder.limits.rate_limited
         ticks: list[float] = []
         outcomes: dict[str, int] = {}
         first_post = last_post = None
@@ -140,6 +145,13 @@ async def measure(
         if times:
             first_post, last_post = times[0] - work_started, times[-1] - work_started
         projected = sum(max(t, tick_seconds) for t in ticks[:-1]) + (ticks[-1] if ticks else 0.0)
+        # Discord's global limit sets a floor no sender can beat: every message takes a 50th of a
+        # second. A channel's own limit sets another: its 6th message comes 5 s after its 1st.
+        limits = recorder.limits.config
+        pacer = getattr(bot, "pacer", None)
+        floor = posts / limits.global_per_second
+        busiest = max((n - per_channel_before.get(c, 0) for c, n in recorder.channel_posts.items()), default=0)
+        channel_floor = max(math.ceil(busiest / limits.channel.messages) - 1, 0) * limits.channel.window_s
         return {
             "measured": True,
             "subscriptions": subscriptions,
@@ -149,6 +161,14 @@ async def measure(
             "ticks": len(ticks),
             "work_seconds": work_seconds,
             "seconds": projected,
+            "rate_limited": recorder.limits.rate_limited - limited_before,
+            "floor_seconds": floor,
+            "floor_ratio": projected / floor if floor else None,
+            "busiest_channel_messages": busiest,
+            "channel_floor_seconds": channel_floor,
+            # Code without the send pacer is measured too (before/after): the fields say so.
+            "pacer_per_second": pacer.config.global_per_second if pacer is not None else None,
+            "pacer_slots_given_up": pacer.given_up if pacer is not None else None,  # went stale before use
             "first_post_s": first_post,
             "last_post_s": last_post,
             "setup_seconds": setup_seconds,

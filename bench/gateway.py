@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from bot.client import NewsBot
 from bot.settings import Settings
 from bot.simulation import dispatch as sim
 from bot.simulation import network, payloads
+from bot.simulation.limits import RATE_LIMITED, DiscordLimits
 from bot.simulation.network import RecordedCall
 from bot.simulation.payloads import (
     AUTOCOMPLETE_RESULT,
@@ -111,6 +113,8 @@ class Recorder:
     channel_posts: dict[int, int] = field(default_factory=dict)
     channel_post_times: list[float] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
+    #: Discord's request limits, enforced on bot-token requests as Discord would
+    limits: DiscordLimits = field(default_factory=DiscordLimits)
 
     def expect(self, token: str) -> asyncio.Future[Handed]:
         future: asyncio.Future[Handed] = asyncio.get_running_loop().create_future()
@@ -133,7 +137,22 @@ class Recorder:
         return message
 
     async def answer(self, call: RecordedCall) -> Any:
-        return self._webhook(call) if call.via == "webhook" else self._http(call)
+        if call.via == "webhook":
+            return self._webhook(call)
+        await self._admitted(call)
+        return self._http(call)
+
+    async def _admitted(self, call: RecordedCall) -> None:
+        """What discord.py does with a 429 (the simulation replaces its HTTP layer, retries included):
+        wait the time Discord gave and ask again, five times at most."""
+        for _ in range(5):
+            verdict = self.limits.admit(call.method, call.path)
+            self.limits.answered(200 if verdict.allowed else 429)
+            if verdict.allowed:
+                return
+            assert verdict.body is not None
+            await asyncio.sleep(float(verdict.body["retry_after"]))
+        raise network.http_error(429, RATE_LIMITED, method=call.method)
 
     def _webhook(self, call: RecordedCall) -> Any:
         body = call.json
@@ -159,7 +178,7 @@ class Recorder:
         if call.method == "POST" and call.template == "/channels/{channel_id}/messages":
             channel_id = int(call.path.split("/")[2])
             self.channel_posts[channel_id] = self.channel_posts.get(channel_id, 0) + 1
-            self.channel_post_times.append(call.at)
+            self.channel_post_times.append(time.perf_counter())  # accepted, after any 429s
             return self._message(channel_id, call.json or {}, interaction=False)
         if call.method == "GET" and call.template == "/channels/{channel_id}/messages":
             return []  # digest reconciliation: nothing was posted before

@@ -18,6 +18,7 @@ from sqlalchemy.orm import configure_mappers
 from bot.buttons import refuse_unknown_button
 from bot.failures import NewsTree
 from bot.forms import Forms, is_form
+from bot.pacing import make_pacer, tracing
 from bot.render.text import NO_MENTIONS
 from bot.services.newsrooms import NewsroomRegistry
 from bot.settings import Settings
@@ -67,6 +68,8 @@ class NewsBot(commands.AutoShardedBot):
         start_scheduler: bool = True,
         sync_commands: bool = False,
     ) -> None:
+        # One pacer per process: every post the bot makes on its own waits for its slot there.
+        pacer = make_pacer(settings, database)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -79,7 +82,9 @@ class NewsBot(commands.AutoShardedBot):
             shard_count=settings.shard_count,
             # discord.py types shard_ids as List[int], yet None (its own default) means "all shards".
             shard_ids=settings.shard_ids,  # pyright: ignore[reportArgumentType]
+            http_trace=tracing(pacer),
         )
+        self.pacer = pacer
         self.settings = settings
         self.database = database
         self.newsrooms = NewsroomRegistry(database)
@@ -90,6 +95,9 @@ class NewsBot(commands.AutoShardedBot):
         self._extensions = extensions
 
     async def setup_hook(self) -> None:
+        if self.user is not None:
+            # One timeline per bot token: every process logged in as this bot shares it.
+            self.pacer.source.key = f"bot:{self.user.id}"
         if self.settings.discord_api_base_url:
             await self._point_gateway_at_api_host()
         for name in self._extensions:

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         description="Roles the console user holds: 'editor' (default) or 'reader'.",
     )
     digest_tick_seconds: float = Field(default=30.0, gt=0)
+    discord_global_rate_limit: float = Field(
+        default=50.0,
+        gt=0,
+        description="Requests a second Discord allows this bot token in all (50 unless Discord granted more).",
+    )
 
     @field_validator("shard_ids", mode="before")
     @classmethod

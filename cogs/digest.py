@@ -1,4 +1,4 @@
-"""/digest add|list|remove|pause|resume|preview|send-now, the scheduler loop, and the failure notice."""
+"""/digest add|edit|list|remove|pause|resume|preview|send-now, the scheduler loop, and the failure notice."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ from bot.buttons import StatefulButton
 from bot.client import NewsBot
 from bot.core.errors import InvalidInput
 from bot.core.schedule import load_zone, local_label
+from bot.digest import edit_options, targets, views
 from bot.digest import options as digest_options
-from bot.digest import views
 from bot.digest.delivery import DiscordPoster
 from bot.digest.render import DigestPart, render_payload
 from bot.options import bot_of, clean_timezone, guild_id_of, requester_of, timezone_autocomplete
 from bot.render import custom_ids
 from bot.render.text import NO_MENTIONS
-from bot.services import digests
+from bot.services import digest_edit, digests
 from bot.services.digest_runner import DigestRunner
 from bot.services.digest_sending import Outcome
 
@@ -34,12 +34,48 @@ DigestId = app_commands.Range[int, 1, 2**31 - 1]  # the id column is a 32-bit in
 _ID_HELP = "The digest's number, as shown by /digest list"
 
 
+# What /digest add and /digest edit say about the settings they share; add also names the defaults.
+HELP = {
+    "channel": "The channel, thread or forum to post in",
+    "time": "Local time, 24-hour HH:MM, e.g. 09:00",
+    "timezone": "IANA time zone, e.g. Europe/London",
+    "topics": "Topic slugs, comma-separated, e.g. atacms,tariffs",
+    "days": "daily, weekdays, weekends, mon-fri or mon,wed,fri",
+    "mention": "A role to mention in each digest",
+    "post_when_empty": "On days with no changes, post one short line",
+    "publish": "In an announcement channel, publish each digest to the servers following it",
+}
+ADD_DEFAULTS = {
+    "timezone": "the newsroom's time zone",
+    "topics": "every topic",
+    "days": "daily",
+    "mention": "no one is mentioned",
+    "post_when_empty": "yes",
+    "publish": "no",
+}
+ADD_HELP = {
+    name: f"{text} (default: {ADD_DEFAULTS[name]})" if name in ADD_DEFAULTS else text for name, text in HELP.items()
+}
+
+
 def _channel_label(channel_id: int) -> str:
     return f"<#{channel_id}>"
 
 
 def _missing(missing: list[str]) -> str:
     return f"{', '.join(missing)} permission{'s' if len(missing) > 1 else ''}"
+
+
+def _cannot_post(channel: targets.Postable, exc: digests.CannotPost) -> InvalidInput:
+    return InvalidInput(
+        f"I can't post in {channel.mention}: I'm missing the {_missing(exc.missing)} there. Grant it and try again."
+    )
+
+
+def _mention_id(interaction: discord.Interaction, mention: discord.Role | None) -> int | None:
+    if mention is not None and (mention.is_default() or mention.id == guild_id_of(interaction)):
+        raise InvalidInput("A digest can't mention the everyone role; pick another role, or leave `mention` empty.")
+    return mention.id if mention is not None else None
 
 
 async def send_list(interaction: discord.Interaction, *, edit: bool, page: int = 0) -> None:
@@ -134,30 +170,23 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
     # -- commands ----------------------------------------------------------------------------------
 
     @app_commands.command(name="add", description="Post a digest of what changed to a channel at a set local time")
-    @app_commands.describe(
-        channel="The channel to post in",
-        time="Local time, 24-hour HH:MM, e.g. 09:00",
-        timezone="IANA time zone, e.g. Europe/London (default: the newsroom's time zone)",
-        topics="Topic slugs, comma-separated, e.g. atacms,tariffs (default: every topic)",
-        days="daily, weekdays, weekends, mon-fri or mon,wed,fri (default: daily)",
-        mention="A role to mention in each digest (default: no one is mentioned)",
-        post_when_empty="On days with no changes, post one short line (default: yes)",
-    )
+    @app_commands.describe(**ADD_HELP)
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     async def add(
         self,
         interaction: discord.Interaction,
-        channel: discord.TextChannel,
+        channel: targets.Postable,
         time: app_commands.Range[str, 4, 5],
         timezone: app_commands.Range[str, 1, 64] | None = None,
         topics: app_commands.Range[str, 1, 900] | None = None,
         days: app_commands.Range[str, 1, 60] | None = None,
         mention: discord.Role | None = None,
         post_when_empty: bool = True,
+        publish: bool = False,
     ) -> None:
-        if mention is not None and (mention.is_default() or mention.id == guild_id_of(interaction)):
-            raise InvalidInput("A digest can't mention the everyone role; pick another role, or leave `mention` empty.")
         bot = bot_of(interaction)
+        if (problem := targets.refusal(channel, publish=publish)) is not None:
+            raise InvalidInput(problem)
         try:
             view = await digests.add_subscription(
                 bot.database,
@@ -167,22 +196,82 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
                 timezone=clean_timezone(timezone) if timezone else None,
                 topic_slugs=digest_options.clean_topics(topics),
                 weekdays=digest_options.clean_days(days),
-                mention_role_id=mention.id if mention is not None else None,
+                mention_role_id=_mention_id(interaction, mention),
                 post_when_empty=post_when_empty,
-                missing_permissions=digest_options.missing_permissions(channel),
+                missing_permissions=targets.missing_permissions(channel),
                 now=bot.clock(),
                 settle=self.service.config.settle,
+                target=targets.target_of(channel),
+                publish=publish,
             )
         except digests.CannotPost as exc:
-            raise InvalidInput(
-                f"I can't post in {channel.mention}: I'm missing the {_missing(exc.missing)} there. "
-                "Grant it and try again."
-            ) from exc
+            raise _cannot_post(channel, exc) from exc
         sub = view.subscription
         await replies.reply(
             interaction,
             content=f"Digest `#{sub.id}` will post in {channel.mention}. `/digest preview {sub.id}` shows it now.",
             embeds=[views.subscription_embed(view, title="Digest added")],
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="edit", description="Change a digest's channel, time, days, topics or mention")
+    @app_commands.describe(
+        id=_ID_HELP,
+        **{**HELP, "topics": "Topic slugs, comma-separated, or `all` for every topic"},
+        no_mention="Stop mentioning a role",
+    )
+    @app_commands.autocomplete(timezone=timezone_autocomplete)
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        id: DigestId,
+        channel: targets.Postable | None = None,
+        time: app_commands.Range[str, 4, 5] | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+        topics: app_commands.Range[str, 1, 900] | None = None,
+        days: app_commands.Range[str, 1, 60] | None = None,
+        mention: discord.Role | None = None,
+        no_mention: bool = False,
+        post_when_empty: bool | None = None,
+        publish: bool | None = None,
+    ) -> None:
+        if mention is not None and no_mention:
+            raise InvalidInput("Give either `mention` or `no_mention`, not both.")
+        bot = bot_of(interaction)
+        checked = await edit_options.checked_channel(interaction, id, channel, publish=publish)
+        changes = edit_options.changes(
+            channel=channel,
+            publish=publish,
+            time=time,
+            timezone=timezone,
+            topics=topics,
+            days=days,
+            mention_role_id=_mention_id(interaction, mention),
+            no_mention=no_mention,
+            post_when_empty=post_when_empty,
+        )
+        try:
+            edited = await digest_edit.edit_subscription(
+                bot.database,
+                requester_of(interaction),
+                id,
+                changes,
+                missing_permissions=targets.missing_permissions(checked) if checked is not None else [],
+                now=bot.clock(),
+                settle=self.service.config.settle,
+            )
+        except digests.CannotPost as exc:
+            assert checked is not None  # only a checked channel can be missing permissions
+            raise _cannot_post(checked, exc) from exc
+        text = (
+            f"Edited digest `#{id}`; its number and history are kept.\n{views.edit_lines(edited.before, edited.after)}"
+            if edited.changed
+            else f"Digest `#{id}` already had those settings; nothing changed."
+        )
+        await replies.reply(
+            interaction,
+            content=text,
+            embeds=[views.subscription_embed(edited.view, title="Digest edited")],
             ephemeral=True,
         )
 
@@ -220,7 +309,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
         bot = bot_of(interaction)
         requester = requester_of(interaction)
         sub = await digests.editor_subscription(bot.database, requester, id)
-        channel = interaction.guild.get_channel(sub.channel_id) if interaction.guild is not None else None
+        channel = targets.in_guild(interaction.guild, sub.channel_id)
         try:
             sub = await digests.set_paused(
                 bot.database,
@@ -229,7 +318,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
                 paused=False,
                 now=bot.clock(),
                 settle=self.service.config.settle,
-                missing_permissions=digest_options.missing_permissions(channel),  # type: ignore[arg-type]
+                missing_permissions=targets.missing_permissions(channel),
             )
         except digests.CannotPost as exc:
             raise InvalidInput(

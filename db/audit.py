@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert
@@ -101,6 +102,18 @@ async def topic_changes(session: AsyncSession, *, newsroom_id: int, topic_id: in
         .order_by(col(AuditRecord.id))
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def topic_changed_by(
+    session: AsyncSession, *, topic_id: int, interaction_id: int, actions: Collection[str]
+) -> bool:
+    """Whether this interaction already made one of these changes to the topic (a retried delivery)."""
+    stmt = select(AuditRecord.id).where(
+        AuditRecord.topic_id == topic_id,
+        AuditRecord.interaction_id == interaction_id,
+        col(AuditRecord.action).in_(actions),
+    )
+    return (await session.execute(stmt.limit(1))).first() is not None
 
 
 async def topic_history(

@@ -41,6 +41,11 @@ class DigestSubscription(SQLModel, table=True):
     weekdays: list[int] | None = Field(default=None, sa_type=JSON)  # 0 = Monday; None = every day
     mention_role_id: int | None = Field(default=None, sa_type=BigInteger)
     post_when_empty: bool = Field(default=True)
+    # What `channel_id` is (bot.core.digest_targets.Target): a text or announcement channel, a
+    # thread, or a forum where each digest is a new post. `publish` crossposts from an announcement
+    # channel to the servers following it.
+    target: str = Field(default="text", max_length=16)
+    publish: bool = Field(default=False)
 
     paused: bool = Field(default=False)
     paused_reason: str | None = Field(default=None, max_length=300)

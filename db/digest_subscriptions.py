@@ -10,6 +10,7 @@ from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.core.digest_rules import UNSENT_STATES
 from db import audit
 from db.digest_models import DigestAttempt, DigestDelivery, DigestSubscription
 from db.models import Topic
@@ -72,6 +73,29 @@ async def remove(session: AsyncSession, sub: DigestSubscription) -> None:
     await session.execute(delete(DigestAttempt).where(col(DigestAttempt.delivery_id).in_(deliveries)))
     await session.execute(delete(DigestDelivery).where(col(DigestDelivery.subscription_id) == sub.id))
     await session.delete(sub)
+
+
+async def unfinished(session: AsyncSession, subscription_id: int) -> DigestDelivery | None:
+    """The subscription's delivery not yet closed, if any, locked (after the subscription's lock)."""
+    stmt = (
+        select(DigestDelivery)
+        .where(
+            DigestDelivery.subscription_id == subscription_id,
+            col(DigestDelivery.state).in_(UNSENT_STATES),
+        )
+        .order_by(col(DigestDelivery.id))
+        .limit(1)
+        .with_for_update()
+    )
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def period_keys_from(session: AsyncSession, subscription_id: int, first_key: str) -> set[str]:
+    """The periods from `first_key` on (keys are ISO dates, so they sort as text) that have a delivery."""
+    stmt = select(DigestDelivery.period_key).where(
+        DigestDelivery.subscription_id == subscription_id, col(DigestDelivery.period_key) >= first_key
+    )
+    return set((await session.execute(stmt)).scalars())
 
 
 async def record(

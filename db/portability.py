@@ -43,6 +43,10 @@ TABLES: tuple[tuple[str, type[SQLModel]], ...] = (
 SINCE_VERSION_2 = ("digests", "digest_deliveries", "digest_attempts")
 
 
+# Optional fields of the current version: an export from before them imports with their defaults.
+ADDED_LATER: dict[str, tuple[str, ...]] = {"DigestSubscription": ("target", "publish")}
+
+
 class ImportRefused(ValueError):
     pass
 
@@ -90,8 +94,10 @@ def _load(model: type[SQLModel], data: dict[str, Any]) -> dict[str, Any]:
     unknown = data.keys() - fields.keys()
     if unknown:
         raise ImportRefused(f"{model.__name__} has unknown fields: {', '.join(sorted(unknown))}")
-    # Every field counts as given: one left out is None, which only nullable fields accept.
-    values = {name: data.get(name) for name in fields}
+    # Every field counts as given: one left out is None, which only nullable fields accept; fields
+    # added since the format's version take their default when an older export has none.
+    later = ADDED_LATER.get(model.__name__, ())
+    values = {name: data.get(name) if name in data or name not in later else fields[name].default for name in fields}
     try:
         for name in parsed:
             value = values[name]

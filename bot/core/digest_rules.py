@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from bot.core.errors import InvalidInput, NotFoundError, UserFacingError
@@ -121,6 +121,40 @@ def resumed(schedule: Schedule, *, covered_until: dt.datetime, now: dt.datetime,
     delivered, so nothing logged while paused is lost."""
     upcoming = next_occurrence(schedule, now)
     return Position(covered_until, upcoming.at, upcoming.at + settle)
+
+
+def edited_period(
+    schedule: Schedule,
+    *,
+    current_day: dt.date,
+    covered_until: dt.datetime,
+    now: dt.datetime,
+    taken: Collection[str],
+) -> Occurrence:
+    """The next period to post after `/digest edit` changed the time, days or time zone.
+
+    `current_day` is the day of the period the digest was waiting for under its old schedule, and
+    `taken` the period keys it already has a delivery for. That period keeps its place when the new
+    schedule still has it: moved to a later time it waits for that time, moved to a moment that has
+    already passed it is due now (not skipped to the next day). A period already delivered (or being
+    delivered) is never chosen again, so moving today's time after today's digest went out does not
+    post a second one for today. The window's start (`covered_until`) does not move: the next digest
+    still covers everything since the last one.
+    """
+    latest = latest_occurrence(schedule, now)
+    if latest.day == current_day and latest.at > covered_until and latest.key not in taken:
+        return latest
+    upcoming = next_occurrence(schedule, now)
+    while upcoming.key in taken:
+        upcoming = next_occurrence(schedule, upcoming.at)
+    return upcoming
+
+
+def check_editable(subscription_id: int, pending: Pending | None, now: dt.datetime) -> None:
+    """An edit waits while a process is posting the digest: the post must finish in the channel and
+    with the settings it started with."""
+    if pending is not None and lease_live(pending.state, pending.lease_until, now):
+        raise UserFacingError(f"Digest `#{subscription_id}` is being posted right now; try the edit again in a minute.")
 
 
 def retry_at(now: dt.datetime, retry_count: int, *, base: dt.timedelta, cap: dt.timedelta) -> dt.datetime:

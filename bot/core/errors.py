@@ -63,7 +63,7 @@ class FormExpired(UserFacingError):
     def __init__(self) -> None:
         super().__init__(
             "This form has expired (a form lasts 24 hours and only for whoever opened it), so nothing was "
-            "saved. Run the command again."
+            "saved. Open the form again from the command or button that opened it."
         )
 
 

@@ -18,14 +18,18 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
+from bot.core.digest_targets import Target
+from bot.digest import targets
 from bot.digest.refs import part_refs
 from bot.digest.render import DigestPart
-from bot.services.digest_ports import Refused, RetryLater
+from bot.services.digest_ports import Refused, RetryLater, Where
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
 
 HISTORY_LIMIT = 100
+# What a request to Discord can fail with; `classify` sorts them.
+FAILURES = (TimeoutError, discord.HTTPException, discord.RateLimited, aiohttp.ClientError, OSError)
 # Parts are posted after the claim; a minute of slack covers clock skew between hosts and Discord.
 HISTORY_SLACK = dt.timedelta(minutes=1)
 
@@ -40,6 +44,12 @@ def classify(exc: BaseException, channel_id: int) -> Exception:
     if isinstance(exc, discord.Forbidden):
         return Refused(
             f"Discord refused to let me post in <#{channel_id}> (missing access or permission).", _describe(exc)
+        )
+    if isinstance(exc, discord.HTTPException) and exc.code == targets.ARCHIVED_THREAD:
+        return Refused(
+            f"The thread <#{channel_id}> is archived and locked, so I can't post in it; unlock it or pick "
+            "another channel with `/digest edit`.",
+            _describe(exc),
         )
     if isinstance(exc, discord.NotFound):
         return Refused(f"The channel <#{channel_id}> no longer exists or I can't see it.", _describe(exc))
@@ -58,34 +68,60 @@ def allowed_mentions(role_id: int | None, *, first_part: bool) -> discord.Allowe
 
 
 class DiscordPoster:
-    """Posts through the bot's HTTP client, whose rate limiter paces the runner's senders."""
+    """Posts through the bot's HTTP client, each request in a slot of the bot's send pacer."""
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
 
     async def post(
-        self, channel_id: int, part: Mapping[str, Any], *, nonce: str, mention_role_id: int | None, first_part: bool
+        self, where: Where, part: Mapping[str, Any], *, nonce: str, mention_role_id: int | None, first_part: bool
     ) -> str:
-        """Post one part; Discord drops a repeat of the same nonce from the same bot for a few minutes."""
+        """Post one part; Discord drops a repeat of the same nonce from the same bot for a few minutes
+        (a forum post takes no nonce: see `targets.open_forum_post`)."""
+        digest_part = DigestPart.from_json(dict(part))
+        if where.target is Target.FORUM:
+            allowed = allowed_mentions(mention_role_id, first_part=first_part)
+            try:
+                return str(await targets.open_forum_post(self.bot, where, digest_part, allowed=allowed))
+            except FAILURES as exc:
+                raise classify(exc, where.channel_id) from exc
         return str(
             await post_part(
                 self.bot,
-                channel_id=channel_id,
-                part=DigestPart.from_json(dict(part)),
+                channel_id=where.channel_id,
+                part=digest_part,
                 nonce=nonce,
                 mention_role_id=mention_role_id,
                 first_part=first_part,
+                publish=where.publish,
             )
         )
 
-    async def find_posted(self, channel_id: int, *, nonce: str, since: dt.datetime) -> dict[int, str]:
-        return await find_posted(self.bot, channel_id=channel_id, nonce=nonce, since=since)
+    async def find_posted(self, where: Where, *, nonce: str, since: dt.datetime) -> dict[int, str]:
+        if where.target is Target.FORUM:
+            found: dict[int, str] = {}
+            try:
+                posts = await targets.forum_posts_titled(self.bot, where)
+            except FAILURES as exc:
+                raise classify(exc, where.channel_id) from exc
+            for post_id in posts:
+                found.update(await find_posted(self.bot, channel_id=post_id, nonce=nonce, since=since))
+            return found
+        return await find_posted(self.bot, channel_id=where.channel_id, nonce=nonce, since=since, publish=where.publish)
 
 
 async def post_part(
-    bot: NewsBot, *, channel_id: int, part: DigestPart, nonce: str, mention_role_id: int | None, first_part: bool
+    bot: NewsBot,
+    *,
+    channel_id: int,
+    part: DigestPart,
+    nonce: str,
+    mention_role_id: int | None,
+    first_part: bool,
+    publish: bool = False,
 ) -> int:
     channel = bot.get_partial_messageable(channel_id, type=discord.ChannelType.text)
+    await bot.pacer.acquire(channel_id)
     try:
         message = await channel.send(
             content=part.content or None,
@@ -93,17 +129,24 @@ async def post_part(
             nonce=nonce,
             allowed_mentions=allowed_mentions(mention_role_id, first_part=first_part),
         )
-    except (TimeoutError, discord.HTTPException, discord.RateLimited, aiohttp.ClientError, OSError) as exc:
+        if publish:
+            await bot.pacer.acquire()
+            await targets.publish(message)
+    except FAILURES as exc:
         raise classify(exc, channel_id) from exc
     return message.id
 
 
-async def find_posted(bot: NewsBot, *, channel_id: int, nonce: str, since: dt.datetime) -> dict[int, str]:
+async def find_posted(
+    bot: NewsBot, *, channel_id: int, nonce: str, since: dt.datetime, publish: bool = False
+) -> dict[int, str]:
     """Parts of this delivery already in the channel, by part index, found by the reference in
-    their footer (bot messages carry no nonce when read back)."""
+    their footer (bot messages carry no nonce when read back). With `publish`, a part found but not
+    yet published (the process died between posting and publishing) is published now."""
     channel = bot.get_partial_messageable(channel_id, type=discord.ChannelType.text)
     after = discord.Object(id=discord.utils.time_snowflake(since - HISTORY_SLACK))
     found: dict[int, str] = {}
+    await bot.pacer.acquire()  # one request: the history's first hundred messages are all it reads
     try:
         async for message in channel.history(limit=HISTORY_LIMIT, after=after, oldest_first=True):
             if bot.user is None or message.author.id != bot.user.id:
@@ -111,10 +154,13 @@ async def find_posted(bot: NewsBot, *, channel_id: int, nonce: str, since: dt.da
             for ref, number in part_refs({"embeds": [e.to_dict() for e in message.embeds]}):
                 if ref == nonce:
                     found[number - 1] = str(message.id)
+                    if publish and not message.flags.crossposted:
+                        await bot.pacer.acquire()
+                        await targets.publish(message)
     except discord.Forbidden:
         # Without Read Message History there is nothing to compare against: resending with the same
         # nonce still lets Discord drop a duplicate of a recent post.
         return found
-    except (TimeoutError, discord.HTTPException, discord.RateLimited, aiohttp.ClientError, OSError) as exc:
+    except FAILURES as exc:
         raise classify(exc, channel_id) from exc
     return found

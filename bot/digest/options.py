@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import discord
-
 from bot.core.errors import InvalidInput
 from bot.core.schedule import ScheduleError, format_local_time, parse_days, parse_local_time
 from bot.core.validation import strip_controls
@@ -43,14 +41,3 @@ def clean_topics(value: str | None) -> list[str] | None:
     if len(slugs) > MAX_TOPICS:
         raise InvalidInput(f"A digest can follow at most {MAX_TOPICS} topics; leave `topics` empty to follow all.")
     return slugs
-
-
-def missing_permissions(channel: discord.abc.GuildChannel | None) -> list[str]:
-    """The permissions the bot lacks to post a digest in `channel` (from the guild cache, no request)."""
-    if channel is None:
-        return ["View Channel"]
-    me = channel.guild.me
-    if me is None:
-        return ["View Channel"]
-    perms = channel.permissions_for(me)
-    return [label for flag, label in REQUIRED_PERMISSIONS if not getattr(perms, flag)]

@@ -6,14 +6,23 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.core.digest_targets import Target
 from bot.core.schedule import describe_days, load_zone, local_label
 from bot.render import custom_ids
 from bot.render.entries import COLOUR, pager
 from bot.render.text import EMBED_TOTAL_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, clip, pack_fields, plural
+from bot.services.digest_edit import Settings
 from bot.services.digests import Notice, SubscriptionView
 from db.digest_models import DigestSubscription
 
 PAUSED_COLOUR = discord.Colour.orange()
+
+
+# After the channel: how a digest posts there, when it is not simply a message in a channel.
+TARGET_NOTES = {
+    Target.THREAD.value: " (in the thread)",
+    Target.FORUM.value: " (a new forum post per digest)",
+}
 
 
 def schedule_text(sub: DigestSubscription) -> str:
@@ -38,7 +47,7 @@ def subscription_value(view: SubscriptionView) -> str:
     sub = view.subscription
     zone = load_zone(sub.timezone)
     lines = [
-        f"Channel: <#{sub.channel_id}>",
+        f"Channel: <#{sub.channel_id}>{TARGET_NOTES.get(sub.target, '')}",
         f"Topics: {_topics(view)}",
         f"State: {state_text(sub)}",
     ]
@@ -51,6 +60,8 @@ def subscription_value(view: SubscriptionView) -> str:
         lines.append(f"Mentions: <@&{sub.mention_role_id}>")
     if not sub.post_when_empty:
         lines.append("Quiet days: nothing is posted")
+    if sub.publish:
+        lines.append("Published to following servers")
     return clip("\n".join(lines), FIELD_VALUE_MAX)
 
 
@@ -98,3 +109,24 @@ def notice_line(notices: Sequence[Notice]) -> str:
         f"\N{WARNING SIGN}\N{VARIATION SELECTOR-16} {len(notices)} digests ({ids}) are paused after delivery "
         "failures: see `/digest list`, fix the channels, then `/digest resume`."
     )
+
+
+def _settings_labels(s: Settings) -> dict[str, str]:
+    zone = load_zone(s.timezone)
+    return {
+        "Channel": f"<#{s.channel_id}>{TARGET_NOTES.get(s.target.value, '')}",
+        "Time": f"{s.local_time} {s.timezone}",
+        "Days": describe_days(s.weekdays),
+        "Topics": ", ".join(f"`{t}`" for t in s.topics) if s.topics is not None else "all topics",
+        "Mentions": f"<@&{s.mention_role_id}>" if s.mention_role_id else "nobody",
+        "Quiet days": "one short line" if s.post_when_empty else "nothing is posted",
+        "Published": "yes" if s.publish else "no",
+        "Next": local_label(s.next_due_at, zone),
+    }
+
+
+def edit_lines(before: Settings, after: Settings) -> str:
+    """What an edit changed, one `before → after` line per setting (mentions in it never ping)."""
+    old, new = _settings_labels(before), _settings_labels(after)
+    lines = [f"{name}: {old[name]} \N{RIGHTWARDS ARROW} {new[name]}" for name in old if old[name] != new[name]]
+    return clip("\n".join(lines), FIELD_VALUE_MAX)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core import digest_rules as rules
+from bot.core.digest_targets import Target, forum_title
 from bot.services.digest_content import DigestContent
 from db.digest_claims import Held
 
@@ -35,15 +36,28 @@ class RetryLater(Exception):
     may have happened after Discord created the message, so the next attempt reconciles first."""
 
 
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where a part goes: a channel or thread, or a forum in which the first part opens a post
+    titled `title`. `publish`: crosspost it from an announcement channel."""
+
+    channel_id: int
+    target: Target = Target.TEXT
+    publish: bool = False
+    title: str = ""
+
+
 class Poster(Protocol):
     async def post(
-        self, channel_id: int, part: Mapping[str, Any], *, nonce: str, mention_role_id: int | None, first_part: bool
+        self, where: Where, part: Mapping[str, Any], *, nonce: str, mention_role_id: int | None, first_part: bool
     ) -> str:
-        """Post one part; the posted message's id. Raises Refused or RetryLater."""
+        """Post one part; the posted message's id (in a forum, the first part's id is the new
+        post's). Raises Refused or RetryLater."""
         ...
 
-    async def find_posted(self, channel_id: int, *, nonce: str, since: dt.datetime) -> dict[int, str]:
-        """Parts of the delivery with this nonce already in the channel: message ids by part index."""
+    async def find_posted(self, where: Where, *, nonce: str, since: dt.datetime) -> dict[int, str]:
+        """Parts of the delivery with this nonce already posted there (in a forum, in the post it
+        opened): message ids by part index."""
         ...
 
 
@@ -85,6 +99,21 @@ class Claim:
     post_when_empty: bool
     manual: bool
     created_at: dt.datetime  # when the period was first claimed: posted parts can't be older
+    target: Target = Target.TEXT
+    publish: bool = False
+
+    @property
+    def destination(self) -> Where:
+        """Where the delivery posts (for a forum: the forum, where its post is opened or found)."""
+        title = forum_title(self.subscription_id, self.period_day) if self.target is Target.FORUM else ""
+        return Where(self.channel_id, self.target, self.publish, title)
+
+    def where_part(self, index: int, ids: list[str | None]) -> Where:
+        """In a forum only the first part opens the post; the later parts go inside it (the post's
+        id is its first message's)."""
+        if self.target is Target.FORUM and index > 0 and ids[0]:
+            return Where(int(ids[0]), Target.THREAD)
+        return self.destination
 
     @property
     def period_day(self) -> dt.date:
@@ -117,4 +146,6 @@ class Claim:
             post_when_empty=sub.post_when_empty,
             manual=delivery.manual,
             created_at=delivery.created_at,
+            target=Target(sub.target),
+            publish=sub.publish,
         )

@@ -97,7 +97,7 @@ class DigestRunner:
 
     async def run_due(self, now: dt.datetime) -> TickReport:
         """Deliver everything due, however much: a pipeline of claiming and building in batches,
-        `concurrency` senders (the Poster's rate limiter paces their requests) and one writer that
+        `concurrency` senders (the send pacer behind the Poster paces their requests) and one writer that
         closes finished deliveries in batches. The queue between them is bounded, so claims are
         taken only a little ahead of the senders and their leases do not run out while waiting."""
         report = TickReport()

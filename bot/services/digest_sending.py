@@ -40,7 +40,7 @@ class DigestConfig:
     batch: int = 100
     # A tick drains everything due; this only bounds a tick that keeps finding more (batch x rounds).
     max_rounds: int = 1000
-    # Sends in flight at once: enough that the client's rate limiter, not this, sets the pace.
+    # Sends in flight at once: enough that the send pacer, not this, sets the pace.
     concurrency: int = 32
     retry_base: dt.timedelta = dt.timedelta(seconds=30)
     retry_cap: dt.timedelta = dt.timedelta(minutes=30)
@@ -183,7 +183,7 @@ class Sender:
         if not item.begun:
             found: dict[int, str] = {}
             if claim.needs_reconcile and not all(_padded(item.message_ids, len(parts))):
-                found = await self.poster.find_posted(claim.channel_id, nonce=claim.nonce, since=claim.created_at)
+                found = await self.poster.find_posted(claim.destination, nonce=claim.nonce, since=claim.created_at)
             ids = await self._renew(claim, sending=True, found=found)
             if ids is None:
                 return Result(Outcome.LOST)
@@ -195,7 +195,7 @@ class Sender:
             if index > 0 and await self._renew(claim) is None:
                 return Result(Outcome.LOST)
             message_id = await self.poster.post(
-                claim.channel_id,
+                claim.where_part(index, ids),
                 part,
                 nonce=f"{claim.nonce}.{index + 1}",
                 mention_role_id=claim.mention_role_id,

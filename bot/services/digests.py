@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import digest_rules as rules
 from bot.core.digest_rules import DigestNotFound
+from bot.core.digest_targets import Target
 from bot.core.errors import InvalidInput, NotFoundError, UserFacingError, echoed
 from bot.core.requester import Requester, require_editor
 from bot.core.schedule import Schedule, ScheduleError
@@ -56,7 +58,7 @@ class Notice:
     reason: str
 
 
-async def _editor(session: AsyncSession, requester: Requester) -> Newsroom:
+async def editor_room(session: AsyncSession, requester: Requester) -> Newsroom:
     newsroom = await session.get(Newsroom, requester.guild_id)
     require_editor(newsroom.editor_role_id if newsroom is not None else None, requester)
     if newsroom is None:
@@ -64,9 +66,7 @@ async def _editor(session: AsyncSession, requester: Requester) -> Newsroom:
     return newsroom
 
 
-async def _owned(
-    session: AsyncSession, requester: Requester, subscription_id: int, *, lock: bool
-) -> DigestSubscription:
+async def owned(session: AsyncSession, requester: Requester, subscription_id: int, *, lock: bool) -> DigestSubscription:
     sub = await subscriptions.get(session, subscription_id, lock=lock)
     # A digest id from another guild behaves exactly like one that does not exist.
     if sub is None or sub.newsroom_id != requester.guild_id:
@@ -74,12 +74,12 @@ async def _owned(
     return sub
 
 
-async def _view(session: AsyncSession, sub: DigestSubscription) -> SubscriptionView:
+async def view_of(session: AsyncSession, sub: DigestSubscription) -> SubscriptionView:
     slugs = await subscriptions.slugs(session, sub.topic_ids or [])
     return SubscriptionView(sub, [slugs[t] for t in sub.topic_ids or [] if t in slugs])
 
 
-async def _topic_ids(session: AsyncSession, newsroom_id: int, slugs: list[str]) -> list[int]:
+async def topic_ids_of(session: AsyncSession, newsroom_id: int, slugs: list[str]) -> list[int]:
     wanted = subscriptions.normalised(slugs)
     found = await subscriptions.topic_ids(session, newsroom_id, slugs)
     unknown = [s for s in wanted if s not in found]
@@ -103,14 +103,16 @@ async def add_subscription(
     missing_permissions: Sequence[str],
     now: dt.datetime,
     settle: dt.timedelta,
+    target: Target = Target.TEXT,
+    publish: bool = False,
 ) -> SubscriptionView:
     async with db.write() as session:
-        newsroom = await _editor(session, requester)
+        newsroom = await editor_room(session, requester)
         if missing_permissions:
             raise CannotPost(missing_permissions)
         if await subscriptions.count(session, requester.guild_id) >= MAX_SUBSCRIPTIONS:
             raise InvalidInput(f"A newsroom can have at most {MAX_SUBSCRIPTIONS} digests; remove one first.")
-        topic_ids = await _topic_ids(session, requester.guild_id, topic_slugs) if topic_slugs else None
+        topic_ids = await topic_ids_of(session, requester.guild_id, topic_slugs) if topic_slugs else None
         zone = timezone or newsroom.timezone
         try:
             schedule = Schedule.of(local_time, zone, weekdays)
@@ -128,6 +130,8 @@ async def add_subscription(
                 weekdays=sorted(schedule.weekdays) if schedule.weekdays is not None else None,
                 mention_role_id=mention_role_id,
                 post_when_empty=post_when_empty,
+                target=target.value,
+                publish=publish,
                 next_due_at=upcoming.at,
                 covered_until=previous.at,
                 next_attempt_at=upcoming.at + settle,
@@ -135,23 +139,35 @@ async def add_subscription(
                 created_at=now,
             ),
         )
-        await subscriptions.record(
-            session,
-            sub=sub,
-            action="digest.create",
-            actor_id=requester.user_id,
-            interaction_id=requester.interaction_id,
-            local_time=local_time,
-            timezone=zone,
-            topic_ids=topic_ids,
-            weekdays=sub.weekdays,
-        )
-        return await _view(session, sub)
+        await record_settings(session, requester, sub, action="digest.create")
+        return await view_of(session, sub)
+
+
+async def record_settings(
+    session: AsyncSession, requester: Requester, sub: DigestSubscription, *, action: str, **extra: Any
+) -> None:
+    """The audit record of a subscription created or changed, with the settings it has now."""
+    await subscriptions.record(
+        session,
+        sub=sub,
+        action=action,
+        actor_id=requester.user_id,
+        interaction_id=requester.interaction_id,
+        local_time=sub.local_time,
+        timezone=sub.timezone,
+        topic_ids=sub.topic_ids,
+        weekdays=sub.weekdays,
+        mention_role_id=str(sub.mention_role_id) if sub.mention_role_id is not None else None,
+        post_when_empty=sub.post_when_empty,
+        target=sub.target,
+        publish=sub.publish,
+        **extra,
+    )
 
 
 async def list_subscriptions(db: Database, requester: Requester) -> list[SubscriptionView]:
     async with db.read() as session:
-        await _editor(session, requester)
+        await editor_room(session, requester)
         subs = await subscriptions.of_newsroom(session, requester.guild_id)
         slugs = await subscriptions.slugs(session, sorted({t for s in subs for t in s.topic_ids or []}))
     return [SubscriptionView(s, [slugs[t] for t in s.topic_ids or [] if t in slugs]) for s in subs]
@@ -159,20 +175,20 @@ async def list_subscriptions(db: Database, requester: Requester) -> list[Subscri
 
 async def editor_subscription(db: Database, requester: Requester, subscription_id: int) -> DigestSubscription:
     async with db.read() as session:
-        await _editor(session, requester)
-        return await _owned(session, requester, subscription_id, lock=False)
+        await editor_room(session, requester)
+        return await owned(session, requester, subscription_id, lock=False)
 
 
 async def locked_for_editor(session: AsyncSession, requester: Requester, subscription_id: int) -> DigestSubscription:
     """For a use case that changes the subscription in the caller's transaction (/digest send-now)."""
-    await _editor(session, requester)
-    return await _owned(session, requester, subscription_id, lock=True)
+    await editor_room(session, requester)
+    return await owned(session, requester, subscription_id, lock=True)
 
 
 async def remove_subscription(db: Database, requester: Requester, subscription_id: int) -> DigestSubscription:
     async with db.write() as session:
-        await _editor(session, requester)
-        sub = await _owned(session, requester, subscription_id, lock=True)
+        await editor_room(session, requester)
+        sub = await owned(session, requester, subscription_id, lock=True)
         await subscriptions.record(
             session,
             sub=sub,
@@ -196,8 +212,8 @@ async def set_paused(
 ) -> DigestSubscription:
     """Pause, or resume (refused with `CannotPost` while the bot still cannot post in the channel)."""
     async with db.write() as session:
-        await _editor(session, requester)
-        sub = await _owned(session, requester, subscription_id, lock=True)
+        await editor_room(session, requester)
+        sub = await owned(session, requester, subscription_id, lock=True)
         assert sub.id is not None
         rules.check_pause(sub.id, paused=sub.paused, want_paused=paused)
         if paused:

@@ -70,13 +70,45 @@ async def summary_form(db: Database, requester: Requester, *, topic_id: int) -> 
         return await topic_by_id(session, requester, topic_id)
 
 
+SUMMARY_UPDATE, SUMMARY_CONFIRM = "topic.summary", "topic.summary.confirm"
+SUMMARY_ACTIONS = (SUMMARY_UPDATE, SUMMARY_CONFIRM)
+
+
+class SummaryChanged(UserFacingError):
+    """The summary or next step changed between opening the form and sending it: saving would
+    silently discard the other editor's text, which the form's author has not seen."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(
+            f"Someone changed the summary or next step of `{slug}` after you opened this form, so yours was "
+            f"not saved over theirs. `/topic history topic:{slug}` shows the change; press **Update summary** "
+            "again to start from the current text."
+        )
+
+
 async def update_summary(
-    db: Database, requester: Requester, *, topic_id: int, summary: str, next_step: str, reason: str
+    db: Database,
+    requester: Requester,
+    *,
+    topic_id: int,
+    summary: str,
+    next_step: str,
+    reason: str,
+    opened_with: tuple[str, str],
 ) -> Topic:
-    """Write the summary and next step (unchanged, they are confirmed as still current), audited."""
+    """Write the summary and next step (unchanged, they are confirmed as still current), audited.
+    ``opened_with`` is the summary and next step the form showed: if the topic no longer has them,
+    nothing is written (SummaryChanged)."""
     async with db.write() as session:
         await editor_newsroom(session, requester)
         topic = await locked(session, Topic, (await topic_by_id(session, requester, topic_id)).id)
+        if requester.interaction_id is not None and await audit.topic_changed_by(
+            session, topic_id=topic_id, interaction_id=requester.interaction_id, actions=SUMMARY_ACTIONS
+        ):
+            # Discord delivering the same submission again: it was saved, and is answered the same way.
+            return topic
+        if (topic.summary, topic.next_step) != opened_with:
+            raise SummaryChanged(topic.slug)
         unchanged = (topic.summary, topic.next_step) == (summary, next_step)
         return await topic_writes.update_topic(
             session,
@@ -84,7 +116,7 @@ async def update_summary(
             changes={"summary": summary, "next_step": next_step},
             actor_id=requester.user_id,
             interaction_id=requester.interaction_id,
-            action="topic.summary.confirm" if unchanged else "topic.summary",
+            action=SUMMARY_CONFIRM if unchanged else SUMMARY_UPDATE,
             reason=reason,
             confirm=True,
         )

@@ -105,6 +105,48 @@ def role_payload(
     return data
 
 
+FORUM = 15
+THREAD_TYPES = (10, 11, 12)
+
+
+def thread_payload(
+    thread_id: int,
+    guild_id: int,
+    parent_id: int,
+    name: str,
+    *,
+    owner_id: int,
+    kind: int = 11,
+    archived: bool = False,
+    locked: bool = False,
+    permissions: int | None = None,
+) -> JSON:
+    """A thread (or a forum post) as Discord sends it: its parent, owner and thread metadata."""
+    data: JSON = {
+        "id": str(thread_id),
+        "type": kind,
+        "guild_id": str(guild_id),
+        "parent_id": str(parent_id),
+        "owner_id": str(owner_id),
+        "name": name,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "flags": 0,
+        "applied_tags": [],
+        "thread_metadata": {
+            "archived": archived,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": now_iso(),
+            "locked": locked,
+        },
+    }
+    if permissions is not None:
+        data["permissions"] = str(permissions)
+    return data
+
+
 def channel_payload(
     channel_id: int,
     guild_id: int,
@@ -205,7 +247,13 @@ def guild_payload(guild_id: int, name: str, owner_id: int, roles: list[JSON], sy
 
 
 def guild_create_payload(
-    guild: JSON, *, channels: list[JSON], members: list[JSON], member_count: int, joined_at: str
+    guild: JSON,
+    *,
+    channels: list[JSON],
+    members: list[JSON],
+    member_count: int,
+    joined_at: str,
+    threads: list[JSON] | None = None,
 ) -> JSON:
     """GUILD_CREATE: the REST guild plus what only the gateway sends."""
     return {
@@ -216,7 +264,7 @@ def guild_create_payload(
         "member_count": member_count,
         "members": members,
         "channels": channels,
-        "threads": [],
+        "threads": threads or [],
         "presences": [],
         "voice_states": [],
         "stage_instances": [],

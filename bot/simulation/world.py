@@ -66,10 +66,19 @@ class Channel:
     id: int
     name: str
     guild_id: int | None
-    type: int = 0  # 0 = GUILD_TEXT, 1 = DM
+    type: int = 0  # 0 = GUILD_TEXT, 1 = DM, 5 = announcement, 11 = public thread, 15 = forum
     position: int = 0
     topic: str | None = None
     recipient: User | None = None  # DM channels only
+    parent_id: int | None = None  # threads: the channel (or forum) they are in
+    owner_id: int | None = None  # threads: who started it
+    flags: int = 0  # forums: 16 = a tag is required on every post
+    archived: bool = False  # threads
+    locked: bool = False  # threads
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type in payloads.THREAD_TYPES
 
     @property
     def mention(self) -> str:
@@ -80,9 +89,25 @@ class Channel:
             assert self.recipient is not None
             return payloads.dm_channel_payload(self.id, self.recipient.payload())
         assert self.guild_id is not None
-        return payloads.channel_payload(
+        if self.is_thread:
+            assert self.parent_id is not None
+            return payloads.thread_payload(
+                self.id,
+                self.guild_id,
+                self.parent_id,
+                self.name,
+                owner_id=self.owner_id or 0,
+                kind=self.type,
+                archived=self.archived,
+                locked=self.locked,
+                permissions=permissions,
+            )
+        data = payloads.channel_payload(
             self.id, self.guild_id, self.name, self.position, kind=self.type, topic=self.topic, permissions=permissions
         )
+        if self.type == payloads.FORUM:
+            data.update(flags=self.flags, available_tags=[])
+        return data
 
 
 @dataclass(slots=True)
@@ -158,7 +183,8 @@ class Guild:
         guild = payloads.guild_payload(self.id, self.name, self.owner_id, [r.payload() for r in self.roles], system)
         return payloads.guild_create_payload(
             guild,
-            channels=[c.payload() for c in self.channels],
+            channels=[c.payload() for c in self.channels if not c.is_thread],
+            threads=[c.payload() for c in self.channels if c.is_thread],
             members=[self.member_payload(users[uid]) for uid in self.members],
             member_count=len(self.members),
             joined_at=self.joined_at,

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import db.digest_models  # registers the digest tables too
-import db.models
-import db.pending_forms  # noqa: F401  (and the forms awaiting submission)
+import db.models  # registers the tables on SQLModel.metadata
+import db.pending_forms  # (and the forms awaiting submission)
+import db.send_pacer  # noqa: F401  (and the send pacer's)
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -7,10 +7,9 @@ import itertools
 import uuid
 from typing import Any
 
-from sqlmodel import func, select
-
 from db.engine import Database
-from db.pending_forms import PendingForm
+from tests.cogs import form_support
+from tests.cogs.form_support import EXPIRED, FORGED_TOKENS, pending_forms
 from tests.cogs.log_support import (
     _no_message_ever_pings,  # noqa: F401  (autouse: no message ever pings)
     entry_logged_by,
@@ -20,7 +19,6 @@ from tests.hostile.checker import error_log
 from tests.newsroom import Desk, FakeClock, db_rows, prepare_newsrooms, running_desk, text_of
 
 TYPED = "Officials are still weighing it; no decision to announce."
-EXPIRED = "This form has expired"
 _RAW_IDS = itertools.count(8_100_000_000_000_000_000)
 
 
@@ -37,11 +35,6 @@ async def open_form(desk: Desk, **options: Any) -> Reply:
     )
     assert opened.modal is not None, opened
     return opened
-
-
-async def pending_forms(database: Database) -> int:
-    async with database.read() as session:
-        return (await session.execute(select(func.count()).select_from(PendingForm))).scalar_one()
 
 
 async def test_a_form_is_used_once_and_a_retried_delivery_of_its_submission_gets_the_same_entry(desk: Desk) -> None:
@@ -94,15 +87,7 @@ async def test_a_form_opened_before_a_restart_is_stored_after_it_with_all_it_was
 
 
 async def refused_form(desk: Desk, form_id: str, field: str, **who: Any) -> str:
-    before = await db_rows(desk.database)
-    with error_log() as log:
-        refused = await desk.harness.submit_modal(form_id, {field: TYPED}, **who)
-    assert log.take() == []
-    assert refused.ephemeral and not refused.embeds, refused
-    assert await db_rows(desk.database) == before
-    text = text_of(refused)
-    assert TYPED in text, text  # the typed text comes back, so nothing is lost
-    return text
+    return await form_support.refused_form(desk, form_id, {field: TYPED}, [TYPED], **who)
 
 
 async def test_an_expired_form_is_refused_with_the_typed_text_handed_back(desk: Desk) -> None:
@@ -128,8 +113,7 @@ async def test_forged_form_ids_are_refused_with_the_typed_text_handed_back(desk:
     opened = await open_form(desk)
     assert opened.modal is not None
     field = field_of(opened)
-    token = opened.modal["custom_id"].rsplit(":", 1)[1]
-    for forged in ("nd1:form:", "nd1:form:" + "A" * 22, "nd1:form:" + token + "x", "nd1:form:" + "9" * 90):
+    for forged in [opened.modal["custom_id"] + "x", *("nd1:form:" + token for token in FORGED_TOKENS)]:
         assert EXPIRED in await refused_form(desk, forged, field, user=desk.harness.editor), forged
 
 

@@ -270,3 +270,40 @@ def test_a_refusal_reason_fits_its_column() -> None:
 def test_a_new_digest_first_covers_a_whole_period() -> None:
     previous, upcoming = rules.first_window(DAILY, at(20, 12))
     assert (previous, upcoming) == (occ(20), occ(21))
+
+
+# -- /digest edit: the next period under a new schedule ---------------------------------------------
+
+SAT = dt.date(2026, 3, 21)
+
+
+@pytest.mark.parametrize(
+    ("new_time", "now", "covered_until", "taken", "expected"),
+    [
+        # Moved later before today's digest: waits for the new time today.
+        ("17:00", at(21, 8), at(20), set(), at(21, 17)),
+        # Moved later after today's digest went out: not today again, tomorrow at the new time.
+        ("17:00", at(21, 12), at(21), {"2026-03-21"}, at(22, 17)),
+        # Moved to a time already past today, before today's digest: due now, not skipped.
+        ("08:00", at(21, 8, 30), at(20), set(), at(21, 8)),
+        # The same, after today's digest went out: tomorrow.
+        ("08:00", at(21, 9, 30), at(21), {"2026-03-21"}, at(22, 8)),
+        # Today's period is being delivered (a delivery row exists): never chosen again.
+        ("17:00", at(21, 9, 5), at(20), {"2026-03-21"}, at(22, 17)),
+    ],
+)
+def test_an_edited_schedule_neither_repeats_nor_skips_a_period(
+    new_time: str, now: dt.datetime, covered_until: dt.datetime, taken: set[str], expected: dt.datetime
+) -> None:
+    period = rules.edited_period(
+        Schedule.of(new_time, "Europe/London"), current_day=SAT, covered_until=covered_until, now=now, taken=taken
+    )
+    assert period.at == expected
+
+
+def test_an_edit_waits_for_a_live_lease_only() -> None:
+    with pytest.raises(UserFacingError, match="being posted right now"):
+        rules.check_editable(1, pending(lease_until=NOW + S), NOW)
+    rules.check_editable(1, pending(lease_until=NOW - S), NOW)
+    rules.check_editable(1, pending("failed", lease_until=NOW + S), NOW)
+    rules.check_editable(1, None, NOW)

@@ -8,13 +8,14 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text, update
+from sqlalchemy import Connection, inspect, text, update
 from sqlmodel import SQLModel, col, select
 
 from db import digest_subscriptions, migrate
 from db.digest_models import DigestAttempt, DigestDelivery, DigestSubscription
 from db.engine import Database
 from db.models import Entry, Newsroom, Topic
+from db.send_pacer import SendPacer
 from tests.harness import GUILD_A_ID
 from tests.newsroom import prepare_newsrooms
 
@@ -135,3 +136,16 @@ async def test_0004_keeps_the_digest_rows_and_ids_of_removed_digests_are_never_h
     assert [s["id"] for s in subs] == [first, third]
     assert [d["id"] for d in deliveries] == [before[1][0]["id"], before[1][1]["id"] + 1]
     assert [a["id"] for a in attempts] == [before[2][0]["id"], before[2][1]["id"] + 1]
+
+
+async def test_the_send_pacer_table_goes_down_and_comes_back(database: Database) -> None:
+    async with database.write() as session:
+        session.add(SendPacer(key="bot:1", next_slot_us=5))
+    await migrate.downgrade(database, "0005")
+    async with database.engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
+    assert "send_pacer" not in tables
+    await migrate.upgrade(database)
+    async with database.read() as session:
+        assert (await session.execute(select(SendPacer))).all() == []
+    assert await schema_differences(database) == []

@@ -23,7 +23,7 @@ from bot.core.vocabulary import EntryKind
 from bot.digest.delivery import DiscordPoster
 from bot.digest.render import render_payload
 from bot.services import digests
-from bot.services.digest_ports import Poster, Render
+from bot.services.digest_ports import Poster, Render, Where
 from bot.services.digest_runner import DigestRunner, TickReport
 from bot.services.digest_sending import DigestConfig
 from db import topic_writes, writes
@@ -62,19 +62,19 @@ class StepPoster:
         self.inner, self.before, self.after = inner, before, after
 
     async def post(
-        self, channel_id: int, part: Mapping[str, Any], *, nonce: str, mention_role_id: int | None, first_part: bool
+        self, where: Where, part: Mapping[str, Any], *, nonce: str, mention_role_id: int | None, first_part: bool
     ) -> str:
         if self.before is not None:
-            await self.before(channel_id, nonce)
+            await self.before(where.channel_id, nonce)
         message_id = await self.inner.post(
-            channel_id, part, nonce=nonce, mention_role_id=mention_role_id, first_part=first_part
+            where, part, nonce=nonce, mention_role_id=mention_role_id, first_part=first_part
         )
         if self.after is not None:
-            await self.after(channel_id, nonce)
+            await self.after(where.channel_id, nonce)
         return message_id
 
-    async def find_posted(self, channel_id: int, *, nonce: str, since: dt.datetime) -> dict[int, str]:
-        return await self.inner.find_posted(channel_id, nonce=nonce, since=since)
+    async def find_posted(self, where: Where, *, nonce: str, since: dt.datetime) -> dict[int, str]:
+        return await self.inner.find_posted(where, nonce=nonce, since=since)
 
 
 async def crash(channel_id: int, nonce: str) -> None:
@@ -331,6 +331,15 @@ class ChannelStore:
         if nonce and body.get("enforce_nonce") and (channel_id, nonce) in self.nonces:
             self.deduplicated += 1
             return self.nonces[(channel_id, nonce)]
+        message = self.store_message(harness, channel_id, body)
+        if nonce:
+            self.nonces[(channel_id, nonce)] = message
+        if channel_id in self._lose:
+            raise http_error(self._lose.pop(channel_id), method="POST")
+        return message
+
+    def store_message(self, harness: DiscordHarness, channel_id: int, body: dict[str, Any], **fields: Any) -> Any:
+        """A message the bot posted, as Discord stores and returns it."""
         message = {
             "id": str(self._snowflake()),
             "channel_id": str(channel_id),
@@ -348,13 +357,10 @@ class ChannelStore:
             "timestamp": dt.datetime.now(UTC).isoformat(),
             "edited_timestamp": None,
             "flags": 0,
+            **fields,
         }
         self.by_channel.setdefault(channel_id, []).append(message)
         self.allowed_mentions[message["id"]] = body.get("allowed_mentions")
-        if nonce:
-            self.nonces[(channel_id, nonce)] = message
-        if channel_id in self._lose:
-            raise http_error(self._lose.pop(channel_id), method="POST")
         return message
 
     def _history(self, call: RecordedCall) -> Any:

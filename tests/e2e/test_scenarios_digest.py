@@ -20,6 +20,7 @@ import pytest_asyncio
 
 pytest.importorskip("cogs.digest", reason="the digest feature has not landed")
 
+from bot.simulation.limits import LimitConfig
 from tests.e2e.botproc import (
     BACKENDS,
     LiveDesk,
@@ -29,7 +30,7 @@ from tests.e2e.botproc import (
     live_desk,
     report_latency,
 )
-from tests.e2e.standin import GUILD_A, READER_USER
+from tests.e2e.standin import GUILD_A, READER_USER, StandInConfig
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -90,7 +91,9 @@ async def desks(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[
     async with contextlib.AsyncExitStack() as stack:
 
         async def start(backend: str) -> None:
-            desk = await stack.enter_async_context(live_desk(backend, tmp_path_factory.mktemp(f"e2e-digest-{backend}")))
+            # Discord's request limits are enforced: a digest must never draw a 429 of its own.
+            workdir = tmp_path_factory.mktemp(f"e2e-digest-{backend}")
+            desk = await stack.enter_async_context(live_desk(backend, workdir, StandInConfig(limits=LimitConfig())))
             running[backend] = desk
             await schedule_digest(desk)
 
@@ -139,6 +142,25 @@ async def test_send_now_posts_once_through_a_server_error_and_a_rate_limit(desk:
         # What it says depends on timing (changes younger than the settle delay wait for the
         # next digest); that it is one digest does not.
         assert "Newsdesk digest" in str(post["embeds"])
+
+
+async def test_a_forum_digest_opens_one_post_even_when_the_answer_is_lost(desk: LiveDesk) -> None:
+    async with desk.scenario():
+        standin = desk.standin
+        forum = GUILD_A.forum_channel_id
+        digest_id = await add_digest(desk, forum, dt.datetime.now(dt.UTC) + dt.timedelta(hours=8))
+        # Discord opens the post and the answer is lost (a 503 discord.py does not retry itself).
+        standin.fail_next("POST", rf"/channels/{forum}/threads", 503, commit=True)
+        failed = await desk.settled(await desk.slash("digest send-now", {"id": digest_id}))
+        assert "it will be retried automatically" in failed.text
+        # Sent again by hand: the unfinished delivery finds the post it opened instead of opening another.
+        sent = await desk.settled(await desk.slash("digest send-now", {"id": digest_id}))
+        assert f"Posted digest `#{digest_id}`" in sent.text, sent.text
+        assert len(standin.requests_matching("POST", rf"/channels/{forum}/threads")) == 1
+        active = standin.threads_in(forum)
+        assert len(active) == 1 and active[0]["name"].startswith(f"Newsdesk digest #{digest_id} \N{EM DASH} ")
+        (post,) = desk.posts(int(active[0]["id"]))
+        assert post["id"] == active[0]["id"] and "Newsdesk digest" in str(post["embeds"])
 
 
 async def test_a_refused_channel_pauses_the_digest(desk: LiveDesk) -> None:

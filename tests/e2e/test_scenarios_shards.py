@@ -31,7 +31,6 @@ import datetime as dt
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -40,15 +39,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from bot.simulation.limits import LimitConfig
 from db import migrate
 from db.engine import Database
 from tests.e2e.botproc import (
     LOG_PROBLEM,
-    START_TIMEOUT_S,
     BotDatabase,
     BotDied,
-    BotProcess,
     LiveDesk,
+    ShardProcess,
     Turn,
     make_bot_database,
     report_latency,
@@ -89,44 +88,6 @@ def next_minute(after: dt.datetime) -> dt.datetime:
 def local_label(moment: dt.datetime) -> str:
     """How /digest list shows a UTC moment, e.g. "Wed 25 Nov 13:05 UTC"."""
     return f"{moment.strftime('%a')} {moment.day} {moment.strftime('%b %H:%M')} UTC"
-
-
-class ShardProcess(BotProcess):
-    """``python -m bot run`` serving one shard of ``SHARD_COUNT``, with its own log file."""
-
-    def __init__(self, standin: DiscordStandIn, database_url: str, workdir: Path, shard_id: int) -> None:
-        workdir.mkdir(parents=True, exist_ok=True)
-        super().__init__(standin, database_url, workdir)
-        self.shard_id = shard_id
-        self.session_id: str | None = None  # the stand-in's gateway session this process opened
-
-    def environment(self) -> dict[str, str]:
-        env = super().environment()
-        env.update({"SHARD_COUNT": str(SHARD_COUNT), "SHARD_IDS": str(self.shard_id)})
-        return env
-
-    async def start(self, *, timeout: float = START_TIMEOUT_S) -> None:  # noqa: ASYNC109
-        """Starts the process; returns once its shard identified and received its guild(s).
-
-        (BotProcess.start waits for every guild, which one shard never receives.)
-        """
-        assert not self.running, "bot already running"
-        before = {c.id for c in self.standin.gateway_connections}
-        self.proc = await self._spawn("run")
-        shard = (self.shard_id, SHARD_COUNT)
-
-        def ready() -> str | None:
-            for conn in self.standin.gateway_connections:
-                if conn.id in before or conn.shard != shard or conn.mode != "identify":
-                    continue
-                if any(
-                    f.connection_id == conn.id and f.direction == "send" and f.t == "GUILD_CREATE"
-                    for f in self.standin.gateway_frames
-                ):
-                    return conn.session_id
-            return None
-
-        self.session_id = await self.wait_for(ready, timeout=timeout, what=f"shard {self.shard_id} to connect")
 
 
 @dataclass
@@ -213,7 +174,8 @@ async def cluster(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     workdir = tmp_path_factory.mktemp("e2e-shards")
     database = await make_bot_database("postgresql", workdir)
     try:
-        async with DiscordStandIn(StandInConfig(shard_count=SHARD_COUNT)) as standin:
+        # Discord's request limits are enforced: together the two processes must stay under them.
+        async with DiscordStandIn(StandInConfig(shard_count=SHARD_COUNT, limits=LimitConfig())) as standin:
             processes = [ShardProcess(standin, database.url, workdir / f"shard-{i}", i) for i in range(SHARD_COUNT)]
             desks = {
                 GUILD_A.id: LiveDesk(standin, database, processes[0]),

@@ -155,9 +155,11 @@ class DiscordHarness(Interactions[BotT]):
             dispatch.role_create(self.bot, g.id, role.payload())
         return role
 
-    def add_channel(self, guild: Any, name: str) -> Channel:
+    def add_channel(self, guild: Any, name: str, **kind: Any) -> Channel:
+        """A channel; `kind` sets its type and, for threads and forums, their fields (world.Channel).
+        A thread is added before the harness starts: the guild's GUILD_CREATE carries it."""
         g = self.guild(guild)
-        channel = Channel(SNOWFLAKES.next(), name, g.id, position=len(g.channels))
+        channel = Channel(SNOWFLAKES.next(), name, g.id, position=len(g.channels), **kind)
         g.channels.append(channel)
         self.world.channels[channel.id] = channel
         if self.live:

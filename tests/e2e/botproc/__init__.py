@@ -52,6 +52,7 @@ from tests.e2e.botproc.process import (
     available_backends,
     make_bot_database,
 )
+from tests.e2e.botproc.shard import ShardProcess
 
 __all__ = [
     "ACK_DEADLINE_S",
@@ -72,6 +73,7 @@ __all__ = [
     "BotProcess",
     "LiveDesk",
     "ScenarioMark",
+    "ShardProcess",
     "Turn",
     "assert_no_pings",
     "available_backends",

@@ -16,6 +16,7 @@ from tests.e2e.standin import (
     GUILD_A,
     OWNER_USER,
     DiscordStandIn,
+    StandInConfig,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -36,7 +37,7 @@ async def configure_newsroom(desk: LiveDesk) -> None:
 
 
 @contextlib.asynccontextmanager
-async def live_desk(backend: str, workdir: Path) -> AsyncIterator[LiveDesk]:
+async def live_desk(backend: str, workdir: Path, config: StandInConfig | None = None) -> AsyncIterator[LiveDesk]:
     """A running bot on a fresh database of ``backend``, torn down afterwards.
 
     Guild A is seeded with the ATACMS story by ``python -m bot seed`` (as an operator would) and
@@ -44,7 +45,7 @@ async def live_desk(backend: str, workdir: Path) -> AsyncIterator[LiveDesk]:
     """
     database = await make_bot_database(backend, workdir)
     try:
-        async with DiscordStandIn() as standin:
+        async with DiscordStandIn(config) as standin:
             bot = BotProcess(standin, database.url, workdir)
             desk = LiveDesk(standin, database, bot)
             try:

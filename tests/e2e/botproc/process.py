@@ -118,6 +118,7 @@ class BotProcess:
         self.log_path = workdir / "bot.log"
         self.proc: asyncio.subprocess.Process | None = None
         self.last_exit: int | None = None  # exit code of the last process stopped or killed
+        self.settings: dict[str, str] = {}  # Newsdesk settings a test chooses, e.g. DISCORD_GLOBAL_RATE_LIMIT
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -139,6 +140,7 @@ class BotProcess:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        env.update(self.settings)
         return env
 
     def _log_header(self, title: str) -> None:

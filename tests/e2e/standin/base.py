@@ -16,6 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from bot.simulation.limits import DiscordLimits
 from bot.simulation.payloads import Snowflakes
 from bot.simulation.world import User as UserFixture
 from tests.e2e.contracts import Problem
@@ -52,6 +53,7 @@ class _StandInBase(ABC):
     presence_updates: list[dict[str, Any]]
     sessions: dict[str, GatewaySession]
     ack_heartbeats: bool
+    limits: DiscordLimits | None  # Discord's request limits, when the config turns them on
 
     # Internal state.
     _ids: Snowflakes
@@ -59,6 +61,7 @@ class _StandInBase(ABC):
     _conn_ids: itertools.count[int]
     _failures: list[_Failure]
     _refuse_gateway: int
+    _invalid_alarmed: bool
     _changed: asyncio.Event
     _timers: list[asyncio.TimerHandle]
     _tasks: set[asyncio.Task[Any]]

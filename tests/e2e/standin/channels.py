@@ -7,6 +7,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from bot.simulation import payloads
 from tests.e2e import contracts
 from tests.e2e.standin.base import _StandInBase
 from tests.e2e.standin.model import (
@@ -136,6 +137,47 @@ class _Channels(_StandInBase):
         stored.deleted = True
         await self._emit_message(stored, "MESSAGE_DELETE")
         return _Reply(204)
+
+    async def _h_start_forum_post(self, call: _Call) -> _Reply:
+        """Start Thread in Forum Channel: a post and its first message in one request, which takes
+        no nonce. The post's id is its first message's."""
+        ch, err = self._channel_or_404(call)
+        if err or ch is None:
+            return err or _error(500, 0, "unreachable")
+        if ch.get("type") != payloads.FORUM:
+            return _error(400, 50024, "Cannot execute action on this channel type")
+        body = call.body if isinstance(call.body, Mapping) else {}
+        name, message = body.get("name"), body.get("message")
+        if not isinstance(name, str) or not 1 <= len(name) <= 100 or not isinstance(message, Mapping):
+            self._violation(call, "thread.body", "a forum post needs a name (1-100) and a message", rejected=True)
+            return _error(400, 50035, "Invalid Form Body")
+        if err := self._message_problems(call, message, creating=True):
+            return err
+        stored = self._store_message(channel_id=int(ch["id"]), author=self.config.bot_user, body=message)
+        stored.msg["channel_id"] = str(stored.id)
+        post = payloads.thread_payload(
+            stored.id, int(ch["guild_id"]), int(ch["id"]), name, owner_id=self.config.bot_user.id
+        )
+        self._channels[stored.id] = post
+        ch["last_message_id"] = str(stored.id)
+        await self._emit_message(stored, "MESSAGE_CREATE")
+        return _Reply(200, {**copy.deepcopy(post), "message": self._render(stored)})
+
+    def threads_in(self, parent_id: int) -> list[dict[str, Any]]:
+        """The threads (forum posts) opened in a channel, oldest first."""
+        found = [c for c in self._channels.values() if c.get("parent_id") == str(parent_id)]
+        return copy.deepcopy(sorted(found, key=lambda c: int(c["id"])))
+
+    async def _h_active_threads(self, call: _Call) -> _Reply:
+        gid, err = self._guild_or_404(call)
+        if err or gid is None:
+            return err or _error(500, 0, "unreachable")
+        threads = [
+            copy.deepcopy(c)
+            for c in self._channels.values()
+            if c.get("guild_id") == str(gid) and not c.get("thread_metadata", {"archived": True})["archived"]
+        ]
+        return _Reply(200, {"threads": threads, "members": []})
 
     async def _h_typing(self, call: _Call) -> _Reply:
         _ch, err = self._channel_or_404(call)

@@ -77,7 +77,8 @@ class _Http(_StandInBase):
         }
 
     def _to_response(self, reply: _Reply, bucket: str) -> web.Response:
-        headers = self._standard_headers(bucket)
+        # A global 429 carries no bucket: Discord sends Retry-After and the global headers only.
+        headers = {"Via": "1.1 google"} if "X-RateLimit-Global" in reply.headers else self._standard_headers(bucket)
         headers.update(reply.headers)
         if reply.text is not None:
             return web.Response(status=reply.status, text=reply.text, content_type="text/html", headers=headers)
@@ -106,6 +107,14 @@ class _Http(_StandInBase):
         self.requests.append(rec)
         reply, bucket, injected = await self._dispatch_http(request, rec, body, files, body_error)
         rec.status, rec.response, rec.injected, rec.completed = reply.status, reply.body, injected, True
+        if self.limits is not None and not self.limits.answered(reply.status) and not self._invalid_alarmed:
+            self._invalid_alarmed = True
+            self._unexpected(
+                f"{self.limits.invalid_peak} invalid requests (401/403/429) within "
+                f"{self.limits.config.invalid_window_s:.0f} s: near Discord's ceiling of "
+                f"{self.limits.config.invalid_ceiling}, past which it blocks the bot's address",
+                rec,
+            )
         self._notify()
         return self._to_response(reply, bucket)
 
@@ -134,6 +143,9 @@ class _Http(_StandInBase):
             if not (header.startswith("Bot ") and self._token_ok(header[4:])):
                 self._unexpected("missing or invalid bot token", rec)
                 return _error(401, 0, "401: Unauthorized"), bucket, False
+        verdict = self.limits.admit(rec.method, rec.path) if self.limits is not None else None
+        if verdict is not None and not verdict.allowed:
+            return _Reply(429, verdict.body, verdict.headers), bucket, False
         failure = self._take_failure(rec.method, rec.path)
         if failure is not None and not failure.commit:
             return self._failure_reply(failure, bucket), bucket, True
@@ -149,6 +161,8 @@ class _Http(_StandInBase):
             return _error(500, 0, "500: Internal Server Error (stand-in error)"), bucket, False
         if failure is not None:
             return self._failure_reply(failure, bucket), bucket, True
+        if verdict is not None:
+            reply.headers.update(verdict.headers)  # the route's bucket, as Discord reports it
         return reply, bucket, False
 
     # -----------------------------------------------------------------------------------------

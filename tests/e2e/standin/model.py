@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDict
 
+from bot.simulation.limits import LimitConfig
 from bot.simulation.world import User as UserFixture
 
 API_PREFIX = "/api/v10"
@@ -43,7 +44,8 @@ EVERYONE_PERMISSIONS = (
     | USE_APPLICATION_COMMANDS
 )
 EDITORS_PERMISSIONS = EVERYONE_PERMISSIONS | MANAGE_MESSAGES
-BOT_ROLE_PERMISSIONS = EVERYONE_PERMISSIONS | MANAGE_MESSAGES
+SEND_MESSAGES_IN_THREADS = 1 << 38
+BOT_ROLE_PERMISSIONS = EVERYONE_PERMISSIONS | MANAGE_MESSAGES | SEND_MESSAGES_IN_THREADS
 
 # Gateway intents.
 INTENT_GUILDS = 1 << 0
@@ -91,6 +93,14 @@ class GuildFixture:
     bot_role_id: int
     text_channel_name: str = "news-desk"
     second_channel_name: str = "news-archive"
+    # More text channels, named desk-1, desk-2, ... (a newsroom with many digest channels).
+    extra_channel_ids: tuple[int, ...] = ()
+    forum_channel_name: str = "desk-forum"
+
+    @property
+    def forum_channel_id(self) -> int:
+        """A forum channel (posts, no plain messages), next to the two text channels."""
+        return self.id + 9
 
     @property
     def everyone_role_id(self) -> int:
@@ -144,6 +154,9 @@ class StandInConfig:
     privileged_intents: int = PRIVILEGED_INTENTS
     # Echo MESSAGE_CREATE/UPDATE/DELETE to sessions with the GUILD_MESSAGES intent, like Discord.
     echo_message_events: bool = True
+    # Discord's request limits (global 50/s, 5 messages per 5 s per channel, invalid requests);
+    # None answers every request as if no limit existed.
+    limits: LimitConfig | None = None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any, Self
 from aiohttp import web
 
 from bot.simulation import payloads
+from bot.simulation.limits import DiscordLimits
 from bot.simulation.payloads import Snowflakes
 from tests.e2e.standin.builders import _Builders
 from tests.e2e.standin.channels import _Channels
@@ -54,6 +55,7 @@ class DiscordStandIn(_Recording, _Http, _Commands, _Channels, _Interactions, _Ga
         self.presence_updates = []
         self.sessions = {}
         self.ack_heartbeats = True  # set False to simulate a zombied connection
+        self.limits = DiscordLimits(self.config.limits) if self.config.limits is not None else None
         self._ids = Snowflakes()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -61,6 +63,7 @@ class DiscordStandIn(_Recording, _Http, _Commands, _Channels, _Interactions, _Ga
         self._conn_ids = itertools.count(1)
         self._failures = []
         self._refuse_gateway = 0
+        self._invalid_alarmed = False
         self._changed = asyncio.Event()
         self._timers = []
         self._tasks = set()
@@ -119,6 +122,8 @@ class DiscordStandIn(_Recording, _Http, _Commands, _Channels, _Interactions, _Ga
         r("PATCH", rf"/channels/{SNOWFLAKE}/messages/{SNOWFLAKE}", self._h_edit_message)
         r("DELETE", rf"/channels/{SNOWFLAKE}/messages/{SNOWFLAKE}", self._h_delete_message)
         r("POST", rf"/channels/{SNOWFLAKE}/typing", self._h_typing)
+        r("POST", rf"/channels/{SNOWFLAKE}/threads", self._h_start_forum_post)
+        r("GET", rf"/guilds/{SNOWFLAKE}/threads/active", self._h_active_threads)
         r("GET", rf"/channels/{SNOWFLAKE}", self._h_get_channel)
         r("GET", rf"/guilds/{SNOWFLAKE}", self._h_get_guild)
         r("GET", rf"/guilds/{SNOWFLAKE}/channels", self._h_guild_channels)
@@ -221,6 +226,11 @@ class DiscordStandIn(_Recording, _Http, _Commands, _Channels, _Interactions, _Ga
             "channels": [
                 channel(g.text_channel_id, g.text_channel_name, 0),
                 channel(g.second_channel_id, g.second_channel_name, 1),
+                *(channel(cid, f"desk-{n}", n + 1) for n, cid in enumerate(g.extra_channel_ids, start=1)),
+                {
+                    **payloads.channel_payload(g.forum_channel_id, g.id, g.forum_channel_name, 2, kind=payloads.FORUM),
+                    "available_tags": [],
+                },
             ],
             "members": members,
         }

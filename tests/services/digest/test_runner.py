@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.digest.render import render_payload
-from bot.services.digest_ports import Refused, RetryLater
+from bot.services.digest_ports import Refused, RetryLater, Where
 from bot.services.digest_runner import DigestRunner
 from bot.services.digest_sending import Outcome
 from db.engine import Database
@@ -27,14 +27,14 @@ class FakePoster:
         self.posts: list[tuple[int, str, dict[str, Any]]] = []
 
     async def post(
-        self, channel_id: int, part: Mapping[str, Any], *, nonce: str, mention_role_id: int | None, first_part: bool
+        self, where: Where, part: Mapping[str, Any], *, nonce: str, mention_role_id: int | None, first_part: bool
     ) -> str:
         if self.answers:
             raise self.answers.pop(0)
-        self.posts.append((channel_id, nonce, dict(part)))
+        self.posts.append((where.channel_id, nonce, dict(part)))
         return str(len(self.posts))
 
-    async def find_posted(self, channel_id: int, *, nonce: str, since: dt.datetime) -> dict[int, str]:
+    async def find_posted(self, where: Where, *, nonce: str, since: dt.datetime) -> dict[int, str]:
         return {}
 
 
