@@ -12,13 +12,15 @@ from bot import replies
 from bot.buttons import StatefulButton
 from bot.client import NewsBot
 from bot.core.errors import InvalidInput
+from bot.core.expected import NotAnnounced, read_expectation, says_undated
 from bot.core.status_axes import STATUS_FIELDS, status_changes
 from bot.core.validation import LIMITS, clean_text, clean_url, parse_entry_ref, require_text
 from bot.core.vocabulary import StatementKind
-from bot.options import bot_of, parse_entry_dates, requester_of
+from bot.options import bot_of, newsroom_today, parse_entry_dates, requester_of
 from bot.render import custom_ids
 from bot.render import editor as render
 from bot.render import history as history_render
+from bot.render.expected import knock_on_notes
 from bot.services import entries, outcomes
 
 Str = app_commands.Range
@@ -47,6 +49,7 @@ EDITABLE: dict[str, tuple[str, frozenset[str]]] = {
     "context": ("context", frozenset({"statement"})),
     "headline": ("headline", frozenset({"event"})),
     "details": ("details", frozenset({"event"})),
+    "expected": ("expected", frozenset({"status", "event"})),
 }
 REQUIRED = frozenset({"note", "speaker", "text", "headline", "kind", "date"})
 
@@ -57,6 +60,8 @@ def parse_field_value(field: str, value: str) -> Any:
         return None if value.strip() == "-" else clean_url(value)
     if field == "unsourced":
         return None if value.strip() == "-" else require_text("reason", value, label="unsourced")
+    if field == "expected":
+        return read_expectation(value)
     if field == "kind":
         try:
             return StatementKind(value.strip().lower()).value
@@ -81,7 +86,7 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
     @app_commands.describe(
         id="The entry id, e.g. #42",
         field="Which field to correct",
-        value="The corrected value ('-' clears an optional field)",
+        value="Corrected value ('-' clears; a date may be 'not announced'; expected: a kind or 'none')",
         reason="Why it was corrected (max 500)",
     )
     @app_commands.choices(field=[app_commands.Choice(name=name, value=name) for name in EDITABLE])
@@ -96,11 +101,15 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
         entry_id = parse_entry_ref(id)
         column, kinds = EDITABLE[field.value]
         notes: dict[str, str] = {}
+        changes: dict[str, Any]
         if field.value == "end" and value.strip() == "-":
-            changes: dict[str, Any] = {column: None}
+            changes = {column: None}
+        elif field.value == "date" and says_undated(value):
+            # Checked on the locked row (bot.services.expectation): only an expected entry may be undated.
+            changes = {column: NotAnnounced()}
         elif field.value in ("date", "end"):
             # Checked and read exactly as when logged: never after today unless expected, yearless
-            # forms read back.
+            # forms read back (forward for what is expected).
             expected = await outcomes.is_expected(bot_of(interaction).database, requester_of(interaction), entry_id)
             dates, notes = await parse_entry_dates(interaction, expected=expected, **{field.value: value})
             changes = {column: dates[field.value]}
@@ -108,6 +117,8 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
             changes = status_changes(field.value, value)
         else:
             changes = {column: parse_field_value(field.value, value)}
+        # A change of expectation or date is judged against the newsroom's today.
+        today = await newsroom_today(interaction) if field.value in ("date", "expected") else None
         changed = await entries.edit_entry(
             bot_of(interaction).database,
             requester_of(interaction),
@@ -116,6 +127,7 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
             reason=clean_text("reason", reason),
             allowed_kinds=kinds,
             field_label=field.value,
+            today=today,
         )
         content, embed = render.changed_entry(
             changed.entry,
@@ -137,7 +149,11 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
             reason=require_text("reason", reason),
         )
         content, embed = render.changed_entry(
-            changed.entry, changed.topic, timezone=changed.timezone, action="entry.retract"
+            changed.entry,
+            changed.topic,
+            timezone=changed.timezone,
+            action="entry.retract",
+            notes=knock_on_notes(changed.knock_on, later=changed.entry),
         )
         await replies.reply(interaction, content=content, embeds=[embed])
 
@@ -156,7 +172,11 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
             reason=clean_text("reason", reason),
         )
         content, embed = render.changed_entry(
-            changed.entry, changed.topic, timezone=changed.timezone, action="entry.restore"
+            changed.entry,
+            changed.topic,
+            timezone=changed.timezone,
+            action="entry.restore",
+            notes=knock_on_notes(changed.knock_on, later=changed.entry),
         )
         await replies.reply(interaction, content=content, embeds=[embed])
 

@@ -39,7 +39,7 @@ from bot.options import (
 )
 from bot.render import custom_ids
 from bot.render import editor as render
-from bot.render.expected import settled_note
+from bot.render.expected import knock_on_notes, settled_note
 from bot.render.text import clip
 from bot.services import entries
 from bot.services.entries import UNDO_WINDOW
@@ -101,7 +101,7 @@ async def _dates(
     if end is not None:
         if not logged.announced:
             raise InvalidInput("`end`: an entry whose date is not announced has no end date.")
-        finish, note = read_entry_date("end", end, today=today)
+        finish, note = read_entry_date("end", end, today=today, expected=expected is not None)
         notes += [note] if note else []
         if finish.latest < logged.date.earliest:
             raise InvalidInput("`end` is before `date`.")
@@ -203,7 +203,11 @@ class UndoButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom
                 now=bot.clock(),
             )
             content, embed = render.changed_entry(
-                changed.entry, changed.topic, timezone=changed.timezone, action="entry.undo"
+                changed.entry,
+                changed.topic,
+                timezone=changed.timezone,
+                action="entry.undo",
+                notes=knock_on_notes(changed.knock_on, later=changed.entry),
             )
             await replies.update(interaction, content=content, embeds=[embed], view=None)
         except Exception as exc:

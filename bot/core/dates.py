@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.core.errors import InvalidInput
-from bot.core.fuzzydate import FuzzyDate, FuzzyDateError, parse_fuzzy_date
+from bot.core.fuzzydate import MAX_YEAR, FuzzyDate, FuzzyDateError, Precision, parse_fuzzy_date
 
 # Two "todays" far apart: a date that reads the same against both does not depend on today.
 _PROBE_REFERENCES = (dt.date(2001, 3, 1), dt.date(2013, 10, 20))
@@ -38,11 +38,40 @@ def read_entry_date(name: str, text: str, *, today: dt.date, expected: bool = Fa
     """The date of something being logged or corrected, read against the newsroom's real today (not a
     fixed reference: the future check needs the real one), and how it was read if that depended on
     today. Only `date` is refused when after today, and not for an expected entry: an event logged
-    while it runs may end later, and what is expected may lie ahead."""
+    while it runs may end later, and what is expected may lie ahead (so its yearless dates do too)."""
     value = read_date(name, text, reference=today)
-    if name == "date" and not expected:
+    if expected:
+        value = ahead(name, text, value, today=today)
+    elif name == "date":
         refuse_future(name, text, value, today=today)
     return value, reading_note(name, text, value)
+
+
+def _yearless(text: str, value: FuzzyDate) -> bool:
+    """Whether the text names a day of the year without its year ("Jun 1"); "today" and "yesterday"
+    are the only other readings that depend on today, and they mean one day whatever is logged."""
+    words = " ".join(text.lower().split())
+    return value.precision is Precision.DAY and words not in ("today", "yesterday") and depends_on_today(text)
+
+
+def ahead(name: str, text: str, value: FuzzyDate, *, today: dt.date) -> FuzzyDate:
+    """A yearless day as the next such day on or after today rather than the last one before it: what
+    is scheduled or promised for "Jun 1" in December is next June's. `value` is the text as the parser
+    read it (backwards); anything but a yearless day is returned as it is."""
+    if value.earliest >= today or not _yearless(text, value):
+        return value
+    past = value.earliest
+    # A yearless 29 Feb goes forward to the next leap year, at most eight years on.
+    for year in range(today.year, today.year + 9):
+        try:
+            day = past.replace(year=year)
+        except ValueError:
+            continue
+        if day >= today:
+            if day.year > MAX_YEAR:
+                break
+            return FuzzyDate.exact(day)
+    raise InvalidInput(f"`{name}`: `{_typed(text)}` has no such day in a year near {today.year}; add the year.")
 
 
 def day_text(day: dt.date) -> str:

@@ -12,7 +12,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from bot.core.dates import read_date, reading_note, refuse_future
+from bot.core.dates import ahead, read_date, reading_note, refuse_future
 from bot.core.errors import InvalidInput
 from bot.core.fuzzydate import FuzzyDate
 from bot.core.validation import parse_entry_ref
@@ -35,6 +35,15 @@ class Outcome(enum.StrEnum):
     DID_NOT_HAPPEN = "did_not_happen"
 
 
+class Knock(enum.StrEnum):
+    """What retracting or restoring an entry did to the expected entry it had settled."""
+
+    REOPENED = "reopened"
+    SETTLED_AGAIN = "settled_again"
+    SETTLED_BY_ANOTHER = "settled_by_another"
+    RETRACTED = "retracted"
+
+
 OUTCOME_LABELS = {Outcome.HAPPENED: "Happened", Outcome.DID_NOT_HAPPEN: "Did not happen"}
 
 
@@ -48,6 +57,29 @@ def outcome_label(value: str) -> str:
 
 def expectation_label(value: str | None) -> str:
     return value.capitalize() if value else ""
+
+
+# What an editor may type to say a corrected entry was not an expectation after all.
+_NOT_EXPECTED_WORDS = frozenset({"none", "-", "not expected"})
+
+
+def read_expectation(text: str) -> str | None:
+    """A corrected `expected` value: one of the kinds, or None for "not an expectation"."""
+    words = " ".join(text.lower().split())
+    if words in _NOT_EXPECTED_WORDS:
+        return None
+    try:
+        return Expectation(words).value
+    except ValueError:
+        raise InvalidInput(
+            "`expected` must be one of: anticipated, scheduled, promised, or none (it was not an expectation)."
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class NotAnnounced:
+    """A corrected `date` saying an expected entry's date is not announced; the edit places it by the
+    day it was logged, the best record of when it was reported once a date has replaced that."""
 
 
 def says_undated(text: str | None) -> bool:
@@ -88,7 +120,9 @@ def read_logged_date(
 
 def _read(name: str, text: str, *, today: dt.date, future: bool, typed: bool) -> EntryDate:
     value = read_date(name, text, reference=today)
-    if not future:
+    if future:
+        value = ahead(name, text, value, today=today)
+    else:
         try:
             refuse_future(name, text, value, today=today)
         except InvalidInput as exc:

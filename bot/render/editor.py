@@ -19,6 +19,7 @@ ACTION_LABELS = {
     "entry.undo": "Undone",
     "entry.restore": "Restored",
     "entry.outcome": "Outcome recorded",
+    "entry.outcome.cleared": "Outcome cleared",
     "topic.create": "Created",
     "topic.edit": "Edited",
     "topic.archive": "Archived",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.core.expected import UNDATED_TEXT, Outcome, expectation_label, outcome_label
+from bot.core.expected import UNDATED_TEXT, Knock, Outcome, expectation_label, outcome_label
 from bot.core.vocabulary import EntryKind
 from bot.render.status import entry_status_text
 from bot.render.text import FIELD_VALUE_MAX, clip, inline
+from bot.services.outcomes import KnockOn
 from db.models import EntryBase
 
 EXPECTED_MARK = "\N{HOURGLASS WITH FLOWING SAND}"
@@ -51,6 +52,22 @@ def expected_note(state: Mapping[str, Any]) -> str:
 
 def settled_note(entry: EntryBase) -> str:
     return f"Marked `#{entry.id}` ({expectation_label(entry.expected).lower()}) as {outcome_text(entry)}."
+
+
+def knock_on_notes(knock_on: KnockOn | None, *, later: EntryBase) -> list[str]:
+    """What retracting or restoring `later` did to the expected entry it had settled, as a reply's note."""
+    return [] if knock_on is None else [_knock_on_note(knock_on.expected, knock_on.knock, later_id=later.id)]
+
+
+def _knock_on_note(entry: EntryBase, knock: Knock, *, later_id: int | None) -> str:
+    ref = f"`#{entry.id}` ({expectation_label(entry.expected).lower()})"
+    if knock is Knock.REOPENED:
+        return f"{ref} is expected again: what `#{later_id}` said became of it is cleared."
+    if knock is Knock.SETTLED_AGAIN:
+        return f"Marked {ref} as {outcome_text(entry)} again."
+    if knock is Knock.SETTLED_BY_ANOTHER:
+        return f"{ref} stays as `#{entry.outcome_entry_id}` settled it meanwhile: {outcome_text(entry)}."
+    return f"{ref} is retracted, so its outcome is not recorded again; restore it and log what became of it."
 
 
 def _what(entry: EntryBase) -> str:

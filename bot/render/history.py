@@ -9,7 +9,7 @@ from typing import Any
 
 import discord
 
-from bot.core.expected import UNDATED, UNDATED_TEXT, outcome_label
+from bot.core.expected import UNDATED, UNDATED_TEXT, expectation_label, outcome_label
 from bot.core.fuzzydate import FuzzyDate
 from bot.render import custom_ids
 from bot.render.editor import ACTION_LABELS
@@ -83,6 +83,8 @@ def _value(column: str, value: Any) -> str:
         return label
     if column == "outcome":
         return outcome_label(str(value))
+    if column == "expected":
+        return expectation_label(str(value))
     return inline(clip(str(value), _SIDE_MAX))
 
 

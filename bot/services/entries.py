@@ -25,7 +25,7 @@ from bot.core.requester import Requester
 from bot.core.sourcing import require_sourced, sourced_changes
 from bot.core.status_axes import check_fields
 from bot.core.vocabulary import EntryKind
-from bot.services import outcomes
+from bot.services import expectation, outcomes
 from bot.services.common import editor_newsroom, newsroom_of
 from db import audit, writes
 from db.engine import Database
@@ -34,6 +34,7 @@ from db.models import AuditRecord, Entry, Newsroom, Topic
 from db.topics import normalise_lookup, resolve_topic
 
 UNDO_WINDOW = dt.timedelta(minutes=10)
+UNDONE = "Undone by its author right after logging"
 
 
 @dataclass(slots=True)
@@ -180,12 +181,16 @@ class Changed:
     entry: Entry
     topic: Topic
     timezone: str
+    # What the change did to the expected entry this one had settled, if anything.
+    knock_on: outcomes.KnockOn | None = None
 
 
-async def _changed(session: AsyncSession, entry: Entry, newsroom: Newsroom) -> Changed:
+async def _changed(
+    session: AsyncSession, entry: Entry, newsroom: Newsroom, knock_on: outcomes.KnockOn | None = None
+) -> Changed:
     topic = await session.get(Topic, entry.topic_id)
     assert topic is not None
-    return Changed(entry, topic, newsroom.timezone)
+    return Changed(entry, topic, newsroom.timezone, knock_on)
 
 
 @asynccontextmanager
@@ -209,7 +214,10 @@ async def edit_entry(
     reason: str | None,
     allowed_kinds: frozenset[str] | None = None,
     field_label: str = "",
+    today: dt.date | None = None,
 ) -> Changed:
+    """Correct one field. `today` (the newsroom's) is what a change of `expected` or of the date is
+    judged against (bot.services.expectation)."""
     async with _raced_by_a_twin(), db.write() as session:
         newsroom = await editor_newsroom(session, requester)
         entry = await _entry(session, guild_id=requester.guild_id, entry_id=entry_id, lock=True)
@@ -221,6 +229,9 @@ async def edit_entry(
         end = changes.get("end_date")
         if end is not None and end.latest < entry.date_earliest:
             raise InvalidInput("`end` is before the entry's date.")
+        changes = await expectation.checked_changes(
+            session, entry=entry, changes=changes, today=today, timezone=newsroom.timezone
+        )
         entry = await writes.edit_entry(
             session,
             entry=entry,
@@ -239,7 +250,8 @@ async def retract_entry(db: Database, requester: Requester, *, entry_id: int, re
         entry = await writes.retract_entry(
             session, entry=entry, actor_id=requester.user_id, interaction_id=requester.interaction_id, reason=reason
         )
-        return await _changed(session, entry, newsroom)
+        knock_on = await outcomes.reopen(session, requester, later=entry, reason=reason)
+        return await _changed(session, entry, newsroom, knock_on)
 
 
 async def restore_entry(db: Database, requester: Requester, *, entry_id: int, reason: str | None) -> Changed:
@@ -249,7 +261,8 @@ async def restore_entry(db: Database, requester: Requester, *, entry_id: int, re
         entry = await writes.restore_entry(
             session, entry=entry, actor_id=requester.user_id, interaction_id=requester.interaction_id, reason=reason
         )
-        return await _changed(session, entry, newsroom)
+        knock_on = await outcomes.settle_again(session, requester, later=entry)
+        return await _changed(session, entry, newsroom, knock_on)
 
 
 async def undo_entry(
@@ -270,10 +283,11 @@ async def undo_entry(
             entry=entry,
             actor_id=requester.user_id,
             interaction_id=requester.interaction_id,
-            reason="Undone by its author right after logging",
+            reason=UNDONE,
             action="entry.undo",
         )
-        return await _changed(session, entry, newsroom)
+        knock_on = await outcomes.reopen(session, requester, later=entry, reason=UNDONE)
+        return await _changed(session, entry, newsroom, knock_on)
 
 
 @dataclass(slots=True)

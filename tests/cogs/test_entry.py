@@ -119,7 +119,7 @@ GOOD_EDITS: list[tuple[str, str, str, str, Any]] = [
     ("atacms-kirby-interview", "speaker", "Adm. John Kirby", "speaker_key", "adm. john kirby"),
     ("atacms-kirby-interview", "kind", "summary", "statement_kind", "summary"),
     ("atacms-kirby-interview", "context", "-", "context", None),
-    ("atacms-expected-call", "end", "Q4 2023", "end_precision", "quarter"),
+    ("atacms-hoped-window", "end", "Q4 2023", "end_precision", "quarter"),
 ]
 
 

@@ -1,6 +1,6 @@
 """The date rule for what is logged: no stored date is ever after the day it was logged unless the entry
-is expected, an undated expected entry is placed by when it was reported, and a yearless date never
-lands in the future."""
+is expected, an undated expected entry is placed by when it was reported, and a yearless date lands in
+the future only for an expected entry, which reads it as the next such day."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.core.dates import depends_on_today
 from bot.core.drafts import EntryDraft
 from bot.core.errors import InvalidInput
 from bot.core.expected import UNDATED, Expectation, read_logged_date, says_undated
@@ -110,23 +111,59 @@ def test_a_future_date_is_refused_without_expected_and_kept_with_it(
     except InvalidInput:
         return
     if value.announced and value.date.earliest > today:
+        if depends_on_today(date):
+            # A yearless day: without `expected` it is the last such day, not a future one.
+            past = read_logged_date(date=date, reported=None, expected=None, today=today)
+            assert past.date.latest <= today
+            return
         with pytest.raises(InvalidInput, match="after today"):
             read_logged_date(date=date, reported=None, expected=None, today=today)
 
 
-@given(st.sampled_from(_MONTHS), st.integers(1, 31), st.one_of(st.none(), st.sampled_from(Expectation)), TODAYS)
-def test_a_yearless_date_never_lands_in_the_future(
-    month: str, day: int, expected: Expectation | None, today: dt.date
-) -> None:
+@given(st.sampled_from(_MONTHS), st.integers(1, 31), TODAYS)
+def test_a_yearless_date_never_lands_in_the_future_unless_expected(month: str, day: int, today: dt.date) -> None:
     for text in (f"{month} {day}", f"{day} {month}"):
         try:
-            value = read_logged_date(date=text, reported=None, expected=expected, today=today)
+            value = read_logged_date(date=text, reported=None, expected=None, today=today)
         except InvalidInput:
             continue
         assert value.date.latest <= today
         # The most recent such day: within a year, or for 29 February the last leap year's.
         back = 8 * 366 if (month, day) == ("Feb", 29) else 366
         assert value.date.earliest > today - dt.timedelta(days=back)
+
+
+@given(st.sampled_from(_MONTHS), st.integers(1, 31), st.sampled_from(Expectation), TODAYS)
+def test_a_yearless_expected_date_is_the_next_such_day_on_or_after_today(
+    month: str, day: int, expected: Expectation, today: dt.date
+) -> None:
+    for text in (f"{month} {day}", f"{day} {month}"):
+        try:
+            value = read_logged_date(date=text, reported=None, expected=expected, today=today)
+        except InvalidInput:
+            continue
+        assert value.date.earliest >= today
+        ahead = 8 * 366 if (month, day) == ("Feb", 29) else 366
+        assert value.date.earliest < today + dt.timedelta(days=ahead)
+        # The same day of the year as the backward reading, and said so with the year it was given.
+        past = read_logged_date(date=text, reported=None, expected=None, today=today).date.earliest
+        assert (value.date.earliest.month, value.date.earliest.day) == (past.month, past.day)
+        assert value.notes and f"as {value.date.render()};" in value.notes[0]
+
+
+def test_a_yearless_expected_date_in_december_is_next_year() -> None:
+    today = dt.date(2026, 12, 7)
+    scheduled = read_logged_date(date="Jun 1", reported=None, expected=Expectation.SCHEDULED, today=today)
+    assert scheduled.date == FuzzyDate.exact(dt.date(2027, 6, 1))
+    assert scheduled.notes == ('Read "Jun 1" as 1 Jun 2027; for another year type `1 Jun 2026`.',)
+    happened = read_logged_date(date="Jun 1", reported=None, expected=None, today=today)
+    assert happened.date == FuzzyDate.exact(dt.date(2026, 6, 1))
+    # Today, yesterday and dates with a year mean what they say, expected or not.
+    for text, day in (("Dec 7", today), ("yesterday", dt.date(2026, 12, 6)), ("1 Jun 2026", dt.date(2026, 6, 1))):
+        read = read_logged_date(date=text, reported=None, expected=Expectation.PROMISED, today=today)
+        assert read.date == FuzzyDate.exact(day)
+    leap = read_logged_date(date="29 Feb", reported=None, expected=Expectation.PROMISED, today=today)
+    assert leap.date == FuzzyDate.exact(dt.date(2028, 2, 29))
 
 
 def test_an_undated_expected_entry_sorts_by_when_it_was_reported_and_reads_as_undated() -> None:
