@@ -32,13 +32,20 @@ Processor = Callable[[Any], Any]
 
 STATUS = """
 WITH t AS (SELECT * FROM topic WHERE newsroom_id = $1 AND slug = $2),
-s AS (SELECT * FROM entry WHERE topic_id = (SELECT id FROM t) AND kind = 'status' AND retracted_at IS NULL
-      ORDER BY date_sort DESC, id DESC LIMIT 1),
+sd AS (SELECT * FROM entry WHERE topic_id = (SELECT id FROM t) AND kind = 'status' AND retracted_at IS NULL
+       AND decision IS NOT NULL ORDER BY date_sort DESC, id DESC LIMIT 1),
+sv AS (SELECT * FROM entry WHERE topic_id = (SELECT id FROM t) AND kind = 'status' AND retracted_at IS NULL
+       AND delivery IS NOT NULL ORDER BY date_sort DESC, id DESC LIMIT 1),
+qc AS (SELECT committed AS qc_amount, unit AS qc_unit FROM entry WHERE topic_id = (SELECT id FROM t)
+       AND kind = 'status' AND retracted_at IS NULL AND committed IS NOT NULL ORDER BY date_sort DESC, id DESC LIMIT 1),
+qd AS (SELECT delivered AS qd_amount, unit AS qd_unit FROM entry WHERE topic_id = (SELECT id FROM t)
+       AND kind = 'status' AND retracted_at IS NULL AND delivered IS NOT NULL ORDER BY date_sort DESC, id DESC LIMIT 1),
 st AS (SELECT * FROM entry WHERE topic_id = (SELECT id FROM t) AND kind = 'statement' AND retracted_at IS NULL
        ORDER BY date_sort DESC, id DESC LIMIT 1),
 agg AS (SELECT count(*) AS n, max(updated_at) AS last_change FROM entry WHERE topic_id = (SELECT id FROM t))
-SELECT t.*, n.timezone AS newsroom_timezone, agg.n, agg.last_change, s.*, st.*
-FROM t LEFT JOIN newsroom n ON n.id = t.newsroom_id CROSS JOIN agg LEFT JOIN s ON TRUE LEFT JOIN st ON TRUE
+SELECT t.*, n.timezone AS newsroom_timezone, agg.n, agg.last_change, sd.*, sv.*, qc.*, qd.*, st.*
+FROM t LEFT JOIN newsroom n ON n.id = t.newsroom_id CROSS JOIN agg
+LEFT JOIN sd ON TRUE LEFT JOIN sv ON TRUE LEFT JOIN qc ON TRUE LEFT JOIN qd ON TRUE LEFT JOIN st ON TRUE
 """
 
 LATEST = """
@@ -60,13 +67,19 @@ LEFT JOIN (SELECT * FROM entry WHERE topic_id = (SELECT id FROM t) AND retracted
            ORDER BY date_sort, id LIMIT 10 OFFSET $3) e ON TRUE
 """
 
-TOPICS = """
-SELECT t.*, s.*, (SELECT count(*) FROM topic WHERE newsroom_id = $1 AND archived = FALSE) AS total
-FROM (SELECT * FROM topic WHERE newsroom_id = $1 AND archived = FALSE ORDER BY slug LIMIT 15 OFFSET $2) t
-LEFT JOIN entry s ON s.id = (
-    SELECT id FROM entry WHERE topic_id = t.id AND kind = 'status' AND retracted_at IS NULL
+# Per axis and per quantity, the topic's newest live status change setting it (bot.core.status_axes).
+_STATUS_PICKS = "".join(
+    f"""LEFT JOIN entry {alias} ON {alias}.id = (
+    SELECT id FROM entry WHERE topic_id = t.id AND kind = 'status' AND retracted_at IS NULL AND {column} IS NOT NULL
     ORDER BY date_sort DESC, id DESC LIMIT 1)
-ORDER BY t.slug
+"""
+    for alias, column in (("sd", "decision"), ("sv", "delivery"), ("qc", "committed"), ("qd", "delivered"))
+)
+TOPICS = f"""
+SELECT t.*, sd.*, sv.*, qc.committed, qc.unit, qd.delivered, qd.unit,
+       (SELECT count(*) FROM topic WHERE newsroom_id = $1 AND archived = FALSE) AS total
+FROM (SELECT * FROM topic WHERE newsroom_id = $1 AND archived = FALSE ORDER BY slug LIMIT 15 OFFSET $2) t
+{_STATUS_PICKS}ORDER BY t.slug
 """
 
 AUTOCOMPLETE = """

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from bot.core.drafts import EntryDraft, TopicDraft
 from bot.core.fuzzydate import FuzzyDate, Precision
 from bot.core.validation import LIMITS
-from bot.core.vocabulary import EntryKind, StatementKind, Status
+from bot.core.vocabulary import LEGACY_STATUS, EntryKind, StatementKind
 
 # fmt: off
 WORDS = (
@@ -243,7 +243,8 @@ class Content:
             for _ in range(4000)
         ]
         self.dates = DatePool(today.year - 9, today.year, today=today)
-        self._statuses = list(Status)
+        # Both axes, as the ladder stored before them maps to them.
+        self._statuses = list(LEGACY_STATUS.values())
         self._kinds = [k for k, _ in KIND_WEIGHTS]
         self._kind_cum = _accumulate(w for _, w in KIND_WEIGHTS)
         self._st_kinds = [k for k, _ in STATEMENT_KIND_WEIGHTS]
@@ -266,7 +267,8 @@ class Content:
         source_name, source_url = self.source(rng)
         draft = EntryDraft(kind=kind, date=date, source_name=source_name, source_url=source_url)
         if kind is EntryKind.STATUS:
-            draft.status = self._statuses[int(rng.random() * len(self._statuses))].value
+            decision, delivery = self._statuses[int(rng.random() * len(self._statuses))]
+            draft.decision, draft.delivery = decision.value, delivery.value
             draft.note = self.notes.pick(rng)
         elif kind is EntryKind.STATEMENT:
             speaker = self.speakers[int(rng.random() * len(self.speakers))]

@@ -111,7 +111,8 @@ class Targets:
         draft = self.content.entry_draft(rng, kind=EntryKind.STATUS, years=topic.years)
         options: dict[str, Any] = {
             "topic": topic.slug,
-            "status": draft.status,
+            "decision": draft.decision,
+            "delivery": draft.delivery,
             "note": draft.note,
             "date": draft.date.render(),
             "source": draft.source_name,

@@ -13,8 +13,9 @@ from bot.buttons import StatefulButton
 from bot.client import NewsBot
 from bot.core.errors import InvalidInput
 from bot.core.expected import NotAnnounced, read_expectation, says_undated
+from bot.core.status_axes import STATUS_FIELDS, status_changes
 from bot.core.validation import LIMITS, clean_text, clean_url, parse_entry_ref, require_text
-from bot.core.vocabulary import StatementKind, Status
+from bot.core.vocabulary import StatementKind
 from bot.options import bot_of, newsroom_today, parse_entry_dates, requester_of
 from bot.render import custom_ids
 from bot.render import editor as render
@@ -34,7 +35,11 @@ EDITABLE: dict[str, tuple[str, frozenset[str]]] = {
     "source": ("source_name", frozenset({"status", "statement", "event"})),
     "url": ("source_url", frozenset({"status", "statement", "event"})),
     "unsourced": ("unsourced_reason", frozenset({"status", "statement", "event"})),
-    "status": ("status", frozenset({"status"})),
+    "decision": ("decision", frozenset({"status"})),
+    "delivery": ("delivery", frozenset({"status"})),
+    "committed": ("committed", frozenset({"status"})),
+    "delivered": ("delivered", frozenset({"status"})),
+    "unit": ("unit", frozenset({"status"})),
     "note": ("note", frozenset({"status"})),
     "speaker": ("speaker", frozenset({"statement"})),
     "role": ("speaker_role", frozenset({"statement"})),
@@ -46,7 +51,7 @@ EDITABLE: dict[str, tuple[str, frozenset[str]]] = {
     "details": ("details", frozenset({"event"})),
     "expected": ("expected", frozenset({"status", "event"})),
 }
-REQUIRED = frozenset({"note", "speaker", "text", "headline", "status", "kind", "date"})
+REQUIRED = frozenset({"note", "speaker", "text", "headline", "kind", "date"})
 
 
 def parse_field_value(field: str, value: str) -> Any:
@@ -55,11 +60,6 @@ def parse_field_value(field: str, value: str) -> Any:
         return None if value.strip() == "-" else clean_url(value)
     if field == "unsourced":
         return None if value.strip() == "-" else require_text("reason", value, label="unsourced")
-    if field == "status":
-        try:
-            return Status(value.strip().lower().replace(" ", "_")).value
-        except ValueError:
-            raise InvalidInput("`status` must be one of: " + ", ".join(s.value for s in Status)) from None
     if field == "expected":
         return read_expectation(value)
     if field == "kind":
@@ -101,27 +101,29 @@ class EntryCog(commands.GroupCog, group_name="entry", group_description="Editors
         entry_id = parse_entry_ref(id)
         column, kinds = EDITABLE[field.value]
         notes: dict[str, str] = {}
-        new_value: Any
+        changes: dict[str, Any]
         if field.value == "end" and value.strip() == "-":
-            new_value = None
+            changes = {column: None}
         elif field.value == "date" and says_undated(value):
             # Checked on the locked row (bot.services.expectation): only an expected entry may be undated.
-            new_value = NotAnnounced()
+            changes = {column: NotAnnounced()}
         elif field.value in ("date", "end"):
             # Checked and read exactly as when logged: never after today unless expected, yearless
             # forms read back (forward for what is expected).
             expected = await outcomes.is_expected(bot_of(interaction).database, requester_of(interaction), entry_id)
             dates, notes = await parse_entry_dates(interaction, expected=expected, **{field.value: value})
-            new_value = dates[field.value]
+            changes = {column: dates[field.value]}
+        elif field.value in STATUS_FIELDS:
+            changes = status_changes(field.value, value)
         else:
-            new_value = parse_field_value(field.value, value)
+            changes = {column: parse_field_value(field.value, value)}
         # A change of expectation or date is judged against the newsroom's today.
         today = await newsroom_today(interaction) if field.value in ("date", "expected") else None
         changed = await entries.edit_entry(
             bot_of(interaction).database,
             requester_of(interaction),
             entry_id=entry_id,
-            changes={column: new_value},
+            changes=changes,
             reason=clean_text("reason", reason),
             allowed_kinds=kinds,
             field_label=field.value,

@@ -25,8 +25,9 @@ from bot.core.expected import (
     read_settlement,
 )
 from bot.core.sourcing import sourcing
+from bot.core.status_axes import QUANTITY_MAX
 from bot.core.validation import LIMITS, clean_text, require_text
-from bot.core.vocabulary import STATUS_INFO, EntryKind, StatementKind
+from bot.core.vocabulary import DECISION_INFO, DELIVERY_INFO, EntryKind, StatementKind
 from bot.failures import report
 from bot.forms import FormKind
 from bot.options import (
@@ -43,7 +44,8 @@ from bot.render.text import clip
 from bot.services import entries
 from bot.services.entries import UNDO_WINDOW
 
-STATUS_CHOICES = [app_commands.Choice(name=f"{info.label}", value=status.value) for status, info in STATUS_INFO.items()]
+DECISION_CHOICES = [app_commands.Choice(name=info.label, value=value.value) for value, info in DECISION_INFO.items()]
+DELIVERY_CHOICES = [app_commands.Choice(name=info.label, value=value.value) for value, info in DELIVERY_INFO.items()]
 KIND_CHOICES = [app_commands.Choice(name=k.value.capitalize(), value=k.value) for k in StatementKind]
 
 Str = app_commands.Range
@@ -58,6 +60,8 @@ OptSource = app_commands.Range[str, 1, LIMITS["source"]]
 OptSpeaker = app_commands.Range[str, 1, LIMITS["speaker"]]
 OptText = app_commands.Range[str, 1, LIMITS["text"]]
 OptUrl = app_commands.Range[str, 1, LIMITS["url"]]
+OptUnit = app_commands.Range[str, 1, LIMITS["unit"]]
+OptQuantity = app_commands.Range[float, 0.0, QUANTITY_MAX]
 OptUnsourced = app_commands.Range[str, 1, LIMITS["reason"]]
 UNSOURCED_HELP = "Instead of a source: why there is none, shown to readers (max 500)"
 OptEntryRef = app_commands.Range[str, 1, 20]
@@ -225,25 +229,35 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         self.bot.remove_dynamic_items(UndoButton)
         self.bot.forms.unregister(STATEMENT_FORM)
 
-    @app_commands.command(name="status", description="Record a change in a story's status")
+    @app_commands.command(name="status", description="Record a change in a story's decision, delivery or both")
     @app_commands.describe(
         topic="The story",
-        status="The new status",
         note="Why: what was decided or said (max 1000)",
+        decision="Where the decision now stands (give this, delivery, or both)",
+        delivery="What has now been delivered (give this, decision, or both)",
+        committed="How much has been committed in all, e.g. 300 (needs unit)",
+        delivered="How much has been delivered so far, e.g. 100 (needs unit)",
+        unit="What the quantities count, e.g. missiles (max 50)",
         date="When it took effect, e.g. 2023-09-11, Sep 2023, autumn 2023 (default: today)",
         source="Who or what reported it (max 200); required unless `unsourced` is given",
         url="Link to the source (http or https)",
         **EXPECTED_DESCRIPTIONS,
         unsourced=UNSOURCED_HELP,
     )
-    @app_commands.choices(status=STATUS_CHOICES, expected=EXPECTED_CHOICES, outcome=OUTCOME_CHOICES)
+    @app_commands.choices(
+        decision=DECISION_CHOICES, delivery=DELIVERY_CHOICES, expected=EXPECTED_CHOICES, outcome=OUTCOME_CHOICES
+    )
     @app_commands.autocomplete(topic=topic_autocomplete)
     async def log_status(
         self,
         interaction: discord.Interaction,
         topic: Str[str, 1, 100],
-        status: app_commands.Choice[str],
         note: OptNote,
+        decision: app_commands.Choice[str] | None = None,
+        delivery: app_commands.Choice[str] | None = None,
+        committed: OptQuantity | None = None,
+        delivered: OptQuantity | None = None,
+        unit: OptUnit | None = None,
         date: OptDate | None = None,
         source: OptSource | None = None,
         url: OptUrl | None = None,
@@ -258,7 +272,11 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         draft = EntryDraft(
             kind=EntryKind.STATUS,
             date=start.date,
-            status=status.value,
+            decision=_value(decision),
+            delivery=_value(delivery),
+            committed=committed,
+            delivered=delivered,
+            unit=clean_text("unit", unit),
             note=require_text("note", note),
             **sourcing(source, url, unsourced).fields(),
             expected=_value(expected),

@@ -99,8 +99,12 @@ class EntryBase(SQLModel):
     end_earliest: dt.date | None = None
     end_latest: dt.date | None = None
 
-    # status changes
-    status: str | None = Field(default=None, max_length=32)
+    # status changes: the axes they set (one or both) and the quantities they give (bot.core.status_axes)
+    decision: str | None = Field(default=None, max_length=32)
+    delivery: str | None = Field(default=None, max_length=32)
+    committed: float | None = None
+    delivered: float | None = None
+    unit: str | None = Field(default=None, max_length=50)
     note: str | None = Field(default=None, max_length=1000)
     # statements
     speaker: str | None = Field(default=None, max_length=100)

@@ -20,10 +20,12 @@ from sqlalchemy import Column, Select, Table, func, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col, select
 
+from bot.core.status_axes import current_shape
 from db.digest_models import DigestAttempt, DigestDelivery, DigestSubscription
 from db.engine import Database
 from db.legacy_sources import upgrade_document
 from db.models import AuditRecord, Entry, Newsroom, Topic
+from db.writes import derived_keys
 
 FORMAT = "newsdesk-export"
 # 2: digest subscriptions with their deliveries and attempts; no `exported_at`.
@@ -160,12 +162,23 @@ def parse_document(document: Any) -> tuple[Row, dict[str, list[Row]]]:
         items = document.get(key, [] if version < 2 and key in SINCE_VERSION_2 else None)
         if not isinstance(items, list):
             raise ImportRefused(f"The export has no `{key}` list.")
-        rows[key] = [_load(model, item) for item in items]
+        rows[key] = [_entry_row(item) if model is Entry else _load(model, item) for item in items]
         for row in rows[key]:
             if row.get("newsroom_id", newsroom["id"]) != newsroom["id"]:
                 raise ImportRefused(f"A row in `{key}` belongs to another newsroom.")
     _check_references(rows)
     return newsroom, rows
+
+
+def _entry_row(data: Any) -> Row:
+    """An entry; one exported before the two axes has its single `status` mapped to them as the
+    migration to them mapped stored ones, and what makes it a duplicate said again."""
+    if not isinstance(data, dict) or "status" not in data:
+        return _load(Entry, data)
+    values = _load(Entry, current_shape(data))
+    if values["fingerprint"] is not None:
+        values.update(derived_keys(values))
+    return values
 
 
 def _check_references(rows: dict[str, list[Row]]) -> None:

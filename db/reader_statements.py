@@ -6,8 +6,9 @@ database and no ORM work. Statements are built once per shape and cached (buildi
 than running it, and a built one keeps its compiled form); values travel as bound parameters.
 
 Row layout: the topic's columns (TopicRead's fields, in order), then the extra columns each builder
-names, then one or two entries' columns. Where an entry is absent (an empty page, a topic with no
-status) an outer join leaves its columns NULL.
+names, then entries' columns (a page's entry; or a status's two entries and its quantities, see
+_with_status; the card's expected entry last). Where an entry is absent (an empty page, a topic with
+no status) an outer join leaves its columns NULL.
 """
 
 from __future__ import annotations
@@ -123,9 +124,10 @@ def entry_page(
     )
 
 
-def _newest_live(kind: EntryKind, topic_id: Any, outer: Any) -> Any:
-    """The id of a topic's newest live entry of a kind: one backward seek in ix_entry_topic_kind_date.
-    An expected one has not happened, so it is never the current status."""
+def _newest_live(kind: EntryKind, topic_id: Any, outer: Any, *setting: str) -> Any:
+    """The id of a topic's newest live entry of a kind (setting a column, if named): one backward seek
+    in ix_entry_topic_kind_date. An expected one has not happened, so it is never the current status
+    on any axis, nor are its quantities the current ones."""
     return (
         select(_ENTRY.c.id)
         .where(
@@ -133,12 +135,31 @@ def _newest_live(kind: EntryKind, topic_id: Any, outer: Any) -> Any:
             _ENTRY.c.kind == kind.value,
             _ENTRY.c.retracted_at.is_(None),
             _ENTRY.c.expected.is_(None),
+            *(_ENTRY.c[name].is_not(None) for name in setting),
         )
         .order_by(*_NEWEST_FIRST)
         .limit(1)
         .correlate(outer)
         .scalar_subquery()
     )
+
+
+# After the decision's and the delivery's entries in a row: the latest quantities given, each with its unit.
+QUANTITY_COLUMNS = ("committed", "committed_unit", "delivered", "delivered_unit")
+
+
+def _with_status(joined: Any, topic_id: Any, outer: Any) -> tuple[Any, list[ColumnElement[Any]]]:
+    """A topic's status now, joined on: per axis the newest live status change setting it, and per
+    quantity the newest live one giving it. Columns: both entries', then QUANTITY_COLUMNS."""
+    columns: list[ColumnElement[Any]] = []
+    for name in ("decision", "delivery", "committed", "delivered"):
+        alias = _ENTRY.alias(f"current_{name}")
+        joined = joined.outerjoin(alias, alias.c.id == _newest_live(EntryKind.STATUS, topic_id, outer, name))
+        if name in ("decision", "delivery"):
+            columns += entry_columns(alias)
+        else:
+            columns += [alias.c[name], alias.c.unit.label(f"{name}_unit")]
+    return joined, columns
 
 
 def _undated_last(table: FromClause) -> ColumnElement[int]:
@@ -149,10 +170,10 @@ def _undated_last(table: FromClause) -> ColumnElement[int]:
 
 @cache
 def topic_card(by: TopicKey) -> Select[*tuple[Any, ...]]:
-    """The topic, its current status and latest statement (each its newest live one), how many live
-    entries it has, and its next expected entries not yet settled with how many there are: everything
-    /status shows. One row per expected entry shown (at least one row: an outer join)."""
-    status = _ENTRY.alias("current_status")
+    """The topic, its current status (bot.core.status_axes) and latest statement (each its newest live
+    one), how many live entries it has, and its next expected entries not yet settled with how many
+    there are: everything /status shows. One row per expected entry shown (at least one row: an outer
+    join)."""
     statement = _ENTRY.alias("latest_statement")
     live_count = (
         select(func.count())
@@ -176,19 +197,19 @@ def topic_card(by: TopicKey) -> Select[*tuple[Any, ...]]:
         .limit(CARD_EXPECTED_MAX)
         .subquery("expected")
     )
+    joined, status = _with_status(_TOPIC.join(_NEWSROOM, _NEWSROOM.c.id == _TOPIC.c.newsroom_id), _TOPIC.c.id, _TOPIC)
     return (
         _named_topic(
             live_count.label("live_count"),
             expected_count.label("expected_count"),
-            *entry_columns(status),
             *entry_columns(statement),
+            *status,
             *entry_columns(expected),
         )
         .select_from(
-            _TOPIC.join(_NEWSROOM, _NEWSROOM.c.id == _TOPIC.c.newsroom_id)
-            .outerjoin(status, status.c.id == _newest_live(EntryKind.STATUS, _TOPIC.c.id, _TOPIC))
-            .outerjoin(statement, statement.c.id == _newest_live(EntryKind.STATEMENT, _TOPIC.c.id, _TOPIC))
-            .outerjoin(expected, true())
+            joined.outerjoin(
+                statement, statement.c.id == _newest_live(EntryKind.STATEMENT, _TOPIC.c.id, _TOPIC)
+            ).outerjoin(expected, true())
         )
         .where(*_topic_match(by))
         .order_by(_undated_last(expected), expected.c.date_sort, expected.c.id)
@@ -224,12 +245,8 @@ def topic_list(include_archived: bool) -> Select[*tuple[Any, ...]]:
         .limit(bindparam("limit"))
         .subquery("page")
     )
-    status = _ENTRY.alias("current_status")
-    return (
-        select(*topic_columns(page), total.label("total"), *entry_columns(status))
-        .select_from(page.outerjoin(status, status.c.id == _newest_live(EntryKind.STATUS, page.c.id, page)))
-        .order_by(page.c.slug)
-    )
+    joined, status = _with_status(page, page.c.id, page)
+    return select(*topic_columns(page), total.label("total"), *status).select_from(joined).order_by(page.c.slug)
 
 
 @cache

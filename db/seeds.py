@@ -17,7 +17,8 @@ from bot.core.drafts import EntryDraft, TopicDraft
 from bot.core.errors import DuplicateEntry, InvalidInput
 from bot.core.expected import Expectation, read_logged_date
 from bot.core.fuzzydate import FuzzyDateError, parse_fuzzy_date
-from bot.core.vocabulary import EntryKind, StatementKind, Status
+from bot.core.status_axes import check_fields
+from bot.core.vocabulary import LEGACY_STATUS, EntryKind, StatementKind, legacy_axes
 from db.models import Entry, Topic, utcnow
 from db.topic_writes import create_topic
 from db.topics import find_topic
@@ -124,7 +125,7 @@ def _parse_entry(item: dict[str, Any], reference: dt.date) -> SeedEntry:
         date_announced=logged.announced,
     )
     if kind is EntryKind.STATUS:
-        draft.status = Status(_text(item, "status", required=True)).value
+        _status_fields(item, key or "", draft)
         draft.note = _text(item, "note", required=True)
     elif kind is EntryKind.STATEMENT:
         draft.speaker = _text(item, "speaker", required=True)
@@ -137,6 +138,33 @@ def _parse_entry(item: dict[str, Any], reference: dt.date) -> SeedEntry:
         draft.headline = _text(item, "headline", required=True)
         draft.details = _text(item, "details")
     return SeedEntry(key=key or "", draft=draft)
+
+
+def _number(item: dict[str, Any], name: str, key: str) -> float | None:
+    value = item.get(name)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise SeedError(f"entry {key}: {name!r} must be a number")
+    return None if value is None else float(value)
+
+
+def _status_fields(item: dict[str, Any], key: str, draft: EntryDraft) -> None:
+    """The two axes and quantities, or the single `status` of seeds written before them (mapped as the
+    migration to two axes mapped stored ones)."""
+    legacy = _text(item, "status")
+    if legacy is not None:
+        if legacy not in LEGACY_STATUS or "decision" in item or "delivery" in item:
+            raise SeedError(
+                f"entry {key}: `status` must be one of {', '.join(LEGACY_STATUS)}, without decision/delivery"
+            )
+        draft.decision, draft.delivery = legacy_axes(legacy)
+    else:
+        draft.decision, draft.delivery = _text(item, "decision"), _text(item, "delivery")
+    draft.committed, draft.delivered = _number(item, "committed", key), _number(item, "delivered", key)
+    draft.unit = _text(item, "unit")
+    try:
+        check_fields(lambda name: getattr(draft, name))
+    except InvalidInput as exc:
+        raise SeedError(f"entry {key}: {exc.message}") from exc
 
 
 def _sourcing(item: dict[str, Any], what: str) -> tuple[str, str | None, str | None]:

@@ -18,6 +18,7 @@ from bot.core.drafts import EntryDraft
 from bot.core.errors import DuplicateEntry, InvalidInput
 from bot.core.expected import UNDATED
 from bot.core.matching import entry_fingerprint, speaker_search_text
+from bot.core.status_axes import status_said
 from db import audit
 from db.models import Entry, EntryBase, Topic, midpoint, utcnow
 from db.topics import normalise_lookup
@@ -103,7 +104,7 @@ def derived_keys(values: dict[str, Any] | Entry) -> dict[str, str | None]:
             date_precision=get("date_precision"),
             date_earliest=get("date_earliest"),
             date_latest=get("date_latest"),
-            status=get("status"),
+            status=status_said(get),
             speaker=get("speaker"),
             text=get("text"),
             headline=get("headline"),

@@ -45,6 +45,8 @@ async def test_readme_editor_examples_run_as_written(tmp_path: Path) -> None:
         "Logged `#9` dated **11 Sep 2023**",
         "Logged `#11` dated **21 Sep 2023**",
         "Corrected `#11`, now dated **22 Sep 2023**,",
+        "Corrected `#8`",
+        "Delivery: **Partly delivered**, 120 of 300",
         "Retracted `#11`",
         "Restored `#11`",
         "History of #11",

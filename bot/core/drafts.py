@@ -19,7 +19,11 @@ class EntryDraft:
     source_url: str | None = None
     unsourced_reason: str | None = None
     # status change
-    status: str | None = None
+    decision: str | None = None
+    delivery: str | None = None
+    committed: float | None = None
+    delivered: float | None = None
+    unit: str | None = None
     note: str | None = None
     # statement
     speaker: str | None = None

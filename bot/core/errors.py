@@ -79,7 +79,7 @@ class DuplicateEntry(InvalidInput):
     """A live entry of the topic already says the same thing (bot.core.matching.entry_fingerprint)."""
 
     _SAME = {
-        "status": "status change (same status and date)",
+        "status": "status change (same decision, delivery, quantities and date)",
         "statement": "statement (same speaker, date and text)",
         "event": "event (same headline and date)",
     }

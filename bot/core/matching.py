@@ -52,7 +52,8 @@ def entry_fingerprint(
     text: str | None = None,
     headline: str | None = None,
 ) -> str:
-    """What makes two entries of a topic the same news: a status change's status and date, a
+    """What makes two entries of a topic the same news: a status change's date and what it says
+    (`status`: bot.core.status_axes.status_said; before the two axes, the single status value), a
     statement's speaker, date and words, an event's headline and date. Case, spacing, accents and
     punctuation do not count."""
     date = (date_precision, date_earliest.isoformat(), date_latest.isoformat())

@@ -31,6 +31,7 @@ LIMITS: dict[str, int] = {
     "source": 200,
     "url": 500,
     "reason": 500,
+    "unit": 50,
     "date": 64,
 }
 MULTILINE = frozenset({"summary", "note", "text", "details", "reason"})

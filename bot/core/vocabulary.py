@@ -1,4 +1,4 @@
-"""The vocabulary: kinds of entry and statement, and the closed, ordered set of states a story can be in."""
+"""The vocabulary: kinds of entry and statement, and the two closed, ordered axes of a story's status."""
 
 from __future__ import annotations
 
@@ -18,14 +18,23 @@ class StatementKind(enum.StrEnum):
     SUMMARY = "summary"
 
 
-class Status(enum.StrEnum):
+class Decision(enum.StrEnum):
+    """Where the decision stands: the first axis of a story's status."""
+
     UNDER_REVIEW = "under_review"
     APPROVED = "approved"
-    ANNOUNCED_NOT_DELIVERED = "announced"
-    PARTIALLY_DELIVERED = "partially_delivered"
-    DELIVERED = "delivered"
-    ON_HOLD = "on_hold"
     DECLINED = "declined"
+    ON_HOLD = "on_hold"
+
+
+class Delivery(enum.StrEnum):
+    """What has been delivered of it: the second axis, kept apart from the decision as aid trackers
+    keep committed and delivered apart."""
+
+    NONE_ANNOUNCED = "none_announced"
+    ANNOUNCED = "announced"
+    PARTLY_DELIVERED = "partly_delivered"
+    DELIVERED = "delivered"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,38 +44,83 @@ class StatusInfo:
     emoji: str
 
 
-# Order matters: it is the order editors see in `/log status` and in help texts,
-# roughly following a story's life from review to delivery.
-STATUS_INFO: dict[Status, StatusInfo] = {
-    Status.UNDER_REVIEW: StatusInfo(
+# Order matters: it is the order editors see in `/log status` and in help texts.
+DECISION_INFO: dict[Decision, StatusInfo] = {
+    Decision.UNDER_REVIEW: StatusInfo(
         "Under review", "Being considered; no decision has been announced.", "\N{LEFT-POINTING MAGNIFYING GLASS}"
     ),
-    Status.APPROVED: StatusInfo(
-        "Approved",
-        "A decision in favour has been made; nothing announced about delivery yet.",
-        "\N{WHITE HEAVY CHECK MARK}",
-    ),
-    Status.ANNOUNCED_NOT_DELIVERED: StatusInfo(
-        "Announced, not delivered",
-        "Publicly announced, but delivery has not been confirmed.",
-        "\N{PUBLIC ADDRESS LOUDSPEAKER}",
-    ),
-    Status.PARTIALLY_DELIVERED: StatusInfo(
-        "Partially delivered", "Some of what was announced has been confirmed as delivered.", "\N{PACKAGE}"
-    ),
-    Status.DELIVERED: StatusInfo("Delivered", "Delivery has been confirmed in full.", "\N{CHEQUERED FLAG}"),
-    Status.ON_HOLD: StatusInfo(
+    Decision.APPROVED: StatusInfo("Approved", "A decision in favour has been made.", "\N{WHITE HEAVY CHECK MARK}"),
+    Decision.DECLINED: StatusInfo("Declined", "A decision against has been announced.", "\N{NO ENTRY SIGN}"),
+    Decision.ON_HOLD: StatusInfo(
         "On hold",
         "Paused: work or a decision is suspended for now.",
         "\N{DOUBLE VERTICAL BAR}\N{VARIATION SELECTOR-16}",
     ),
-    Status.DECLINED: StatusInfo("Declined", "A decision against has been announced.", "\N{NO ENTRY SIGN}"),
+}
+DELIVERY_INFO: dict[Delivery, StatusInfo] = {
+    Delivery.NONE_ANNOUNCED: StatusInfo(
+        "None announced", "No delivery has been announced.", "\N{WHITE MEDIUM SQUARE}\N{VARIATION SELECTOR-16}"
+    ),
+    Delivery.ANNOUNCED: StatusInfo(
+        "Announced", "Delivery has been announced but not confirmed.", "\N{PUBLIC ADDRESS LOUDSPEAKER}"
+    ),
+    Delivery.PARTLY_DELIVERED: StatusInfo(
+        "Partly delivered", "Some of what was committed has been confirmed as delivered.", "\N{PACKAGE}"
+    ),
+    Delivery.DELIVERED: StatusInfo("Delivered", "Delivery has been confirmed in full.", "\N{CHEQUERED FLAG}"),
+}
+
+# The single ladder stored before the two axes, as the migration to them mapped it: documents and seeds
+# written before still carry these values.
+LEGACY_STATUS: dict[str, tuple[Decision, Delivery]] = {
+    "under_review": (Decision.UNDER_REVIEW, Delivery.NONE_ANNOUNCED),
+    "approved": (Decision.APPROVED, Delivery.NONE_ANNOUNCED),
+    "announced": (Decision.APPROVED, Delivery.ANNOUNCED),
+    "partially_delivered": (Decision.APPROVED, Delivery.PARTLY_DELIVERED),
+    "delivered": (Decision.APPROVED, Delivery.DELIVERED),
+    "on_hold": (Decision.ON_HOLD, Delivery.NONE_ANNOUNCED),
+    "declined": (Decision.DECLINED, Delivery.NONE_ANNOUNCED),
+}
+LEGACY_LABELS = {
+    "under_review": "Under review",
+    "approved": "Approved",
+    "announced": "Announced, not delivered",
+    "partially_delivered": "Partially delivered",
+    "delivered": "Delivered",
+    "on_hold": "On hold",
+    "declined": "Declined",
 }
 
 
-def status_info(value: str) -> StatusInfo:
-    """Label and explanation for a stored status value (unknown values render honestly, not crash)."""
+def _unknown(value: str) -> StatusInfo:
+    return StatusInfo(value, "Unrecognised status value.", "\N{BLACK QUESTION MARK ORNAMENT}")
+
+
+def decision_info(value: str) -> StatusInfo:
+    """Label and explanation for a stored decision (unknown values render honestly, not crash)."""
     try:
-        return STATUS_INFO[Status(value)]
+        return DECISION_INFO[Decision(value)]
     except ValueError:
-        return StatusInfo(value, "Unrecognised status value.", "\N{BLACK QUESTION MARK ORNAMENT}")
+        return _unknown(value)
+
+
+def delivery_info(value: str) -> StatusInfo:
+    """Label and explanation for a stored delivery state (unknown values render honestly, not crash)."""
+    try:
+        return DELIVERY_INFO[Delivery(value)]
+    except ValueError:
+        return _unknown(value)
+
+
+def legacy_status_label(value: str) -> str:
+    """A value of the single ladder, as audit records written before the two axes hold it."""
+    return LEGACY_LABELS.get(value, value)
+
+
+def legacy_axes(value: str | None) -> tuple[str | None, str | None]:
+    """The decision and delivery a value of the single ladder maps to; an unknown one stays the
+    decision, unrecognised, rather than being guessed at."""
+    if value is None:
+        return None, None
+    mapped = LEGACY_STATUS.get(value)
+    return (mapped[0].value, mapped[1].value) if mapped else (value, None)

@@ -22,11 +22,12 @@ import discord
 from bot.core.expected import UNDATED, UNDATED_TEXT
 from bot.core.fuzzydate import FuzzyDate
 from bot.core.schedule import local_label
-from bot.core.vocabulary import status_info
+from bot.core.status_axes import snapshot_axes
 from bot.digest.refs import footer
 from bot.render.entries import COLOUR
 from bot.render.expected import expected_note as _expected
 from bot.render.sources import unsourced_text
+from bot.render.status import field_value_label, snapshot_status_text, status_emoji
 from bot.render.text import (
     CONTENT_MAX,
     EMBED_DESCRIPTION_MAX,
@@ -51,7 +52,6 @@ DIFF_VALUE_MAX = 100
 UNCHANGED_MAX = 1000
 
 _FIELD_LABELS = {
-    "status": "status",
     "note": "note",
     "speaker": "speaker",
     "speaker_role": "role",
@@ -129,10 +129,6 @@ def _source(state: Snapshot) -> str:
     return link(clip(" ".join(str(name or "link").split()), 100), url)
 
 
-def _status_label(value: Any) -> str:
-    return status_info(str(value or "")).label
-
-
 def _speaker(state: Snapshot) -> str:
     who = f"**{_text(str(state.get('speaker') or 'Unknown speaker'), 100)}**"
     role = ", ".join(_text(str(p), 100) for p in (state.get("speaker_role"), state.get("speaker_org")) if p)
@@ -143,7 +139,7 @@ def _what(state: Snapshot) -> str:
     """A short reminder of which entry a correction or retraction is about."""
     kind = state.get("kind")
     if kind == "status":
-        return f"status “{_status_label(state.get('status'))}”"
+        return f"status change “{snapshot_status_text(state)}”"
     if kind == "statement":
         return f"statement by {_text(str(state.get('speaker') or 'unknown'), 60)}"
     return f"event “{_text(str(state.get('headline') or ''), 80)}”"
@@ -157,9 +153,7 @@ def _diff_value(state: Snapshot, name: str) -> str:
     value = state.get(name)
     if value in (None, ""):
         return "none"
-    if name == "status":
-        return _status_label(value)
-    return _text(str(value), DIFF_VALUE_MAX)
+    return field_value_label(name, value) or _text(str(value), DIFF_VALUE_MAX)
 
 
 def _diff(item: Item) -> str:
@@ -183,16 +177,15 @@ def item_line(item: Item) -> str:
     s = item.state
     ref = f"`#{item.entry_id}`"
     if item.kind is ItemKind.STATUS:
-        info = status_info(str(s.get("status") or ""))
+        emoji, said = status_emoji(*snapshot_axes(s)), snapshot_status_text(s, bold=True, old=item.old_axes)
         note = f" {_text(str(s.get('note') or ''), NOTE_MAX)}" if s.get("note") else ""
         if s.get("expected"):
-            head = f"{info.emoji} **Status: {info.label}** ({_when(s)})."
+            # Expected is not happened: never the current status, so no move from an old value.
+            head = f"{emoji} {snapshot_status_text(s, bold=True)} ({_when(s)})."
         elif not item.current:
-            head = f"{info.emoji} Status logged for {_when(s)}: **{info.label}** (earlier; not the current status)."
-        elif item.old_status is not None and item.old_status != s.get("status"):
-            head = f"{info.emoji} **Status: {_status_label(item.old_status)} → {info.label}** ({_when(s)})."
+            head = f"{emoji} Status logged for {_when(s)}: {said} (earlier; not the current status)."
         else:
-            head = f"{info.emoji} **Status: {info.label}** ({_when(s)})."
+            head = f"{emoji} {said} ({_when(s)})."
         return f"{head}{_expected(s)}{note} — {_source(s)} · {ref}"
     if item.kind is ItemKind.STATEMENT:
         quote = _text(str(s.get("text") or ""), QUOTE_MAX)

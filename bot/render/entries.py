@@ -9,10 +9,11 @@ from collections.abc import Callable, Sequence
 import discord
 
 from bot.core.dates import day_text
-from bot.core.vocabulary import EntryKind, status_info
+from bot.core.vocabulary import EntryKind
 from bot.render import custom_ids
 from bot.render.expected import date_text, expected_lines, expected_mark
 from bot.render.sources import fact_line, stale_summary_mark, unsourced_text
+from bot.render.status import NO_STATUS, entry_status_text, status_emoji, status_now_lines, status_now_text
 from bot.render.text import (
     EMBED_DESCRIPTION_MAX,
     EMBED_TOTAL_MAX,
@@ -94,7 +95,7 @@ def entry_summary(entry: EntryBase, *, budget: int, timezone: str = "UTC", mark:
     head = f"`{short_id(entry)}` **{when(entry)}**{marked} {KIND_MARK.get(entry.kind, '')} "
     tail = f" — {source_text(entry, room=max(budget // 3, 30))}{corrected_marker(entry, timezone)}"
     if entry.kind == EntryKind.STATUS.value:
-        body = f"Status: **{status_info(entry.status or '').label}**. {inline(entry.note or '')}"
+        body = f"{entry_status_text(entry)}. {inline(entry.note or '')}"
     elif entry.kind == EntryKind.STATEMENT.value:
         body = f"{speaker_line(entry, compact=compact)}: “{inline(entry.text or '')}”"
     else:
@@ -136,14 +137,14 @@ def status_card(
     topic = card.topic
     embed = discord.Embed(title=clip(inline(topic.title), 256), colour=COLOUR)
     parts: list[str] = []
-    if card.status is not None:
-        info = status_info(card.status.status or "")
-        parts.append(f"{info.emoji} **{info.label}** — {info.explanation}")
-        since = f"*Since {when(card.status)}*"
-        note = inline(card.status.note or "")
-        parts.append(f"{since} · {note} ({source_text(card.status, room=800)})" if note else since)
+    latest = card.status.latest
+    if latest is not None:
+        parts.append("\n".join(status_now_lines(card.status)))
+        changed = f"*Latest change {when(latest)}*"
+        note = inline(latest.note or "")
+        parts.append(f"{changed} · {note} ({source_text(latest, room=800)})" if note else changed)
     else:
-        parts.append("No status has been logged yet.")
+        parts.append(NO_STATUS)
     if topic.summary:
         parts.append(inline(topic.summary))
     if topic.next_step:
@@ -210,14 +211,15 @@ def status_history(
     lines: list[str] = []
     budget = max(available // max(len(entries), 1) - 2, 60)
     for e in entries:
-        info = status_info(e.status or "")
+        emoji = status_emoji(e.decision, e.delivery)
         source = source_text(e, room=budget // 3)
+        said = entry_status_text(e, bold=False)
         mark = f" {expected_mark(e)}" if e.expected else ""
-        line = f"`{short_id(e)}` **{when(e)}**{mark} {info.emoji} {info.label} — {inline(e.note or '')} ({source})"
+        line = f"`{short_id(e)}` **{when(e)}**{mark} {emoji} {said} — {inline(e.note or '')} ({source})"
         if e.retracted_at is not None:
             line = f"~~{clip(line, budget - 60)}~~ *retracted: {inline(e.retraction_reason or '')}*"
         lines.append(clip(line, budget) + corrected_marker(e, timezone))
-    embed.description = clip("\n".join(lines) or "No status has been logged yet.", max(available, 60))
+    embed.description = clip("\n".join(lines) or NO_STATUS, max(available, 60))
     return embed
 
 
@@ -355,8 +357,7 @@ def topics_page(
         budget = (EMBED_DESCRIPTION_MAX - 100) // len(rows) - 2
         lines = []
         for row in rows:
-            info = status_info(row.status.status or "") if row.status else None
-            status = f"{info.emoji} {info.label} (since {when(row.status)})" if info and row.status else "no status yet"
+            status = status_now_text(row.status)
             lines.append(clip(f"**`{row.topic.slug}`** {inline(row.topic.title)} — {status}", budget))
         embed.description = "\n".join(lines)
     pages = page_count(total, per_page)

@@ -6,7 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.core.expected import UNDATED_TEXT, Knock, Outcome, expectation_label, outcome_label
-from bot.core.vocabulary import EntryKind, status_info
+from bot.core.vocabulary import EntryKind
+from bot.render.status import entry_status_text
 from bot.render.text import FIELD_VALUE_MAX, clip, inline
 from bot.services.outcomes import KnockOn
 from db.models import EntryBase
@@ -71,7 +72,7 @@ def _knock_on_note(entry: EntryBase, knock: Knock, *, later_id: int | None) -> s
 
 def _what(entry: EntryBase) -> str:
     if entry.kind == EntryKind.STATUS.value:
-        return f"Status: **{status_info(entry.status or '').label}**"
+        return entry_status_text(entry)
     return f"**{inline(entry.headline or '')}**"
 
 

@@ -35,8 +35,8 @@ EXAMPLES: dict[str, str] = {
     "chronology": '/chronology topic:atacms since:"Sep 2023" until:"Q4 2023"',
     "topics": "/topics private:true",
     "log status": (
-        '/log status topic:atacms status:approved note:"White House approves a first batch" '
-        "date:2023-10-17 source:Reuters url:https://www.reuters.com/world/"
+        '/log status topic:atacms note:"White House approves a first batch" decision:approved '
+        "committed:300 unit:missiles date:2023-10-17 source:Reuters url:https://www.reuters.com/world/"
     ),
     "log statement": (
         '/log statement topic:atacms speaker:"Matthew Miller" date:"11 Sep 2023" '

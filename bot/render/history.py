@@ -11,10 +11,10 @@ import discord
 
 from bot.core.expected import UNDATED, UNDATED_TEXT, expectation_label, outcome_label
 from bot.core.fuzzydate import FuzzyDate
-from bot.core.vocabulary import status_info
 from bot.render import custom_ids
 from bot.render.editor import ACTION_LABELS
 from bot.render.entries import COLOUR, entry_summary, pager, short_id
+from bot.render.status import field_value_label
 from bot.render.text import (
     EMBED_TOTAL_MAX,
     FIELD_NAME_MAX,
@@ -31,7 +31,13 @@ from db.models import AuditRecord, Entry, Topic
 # bounds) but one field to its readers, so the three are compared and shown together.
 _DATES = {"date": ("Date", "date_"), "end": ("End date", "end_")}
 _LABELS = {
+    # Records written before the two axes keep the single status.
     "status": "Status",
+    "decision": "Decision",
+    "delivery": "Delivery",
+    "committed": "Committed",
+    "delivered": "Delivered",
+    "unit": "Unit",
     "note": "Note",
     "speaker": "Speaker",
     "speaker_role": "Role",
@@ -72,8 +78,9 @@ def _fuzzy(state: dict[str, Any], prefix: str) -> str:
 def _value(column: str, value: Any) -> str:
     if value is None or value == "":
         return "none"
-    if column == "status":
-        return status_info(str(value)).label
+    label = field_value_label(column, value)
+    if label is not None:
+        return label
     if column == "outcome":
         return outcome_label(str(value))
     if column == "expected":

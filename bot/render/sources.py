@@ -1,12 +1,13 @@
 """How sourcing reads on the card and in lists: the unsourced mark, background facts with their own
-sources, and a summary written before the current status."""
+sources, and a summary written before the current status (on either axis)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.render.text import clip, inline, link, local_time
-from db.models import EntryBase, TopicBase
+from bot.services.reader import StatusNow
+from db.models import TopicBase
 
 
 def unsourced_text(reason: str, room: int) -> str:
@@ -27,14 +28,17 @@ def fact_line(fact: dict[str, Any], *, room: int = 300) -> str:
     return f"• {text} ({cited})" if cited else f"• {text}"
 
 
-def summary_written_before(topic: TopicBase, status: EntryBase | None) -> bool:
-    """Whether the current status was logged after the summary and next step were last written."""
-    if status is None or topic.summary_updated_at is None or not (topic.summary or topic.next_step):
+def summary_written_before(topic: TopicBase, status: StatusNow) -> bool:
+    """Whether the current status was logged after the summary and next step were last written: the
+    status change current on either axis (never an expected one, which has not happened), so a new
+    decision and a new delivery each call for the summary to be read again."""
+    if topic.summary_updated_at is None or not (topic.summary or topic.next_step):
         return False
-    return status.created_at > topic.summary_updated_at
+    written = topic.summary_updated_at
+    return any(e is not None and e.created_at > written for e in (status.decision, status.delivery))
 
 
-def stale_summary_mark(topic: TopicBase, status: EntryBase | None, timezone: str) -> str | None:
+def stale_summary_mark(topic: TopicBase, status: StatusNow, timezone: str) -> str | None:
     if not summary_written_before(topic, status) or topic.summary_updated_at is None:
         return None
     written = local_time(topic.summary_updated_at, timezone).rsplit(" ", 2)[0]

@@ -21,6 +21,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.status_axes import AXES, current_shape, snapshot_axes
 from db.audit import CONTENT_FIELDS
 from db.digest_feed import ENTRY_ACTIONS
 
@@ -69,8 +70,9 @@ class Item:
     state: Snapshot  # the entry as of the end of the window (for a retraction: as it stood before)
     previous: Snapshot | None = None  # as of the start of the window (corrections)
     reason: str | None = None
-    old_status: str | None = None  # status items: the topic's status before this change
-    current: bool = True  # status items: False when logged but not the topic's status (backdated)
+    # Status items: by axis this change is the topic's current one on, the topic's value before it.
+    old_axes: Mapping[str, str | None] | None = None
+    current: bool = True  # status items: False when current on neither axis (backdated)
     changed_fields: tuple[str, ...] = ()
 
 
@@ -100,6 +102,10 @@ def _is_live(state: Snapshot | None) -> bool:
     return state is not None and state.get("retracted_at") is None
 
 
+def _axis(state: Snapshot, axis: str) -> str | None:
+    return snapshot_axes(state)[AXES.index(axis)]
+
+
 def _content(state: Snapshot | None) -> dict[str, Any]:
     return {name: (state or {}).get(name) for name in CONTENT_FIELDS}
 
@@ -114,13 +120,14 @@ def status_rank(entry_id: int, state: Snapshot) -> tuple[dt.date, int]:
     return earliest + (latest - earliest) / 2, entry_id
 
 
-# Where a topic's status stood at one moment: its current status entry's id and state then.
-Standing = tuple[int, Snapshot]
+# Where a topic's status stood at one moment, by axis: the id and state then of the status entry current
+# on it (an axis no live status change had set is absent).
+Standing = Mapping[str, tuple[int, Snapshot]]
 
 
 class StatusFinder:
-    """Each topic's current status at the moments its digests compare (window starts and ends),
-    rebuilt from the audit records of its status entries.
+    """Each topic's current status on each axis at the moments its digests compare (window starts and
+    ends), rebuilt from the audit records of its status entries.
 
     Records are fed one entry at a time, and only the best candidate per topic and moment is kept:
     a busy minute's digests used to hold every status record of every changed topic (tens of
@@ -128,7 +135,7 @@ class StatusFinder:
 
     def __init__(self, moments: Mapping[int, Collection[dt.datetime]]) -> None:
         self._moments = moments  # by topic id
-        self._best: dict[int, dict[dt.datetime, tuple[tuple[dt.date, int], Snapshot]]] = {}
+        self._best: dict[int, dict[dt.datetime, dict[str, tuple[tuple[dt.date, int], Snapshot]]]] = {}
 
     def add_entry(self, entry_id: int, topic_id: int, records: Sequence[tuple[int, dt.datetime, Snapshot]]) -> None:
         """Every audit record of one status entry, as (record id, at, state after it)."""
@@ -140,15 +147,19 @@ class StatusFinder:
             if latest[2].get("expected"):
                 continue  # expected is not happened: never the current status
             rank = status_rank(entry_id, latest[2])
-            best = self._best.setdefault(topic_id, {})
-            known = best.get(moment)
-            if known is None or rank > known[0]:
-                best[moment] = (rank, latest[2])
+            best = self._best.setdefault(topic_id, {}).setdefault(moment, {})
+            for axis in AXES:
+                known = best.get(axis)
+                if _axis(latest[2], axis) is not None and (known is None or rank > known[0]):
+                    best[axis] = (rank, latest[2])
 
     def standings(self) -> dict[int, dict[dt.datetime, Standing]]:
-        """By topic, by moment: the status entry that was current then (absent: none was)."""
+        """By topic, by moment, by axis: the status entry that was current then (absent: none was)."""
         return {
-            topic_id: {moment: (rank[1], state) for moment, (rank, state) in by_moment.items()}
+            topic_id: {
+                moment: {axis: (rank[1], state) for axis, (rank, state) in by_axis.items()}
+                for moment, by_axis in by_moment.items()
+            }
             for topic_id, by_moment in self._best.items()
         }
 
@@ -186,8 +197,10 @@ def build_content(
 
 def _net_change(records: Sequence[ChangeRecord]) -> Item | None:
     first, last = records[0], records[-1]
-    start = None if first.action == "entry.create" else first.before
-    end = last.after or {}
+    # Older records carry the single status: read in today's shape, a change across the migration
+    # compares like with like.
+    start = None if first.action == "entry.create" or first.before is None else current_shape(first.before)
+    end = current_shape(last.after or {})
     kind = str(end.get("kind") or (start or {}).get("kind") or "")
     live_before, live_after = _is_live(start), _is_live(end)
     if first.action == "entry.create":
@@ -218,35 +231,29 @@ def _net_change(records: Sequence[ChangeRecord]) -> Item | None:
 def _with_status(
     items: list[Item], standings: Mapping[dt.datetime, Standing], window_start: dt.datetime, window_end: dt.datetime
 ) -> list[Item]:
-    """Give status items their old -> new, and report a status that moved only through a correction.
-    `standings` holds the topic's status at the window's start and end (see StatusFinder)."""
-    before = standings.get(window_start)
-    after = standings.get(window_end)
-    old_status = str(before[1].get("status")) if before else None
-    new_entry = after[0] if after else None
+    """Give status items the old values of the axes they moved, and report an axis that moved only
+    through a correction. `standings` holds the topic's status at the window's start and end (see
+    StatusFinder)."""
+    before, after = standings.get(window_start, {}), standings.get(window_end, {})
+    old = {axis: _axis(state, axis) for axis, (_entry, state) in before.items()}
     result: list[Item] = []
-    reported = False
+    reported: set[str] = set()
     for item in items:
         if item.kind is ItemKind.STATUS:
-            current = item.entry_id == new_entry
-            reported = reported or current
-            result.append(
-                Item(
-                    item.kind,
-                    item.entry_id,
-                    item.at,
-                    item.state,
-                    old_status=old_status if current else None,
-                    current=current,
-                )
-            )
+            axes = [axis for axis in AXES if axis in after and after[axis][0] == item.entry_id]
+            reported.update(axes)
+            olds = {axis: old.get(axis) for axis in axes}
+            result.append(Item(item.kind, item.entry_id, item.at, item.state, old_axes=olds, current=bool(axes)))
         else:
             result.append(item)
-    new_status = str(after[1].get("status")) if after else None
-    corrected = any(i.kind is ItemKind.CORRECTION and i.entry_id == new_entry for i in items)
-    if not reported and not corrected and after is not None and new_status != old_status:
-        # E.g. the current status was retracted and an older one applies again: readers should
-        # see the status move even though no status change was logged in the window.
-        assert new_entry is not None
-        result.append(Item(ItemKind.STATUS, new_entry, window_end, after[1], old_status=old_status, current=True))
+    corrected = {i.entry_id for i in items if i.kind is ItemKind.CORRECTION}
+    moved: dict[int, dict[str, str | None]] = {}
+    for axis, (entry_id, state) in after.items():
+        if axis not in reported and entry_id not in corrected and _axis(state, axis) != old.get(axis):
+            # E.g. the current status change was retracted and an older one applies again: readers
+            # should see the status move even though no status change was logged in the window.
+            moved.setdefault(entry_id, {})[axis] = old.get(axis)
+    for entry_id, olds in moved.items():
+        state = after[next(iter(olds))][1]
+        result.append(Item(ItemKind.STATUS, entry_id, window_end, state, old_axes=olds, current=True))
     return result

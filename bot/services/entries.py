@@ -23,6 +23,7 @@ from bot.core.expected import Settlement
 from bot.core.matching import fold
 from bot.core.requester import Requester
 from bot.core.sourcing import require_sourced, sourced_changes
+from bot.core.status_axes import check_fields
 from bot.core.vocabulary import EntryKind
 from bot.services import expectation, outcomes
 from bot.services.common import editor_newsroom, newsroom_of
@@ -58,6 +59,8 @@ async def log_entry(
     async with db.read() as session:
         newsroom = await editor_newsroom(session, requester)
         topic = await resolve_topic(session, newsroom_id=requester.guild_id, query=topic_query)
+        if draft.kind is EntryKind.STATUS:
+            check_fields(lambda name: getattr(draft, name))
         require_sourced(draft.source_name, draft.source_url, draft.unsourced_reason)
         await _fill_speaker_details(session, newsroom_id=requester.guild_id, draft=draft)
         if settles is not None:
@@ -220,6 +223,9 @@ async def edit_entry(
         entry = await _entry(session, guild_id=requester.guild_id, entry_id=entry_id, lock=True)
         if allowed_kinds is not None and entry.kind not in allowed_kinds:
             raise InvalidInput(f"A {entry.kind} entry has no `{field_label}` field.")
+        if entry.kind == EntryKind.STATUS.value:
+            # The entry as the edit would leave it: one field changed may break a rule between two.
+            check_fields(lambda name: changes.get(name, getattr(entry, name)))
         end = changes.get("end_date")
         if end is not None and end.latest < entry.date_earliest:
             raise InvalidInput("`end` is before the entry's date.")

@@ -19,6 +19,7 @@ from sqlalchemy import Row, Select
 from bot.core.errors import TopicNotFound
 from bot.core.matching import fold
 from bot.core.requester import Requester
+from bot.core.status_axes import Quantity
 from bot.core.vocabulary import EntryKind
 from db import reader_statements as statements
 from db import topics as topic_queries
@@ -43,12 +44,43 @@ def topic_at(row: Row[Any], start: int) -> TopicRead:
     return TopicRead.model_validate(dict(zip(statements.TOPIC_FIELDS, row[start : start + TOPIC_WIDTH], strict=True)))
 
 
+@dataclass(frozen=True, slots=True)
+class StatusNow:
+    """A story's status per axis: the newest live status change setting each, and the latest quantity
+    given of each (bot.core.status_axes)."""
+
+    decision: EntryRead | None = None
+    delivery: EntryRead | None = None
+    committed: Quantity | None = None
+    delivered: Quantity | None = None
+
+    @property
+    def latest(self) -> EntryRead | None:
+        """The newer of the two axes' status changes (one entry when it set both)."""
+        found = [e for e in (self.decision, self.delivery) if e is not None]
+        return max(found, key=lambda e: (e.date_sort, e.id), default=None)
+
+
+# A status's columns in a row (db.reader_statements: two entries, then QUANTITY_COLUMNS).
+STATUS_WIDTH = 2 * ENTRY_WIDTH + len(statements.QUANTITY_COLUMNS)
+
+
+def status_at(row: Row[Any], start: int) -> StatusNow:
+    """The status whose columns start at `start` in a row."""
+    quantities = row[start + 2 * ENTRY_WIDTH : start + STATUS_WIDTH]
+    committed, delivered = (
+        Quantity(float(amount), str(unit or "")) if amount is not None else None
+        for amount, unit in (quantities[0:2], quantities[2:4])
+    )
+    return StatusNow(entry_at(row, start), entry_at(row, start + ENTRY_WIDTH), committed, delivered)
+
+
 @dataclass(slots=True)
 class TopicCard:
     """Everything `/status` shows about one topic."""
 
     topic: TopicRead
-    status: EntryRead | None
+    status: StatusNow
     latest_statement: EntryRead | None
     last_updated: dt.datetime
     entry_count: int
@@ -63,7 +95,7 @@ class TopicRow:
     """A line of the topic list: the topic and its current status, if it has one."""
 
     topic: TopicRead
-    status: EntryRead | None
+    status: StatusNow
 
 
 @dataclass(slots=True)
@@ -100,9 +132,9 @@ class TopicListResult:
 
 # Where the extra columns and the entries start in a row of each statement (see db.reader_statements).
 _PAGE_ENTRY = TOPIC_WIDTH + len(statements.PAGE_EXTRAS)
-_CARD_STATUS = TOPIC_WIDTH + len(statements.CARD_EXTRAS)
-_CARD_STATEMENT = _CARD_STATUS + ENTRY_WIDTH
-_CARD_EXPECTED = _CARD_STATEMENT + ENTRY_WIDTH
+_CARD_STATEMENT = TOPIC_WIDTH + len(statements.CARD_EXTRAS)
+_CARD_STATUS = _CARD_STATEMENT + ENTRY_WIDTH
+_CARD_EXPECTED = _CARD_STATUS + STATUS_WIDTH
 _LIST_STATUS = TOPIC_WIDTH + len(statements.LIST_EXTRAS)
 
 
@@ -198,11 +230,12 @@ async def _entry_page(
 
 async def status(db: Database, requester: Requester, *, query: str, history: bool = False) -> StatusResult:
     guild_id = requester.guild_id
-    # One row per expected entry listed (at least one): the topic, its extras, its two entries and that one.
+    # One row per expected entry listed (at least one): the topic, its extras, its latest statement, its
+    # status and that expected entry.
     rows = await _topic_rows(db, statements.topic_card, _Named(guild_id, query), {})
     row = rows[0]
     topic = topic_at(row, 0)
-    current, latest = entry_at(row, _CARD_STATUS), entry_at(row, _CARD_STATEMENT)
+    current, latest = status_at(row, _CARD_STATUS), entry_at(row, _CARD_STATEMENT)
     past: list[EntryRead] | None = None
     if history:
         result = await _rows(db, statements.STATUS_HISTORY, {"topic_id": topic.id, "limit": 50})
@@ -216,7 +249,7 @@ async def status(db: Database, requester: Requester, *, query: str, history: boo
         latest,
         topic.updated_at,
         live_count,
-        _sources(topic, current, latest),
+        _sources(topic, current.decision, current.delivery, latest),
         expected,
         int(row[TOPIC_WIDTH + 2]),
     )
@@ -309,7 +342,7 @@ async def topic_list(
             params = {"newsroom_id": guild_id, "offset": page * per_page, "limit": per_page}
             rows = (await connection.execute(statements.topic_list(include_archived), params)).all()
             if rows:
-                listed = [TopicRow(topic_at(row, 0), entry_at(row, _LIST_STATUS)) for row in rows]
+                listed = [TopicRow(topic_at(row, 0), status_at(row, _LIST_STATUS)) for row in rows]
                 return TopicListResult(listed, Page(page, per_page, int(rows[0][TOPIC_WIDTH])))
             counted = await connection.scalar(statements.topic_count(include_archived), {"newsroom_id": guild_id})
             total = int(counted or 0)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.core.vocabulary import STATUS_INFO, Status
+from bot.core.vocabulary import DECISION_INFO, Decision
 from db import audit
 from db.engine import Database
 from db.models import AuditRecord, Entry, Newsroom, Topic
@@ -37,21 +37,21 @@ async def seeded(database: Database, seed_key: str) -> Entry:
 def current_status_of(card: Reply) -> tuple[str, str]:
     """(status label, note) as the /status card shows them."""
     description = card.embeds[0]["description"]
-    label = next(info.label for info in STATUS_INFO.values() if f"**{info.label}**" in description)
+    label = next(info.label for info in DECISION_INFO.values() if f"**Decision: {info.label}**" in description)
     return label, description
 
 
 async def test_twenty_concurrent_log_status_calls_all_persist_and_status_picks_the_latest(desk: Desk) -> None:
     h = desk.harness
     entries_before, audit_before = await entries_and_audit(desk.database)
-    statuses = list(Status)
+    statuses = list(Decision)
     # 19 distinct days up to today, the latest one twice: date decides, then log time breaks the tie.
     days = [dt.date(2023, 9, 2) + dt.timedelta(days=i) for i in range(19)] + [dt.date(2023, 9, 20)]
     random.Random(20).shuffle(days)  # the newest date is not the last one sent
     calls = [
         {
             "topic": "atacms",
-            "status": statuses[i % len(statuses)].value,
+            "decision": statuses[i % len(statuses)].value,
             "note": f"Update {i}",
             "date": day.isoformat(),
             "source": "Reuters",
@@ -80,7 +80,7 @@ async def test_twenty_concurrent_log_status_calls_all_persist_and_status_picks_t
     card = await h.slash("status", {"topic": "atacms", "history": True}, user=h.reader)
     label, description = current_status_of(card)
     assert winner.note is not None
-    assert label == STATUS_INFO[Status(winner.status)].label and winner.note in description
+    assert label == DECISION_INFO[Decision(winner.decision)].label and winner.note in description
     history = card.embeds[1]["description"]
     shown_ids = [int(part.split("`")[0]) for part in history.split("`#")[1:]]
     expected = sorted(new + entries_before, key=lambda e: (e.date_sort, e.id or 0), reverse=True)
@@ -92,7 +92,7 @@ async def test_current_status_is_latest_by_effective_date_then_by_log_time(desk:
 
     async def log(status: str, date: str) -> None:
         reply = await h.slash(
-            "log status", {"topic": "atacms", "status": status, "note": status, "date": date, "source": "Reuters"}
+            "log status", {"topic": "atacms", "decision": status, "note": status, "date": date, "source": "Reuters"}
         )
         assert not reply.ephemeral
 
@@ -104,7 +104,7 @@ async def test_current_status_is_latest_by_effective_date_then_by_log_time(desk:
     assert await current() == "Approved"
     await log("on_hold", "2023-09-18")  # same day, logged later: it wins the tie
     assert await current() == "On hold"
-    await log("delivered", "Sep 2023")  # month precision sorts at its midpoint, before the 18th
+    await log("approved", "Sep 2023")  # month precision sorts at its midpoint, before the 18th
     assert await current() == "On hold"
 
 
@@ -113,7 +113,7 @@ async def test_the_same_interaction_delivered_twice_at_once_is_stored_once(desk:
     entries_before, audit_before = await entries_and_audit(desk.database)
     first = await h.slash("status", {"topic": "atacms"}, user=h.reader)  # any id the harness minted
     interaction_id = first.interaction_id + 1_000
-    options = {"topic": "atacms", "status": "approved", "note": "Approved once.", "source": "Reuters"}
+    options = {"topic": "atacms", "decision": "approved", "note": "Approved once.", "source": "Reuters"}
     await asyncio.gather(*(h.slash("log status", options, interaction_id=interaction_id) for _ in range(2)))
     entries_after, audit_after = await entries_and_audit(desk.database)
     assert [e.note for e in entries_after[len(entries_before) :]] == ["Approved once."]

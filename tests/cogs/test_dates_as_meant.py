@@ -16,7 +16,7 @@ from tests.newsroom import Desk, db_rows, text_of
 # The day the issue was seen on: 7 Dec 2026, noon in London and UTC alike.
 SEEN_ON = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
 
-STATUS = {"topic": "atacms", "status": "delivered", "note": "Delivered.", "source": "Reuters"}
+STATUS = {"topic": "atacms", "delivery": "delivered", "note": "Delivered.", "source": "Reuters"}
 STATEMENT = {"topic": "atacms", "speaker": "Matthew Miller", "text": "No new decision to announce", "source": "Reuters"}
 EVENT = {"topic": "atacms", "headline": "Biden and Zelensky meet", "source": "Reuters"}
 

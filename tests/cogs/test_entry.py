@@ -113,7 +113,7 @@ async def test_edit_date_is_read_relative_to_the_newsrooms_today(desk: Desk) -> 
 
 
 GOOD_EDITS: list[tuple[str, str, str, str, Any]] = [
-    ("atacms-status-review", "status", "On hold", "status", "on_hold"),
+    ("atacms-status-review", "decision", "On hold", "decision", "on_hold"),
     ("atacms-status-review", "url", "https://www.whitehouse.gov/x", "source_url", "https://www.whitehouse.gov/x"),
     ("atacms-status-review", "url", "-", "source_url", None),
     ("atacms-kirby-interview", "speaker", "Adm. John Kirby", "speaker_key", "adm. john kirby"),
@@ -140,7 +140,7 @@ BAD_EDITS: list[tuple[str, str, str, str, str]] = [
     ("same value", "atacms-kirby-interview", "speaker", "John Kirby", "Nothing to change"),
     ("empty required", "atacms-kirby-interview", "text", "   ", "`text` can't be empty"),
     ("mention", "atacms-kirby-interview", "text", "Thanks @here", "mention syntax"),
-    ("bad status", "atacms-status-review", "status", "maybe", "`status` must be one of"),
+    ("bad decision", "atacms-status-review", "decision", "maybe", "`decision` must be one of: Under review, Approved"),
     ("bad kind", "atacms-kirby-interview", "kind", "rumour", "`kind` must be quote, paraphrase or summary"),
     ("bad date", "atacms-status-review", "date", "31 Feb 2023", "February 2023 has no day 31"),
     ("vague date", "atacms-status-review", "date", "soon", "Could not read"),
@@ -361,7 +361,7 @@ async def test_a_write_and_its_audit_record_commit_together_or_not_at_all(
 
     monkeypatch.setattr(writes.audit, "record", record_then_fail)
     for command, options in (
-        ("log status", {"topic": "atacms", "status": "approved", "note": "Approved.", "source": "Reuters"}),
+        ("log status", {"topic": "atacms", "decision": "approved", "note": "Approved.", "source": "Reuters"}),
         ("entry edit", {"id": str(kirby.id), "field": "text", "value": "Changed."}),
         ("entry retract", {"id": str(kirby.id), "reason": "Wrong"}),
         ("entry restore", {"id": str(miller.id)}),

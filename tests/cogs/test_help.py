@@ -90,7 +90,7 @@ async def test_help_names_ranges_choices_and_date_forms(desk: Desk) -> None:
     assert "A number from 1 to 10" in text and "Who may use it: Everyone" in text
     text = _text(_embeds(await h.slash("help", {"command": "log status"}, user=h.reader)))
     assert "`Approved`" in text and ACCEPTED_FORMS in text and "Editor role (or Manage Server)" in text
-    assert "Usage: `/log status topic:… status:… note:… [date:…]" in text
+    assert "Usage: `/log status topic:… note:… [decision:…] [delivery:…]" in text
     text = _text(_embeds(await h.slash("help", {"command": "settings show"}, user=h.reader)))
     assert "Who may use it: Manage Server" in text and "Usage: `/settings show`" in text
     group = _text(_embeds(await h.slash("help", {"command": "log"}, user=h.reader)))

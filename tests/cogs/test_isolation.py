@@ -47,7 +47,7 @@ async def as_b(h: DiscordHarness[Any], command: str, options: dict[str, Any]) ->
 
 
 TOPIC_COMMANDS: list[tuple[str, dict[str, Any]]] = [
-    ("log status", {"status": "approved", "note": "Approved."}),
+    ("log status", {"decision": "approved", "note": "Approved."}),
     ("log statement", {"speaker": "John Kirby", "text": "Words."}),
     ("log statement", {"speaker": "John Kirby"}),  # the modal path checks first
     ("log event", {"headline": "Talks"}),
@@ -144,7 +144,9 @@ async def test_each_newsroom_has_its_own_slugs_and_speaker_memory(desk: Desk) ->
 async def test_guild_a_undo_button_pressed_in_guild_b_changes_nothing(desk: Desk) -> None:
     h = desk.harness
     logged = await h.slash(
-        "log status", {"topic": "atacms", "status": "approved", "note": "Approved.", "source": "Reuters"}, user=h.editor
+        "log status",
+        {"topic": "atacms", "decision": "approved", "note": "Approved.", "source": "Reuters"},
+        user=h.editor,
     )
     found = re.search(r"`#(\d+)`", text_of(logged))
     assert found is not None

@@ -54,7 +54,11 @@ async def _stuff(desk: Desk) -> None:
             draft=EntryDraft(
                 kind=EntryKind.STATUS,
                 date=FuzzyDate.exact(dt.date(2025, 1, 1)),
-                status="approved",
+                decision="approved",
+                delivery="partly_delivered",
+                committed=1e12,
+                delivered=999_999_999_999.5,
+                unit="U" * 50,
                 note=WORD * 76,
                 source_name="N" * 200,
                 source_url="https://example.org/" + "b" * 470,

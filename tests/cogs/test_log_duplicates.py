@@ -35,7 +35,7 @@ RETYPED = {
     "source": "Reuters",
 }
 EVENT = {"topic": "atacms", "headline": "Biden and Zelensky meet", "date": "15 Sep 2023", "source": "AP"}
-STATUS = {"topic": "atacms", "status": "approved", "note": "Approved.", "date": "2023-09-17", "source": "Reuters"}
+STATUS = {"topic": "atacms", "decision": "approved", "note": "Approved.", "date": "2023-09-17", "source": "Reuters"}
 
 
 def logged_id(reply: Reply) -> int:

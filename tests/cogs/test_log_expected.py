@@ -26,7 +26,7 @@ TODAY = dt.date(2023, 9, 20)
 EVENT = {"topic": "atacms", "headline": "Biden and Zelensky speak", "source": "AP"}
 PROMISED_APPROVAL = {
     "topic": "atacms",
-    "status": "approved",
+    "decision": "approved",
     "note": "Approval promised",
     "expected": "promised",
     "date": "Oct 2023",
@@ -81,11 +81,11 @@ async def test_without_expected_a_future_or_missing_date_is_refused_and_nothing_
         ({**EVENT, "date": "Sep 2023", "reported": "Sep 2023"}, "`reported` is for an expected entry"),
         ({**EVENT, "expected": "promised", "end": "Oct 2023"}, "has no end date"),
         (
-            {"topic": "atacms", "status": "approved", "note": "Approved.", "date": "2024"},
+            {"topic": "atacms", "decision": "approved", "note": "Approved.", "date": "2024"},
             "If it has not happened yet, log it as `expected`",
         ),
     ):
-        command = "log status" if "status" in options else "log event"
+        command = "log status" if "decision" in options else "log event"
         reply = await h.slash(command, options, user=h.editor)
         assert reply.ephemeral and message in text_of(reply), text_of(reply)
     assert await db_rows(desk.database) == before
@@ -96,9 +96,9 @@ async def test_an_expected_status_is_not_the_current_status_until_a_later_one_sa
     promised = await h.slash("log status", PROMISED_APPROVAL, user=h.editor)
     expected = await entry_logged_by(desk.database, promised)
     card = await h.slash("status", {"topic": "atacms"}, user=h.reader)
-    assert "**Under review**" in card.embeds[0]["description"]
+    assert "**Decision: Under review**" in card.embeds[0]["description"]
     listed = card_field(card, "Expected")
-    assert listed is not None and f"`#{expected.id}` **Oct 2023** · Promised: Status: **Approved**" in listed
+    assert listed is not None and f"`#{expected.id}` **Oct 2023** · Promised: Decision: **Approved**" in listed
     topics = await h.slash("topics", user=h.reader)
     assert "Under review" in topics.embeds[0]["description"]
     history = await h.slash("status", {"topic": "atacms", "history": True}, user=h.reader)
@@ -108,7 +108,7 @@ async def test_an_expected_status_is_not_the_current_status_until_a_later_one_sa
         "log status",
         {
             "topic": "atacms",
-            "status": "approved",
+            "decision": "approved",
             "note": "Approved",
             "date": "20 Sep 2023",
             "source": "AP",
@@ -119,9 +119,38 @@ async def test_an_expected_status_is_not_the_current_status_until_a_later_one_sa
     later = await entry_logged_by(desk.database, approved)
     assert f"Marked `#{expected.id}` (promised) as happened on 20 Sep 2023 (`#{later.id}`)." in text_of(approved)
     card = await h.slash("status", {"topic": "atacms"}, user=h.reader)
-    assert "**Approved**" in card.embeds[0]["description"]
+    assert "**Decision: Approved**" in card.embeds[0]["description"]
     listed = card_field(card, "Expected")
     assert listed is None or f"#{expected.id}`" not in listed
+
+
+async def test_an_expected_status_change_is_current_on_neither_axis_nor_are_its_quantities(desk: Desk) -> None:
+    h = desk.harness
+    promised = {
+        "topic": "atacms",
+        "delivery": "delivered",
+        "committed": 300,
+        "delivered": 300,
+        "unit": "missiles",
+        "note": "Delivery promised",
+        "expected": "promised",
+        "date": "not announced",
+        "source": "AP",
+    }
+    expected = await entry_logged_by(desk.database, await h.slash("log status", promised, user=h.editor))
+    decided = {"topic": "atacms", "decision": "approved", "note": "Approved", "date": "19 Sep 2023", "source": "AP"}
+    await h.slash("log status", decided, user=h.editor)
+    card = await h.slash("status", {"topic": "atacms"}, user=h.reader)
+    description = card.embeds[0]["description"]
+    # The decision moved; the delivery stays where the seed put it, without the promised quantities.
+    assert "**Decision: Approved**" in description and "**Delivery: None announced**" in description
+    assert "300" not in description
+    listed = card_field(card, "Expected")
+    assert (
+        listed is not None and f"`#{expected.id}` **date not announced** · Promised: Delivery: **Delivered**" in listed
+    )
+    topics = await h.slash("topics", user=h.reader)
+    assert "Delivery: None announced" in topics.embeds[0]["description"]
 
 
 async def test_a_later_event_marks_the_anticipated_call_as_happened_with_an_audit_record(desk: Desk) -> None:

@@ -19,7 +19,7 @@ from tests.newsroom import EDITORS_ROLE_A, Desk, db_rows, text_of
 # Who may write
 # ------------------------------------------------------------------------------------------------
 READER_ATTEMPTS: list[tuple[str, dict[str, Any]]] = [
-    ("log status", {"topic": "atacms", "status": "approved", "note": STATUS_NOTE, "source": "Reuters"}),
+    ("log status", {"topic": "atacms", "decision": "approved", "note": STATUS_NOTE, "source": "Reuters"}),
     ("log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "No decision.", "source": "Reuters"}),
     ("log statement", {"topic": "atacms", "speaker": "John Kirby"}),  # would open the modal
     ("log event", {"topic": "atacms", "headline": "Talks held", "source": "Reuters"}),
@@ -109,7 +109,7 @@ async def test_bad_log_status_input_gets_a_clear_ephemeral_error_and_changes_not
     rows = await db_rows(desk.database)
     for label, bad, message in BAD_STATUS_INPUT:
         with subtests.test(label):
-            options = {"topic": "atacms", "status": "approved", "note": STATUS_NOTE, **bad}
+            options = {"topic": "atacms", "decision": "approved", "note": STATUS_NOTE, **bad}
             reply = await h.slash("log status", options, user=h.editor)
             assert reply.response_type == 4 and reply.ephemeral
             assert message in text_of(reply)
@@ -180,7 +180,7 @@ async def test_overlong_fields_are_refused_by_the_bot_even_past_discords_client_
 ) -> None:
     h = desk.harness
     minimal = {
-        "log status": {"status": "approved", "note": "ok"},
+        "log status": {"decision": "approved", "note": "ok"},
         "log statement": {"speaker": "Kirby", "text": "ok"},
         "log event": {"headline": "ok"},
     }

@@ -182,7 +182,7 @@ async def test_log_event_stores_headline_details_and_date_span(desk: Desk) -> No
 
 async def test_a_retried_interaction_is_stored_once(desk: Desk) -> None:
     h = desk.harness
-    options = {"topic": "atacms", "status": "approved", "note": STATUS_NOTE, "source": "Reuters"}
+    options = {"topic": "atacms", "decision": "approved", "note": STATUS_NOTE, "source": "Reuters"}
     first = await h.slash("log status", options, user=h.editor)
     rows = await db_rows(desk.database)
     again = await h.slash("log status", options, user=h.editor, interaction_id=first.interaction_id)

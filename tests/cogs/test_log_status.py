@@ -1,4 +1,5 @@
-"""/log status: what it stores, the reply, dates read in the newsroom's time zone, every status."""
+"""/log status: what it stores, the reply, dates read in the newsroom's time zone, every value of both axes,
+quantities and what is refused."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from discord import app_commands
 
-from bot.core.vocabulary import STATUS_INFO, Status
+from bot.core.vocabulary import DECISION_INFO, DELIVERY_INFO
 from db import audit
 from tests.cogs.log_support import (
     STATUS_NOTE,
@@ -29,7 +30,7 @@ async def test_log_status_stores_every_field_and_one_audit_record(desk: Desk) ->
         "log status",
         {
             "topic": "atacms",
-            "status": "approved",
+            "decision": "approved",
             "note": STATUS_NOTE,
             "date": "Sept 11",
             "source": "U.S. officials, as reported",
@@ -41,7 +42,8 @@ async def test_log_status_stores_every_field_and_one_audit_record(desk: Desk) ->
     entry = await entry_logged_by(desk.database, reply)
     assert entry.newsroom_id == h.guild_a.id
     assert entry.topic_id == await atacms_topic_id(desk.database)
-    assert (entry.kind, entry.status, entry.note) == ("status", "approved", STATUS_NOTE)
+    assert (entry.kind, entry.decision, entry.delivery, entry.note) == ("status", "approved", None, STATUS_NOTE)
+    assert (entry.committed, entry.delivered, entry.unit) == (None, None, None)
     assert (entry.date_precision, entry.date_earliest, entry.date_latest) == (
         "day",
         dt.date(2023, 9, 11),
@@ -67,7 +69,7 @@ async def test_log_reply_shows_the_entry_as_readers_see_it_with_short_id_and_und
     h = desk.harness
     reply = await h.slash(
         "log status",
-        {"topic": "atacms", "status": "approved", "note": STATUS_NOTE, "date": "Sept 11", "source": "Reuters"},
+        {"topic": "atacms", "decision": "approved", "note": STATUS_NOTE, "date": "Sept 11", "source": "Reuters"},
         user=h.editor,
     )
     entry = await entry_logged_by(desk.database, reply)
@@ -97,7 +99,7 @@ async def test_log_status_date_is_read_relative_to_the_newsrooms_today(desk: Des
         with subtests.test(typed or "no date"):
             # Two of the dates are the same day: the same status twice would be refused as a duplicate.
             status = "on_hold" if number % 2 else "declined"
-            options = {"topic": "atacms", "status": status, "note": "Paused.", "source": "Reuters"}
+            options = {"topic": "atacms", "decision": status, "note": "Paused.", "source": "Reuters"}
             if typed is not None:
                 options["date"] = typed
             reply = await desk.harness.slash("log status", options, user=desk.harness.editor)
@@ -111,29 +113,77 @@ async def test_default_date_is_today_in_the_newsrooms_time_zone_not_utc(desk: De
     assert saved.ephemeral and "Time zone saved" in text_of(saved)
     desk.clock.now = dt.datetime(2023, 9, 20, 12, 0, tzinfo=dt.UTC)  # already 21 Sep in Kiritimati
     today = await h.slash(
-        "log status", {"topic": "atacms", "status": "approved", "note": "x", "source": "Reuters"}, user=h.editor
+        "log status", {"topic": "atacms", "decision": "approved", "note": "x", "source": "Reuters"}, user=h.editor
     )
     yesterday = await h.slash(
         "log status",
-        {"topic": "atacms", "status": "approved", "note": "y", "date": "yesterday", "source": "Reuters"},
+        {"topic": "atacms", "decision": "approved", "note": "y", "date": "yesterday", "source": "Reuters"},
         user=h.editor,
     )
     assert (await entry_logged_by(desk.database, today)).date_earliest == dt.date(2023, 9, 21)
     assert (await entry_logged_by(desk.database, yesterday)).date_earliest == dt.date(2023, 9, 20)
 
 
-async def test_every_status_choice_is_offered_and_stored(desk: Desk) -> None:
-    h = desk.harness
+def _log_status_parameter(desk: Desk, name: str) -> app_commands.Parameter:
     group = desk.bot.tree.get_command("log")
     assert isinstance(group, app_commands.Group)
     command = group.get_command("status")
     assert isinstance(command, app_commands.Command)
-    [parameter] = [p for p in command.parameters if p.name == "status"]
-    offered = [c.value for c in parameter.choices]  # the choices Discord shows
-    assert offered == [s.value for s in STATUS_INFO]
-    for status in Status:
-        reply = await h.slash(
-            "log status", {"topic": "atacms", "status": status.value, "note": "n", "source": "Reuters"}, user=h.editor
-        )
-        assert (await entry_logged_by(desk.database, reply)).status == status.value
-        assert STATUS_INFO[status].label in reply.embeds[0]["description"]
+    [parameter] = [p for p in command.parameters if p.name == name]
+    return parameter
+
+
+async def test_every_decision_and_delivery_choice_is_offered_and_stored(desk: Desk) -> None:
+    h = desk.harness
+    for name, infos in (("decision", DECISION_INFO), ("delivery", DELIVERY_INFO)):
+        parameter = _log_status_parameter(desk, name)
+        assert not parameter.required
+        assert [c.value for c in parameter.choices] == [value.value for value in infos]  # the choices Discord shows
+        for value, info in infos.items():
+            reply = await h.slash(
+                "log status", {"topic": "atacms", name: value.value, "note": "n", "source": "Reuters"}, user=h.editor
+            )
+            entry = await entry_logged_by(desk.database, reply)
+            assert (entry.decision, entry.delivery) == ((value, None) if name == "decision" else (None, value))
+            assert f"{name.capitalize()}: **{info.label}**" in reply.embeds[0]["description"]
+
+
+async def test_one_status_change_sets_both_axes_and_quantities(desk: Desk) -> None:
+    h = desk.harness
+    axes = {"decision": "approved", "delivery": "partly_delivered"}
+    quantities = {"committed": 300, "delivered": 100, "unit": "missiles"}
+    options = {"topic": "atacms", "note": "A first batch arrived.", "source": "Reuters", **axes, **quantities}
+    reply = await h.slash("log status", options, user=h.editor)
+    entry = await entry_logged_by(desk.database, reply)
+    assert (entry.decision, entry.delivery) == ("approved", "partly_delivered")
+    assert (entry.committed, entry.delivered, entry.unit) == (300, 100, "missiles")
+    description = reply.embeds[0]["description"]
+    assert "Decision: **Approved** · Delivery: **Partly delivered**, 100 of 300 missiles." in description
+
+
+REFUSED: list[tuple[dict[str, Any], str]] = [
+    ({}, "needs a `decision`, a `delivery`, or both"),
+    ({"delivery": "delivered", "committed": 100, "delivered": 300, "unit": "missiles"}, "`delivered` (300) is more"),
+    ({"delivery": "delivered", "delivered": 10}, "A quantity needs its `unit`"),
+    ({"decision": "approved", "unit": "missiles"}, "A `unit` needs a quantity"),
+]
+
+
+async def test_a_status_change_that_says_nothing_or_cannot_add_up_is_refused_and_stores_nothing(
+    desk: Desk, subtests: Any
+) -> None:
+    h = desk.harness
+    for extra, message in REFUSED:
+        with subtests.test(message):
+            before = await db_rows(desk.database)
+            reply = await h.slash(
+                "log status", {"topic": "atacms", "note": "n", "source": "Reuters", **extra}, user=h.editor
+            )
+            assert reply.ephemeral and message in text_of(reply)
+            assert await db_rows(desk.database) == before
+
+
+async def test_a_negative_quantity_never_reaches_the_bot(desk: Desk) -> None:
+    # Discord's client refuses a number under the option's minimum before sending it.
+    assert _log_status_parameter(desk, "committed").min_value == 0
+    assert _log_status_parameter(desk, "delivered").min_value == 0

@@ -25,7 +25,7 @@ from tests.newsroom import EDITORS_ROLE_A, Desk, db_rows, text_of
 async def _logged(desk: Desk) -> tuple[Reply, Entry, str]:
     reply = await desk.harness.slash(
         "log status",
-        {"topic": "atacms", "status": "approved", "note": STATUS_NOTE, "source": "Reuters"},
+        {"topic": "atacms", "decision": "approved", "note": STATUS_NOTE, "source": "Reuters"},
         user=desk.harness.editor,
     )
     entry = await entry_logged_by(desk.database, reply)

@@ -17,7 +17,7 @@ from tests.newsroom import Desk, db_rows, text_of
 
 WHY = "Seen by our reporter, not yet published"
 MINIMAL: dict[str, dict[str, str]] = {
-    "log status": {"topic": "atacms", "status": "approved", "note": "Approved."},
+    "log status": {"topic": "atacms", "decision": "approved", "note": "Approved."},
     "log statement": {"topic": "atacms", "speaker": "Matthew Miller", "text": "No decision yet."},
     "log event": {"topic": "atacms", "headline": "Talks in Kyiv"},
 }

@@ -21,8 +21,9 @@ async def test_status_card_answers_under_review_with_latest_statement_and_source
     [embed] = reply.embeds
     text = _text(embed)
     assert embed["title"] == "ATACMS long-range missiles for Ukraine"
-    assert "Under review" in text and "no decision has been announced" in text
-    assert "Since Sep 2023" in text
+    assert "**Decision: Under review** (since Sep 2023) — Being considered; no decision has been announced" in text
+    assert "**Delivery: None announced** (since Sep 2023) — No delivery has been announced" in text
+    assert "Latest change Sep 2023" in text
     latest = next(f for f in embed["fields"] if f["name"] == "Latest statement")["value"]
     assert "John Kirby" in latest and "Strategic Communications Coordinator" in latest
     assert "Interview with a British newspaper" in latest
@@ -83,3 +84,36 @@ async def test_status_card_button_from_another_guild_finds_nothing(desk: Desk) -
     reply = await desk.harness.click(button, message=forged, guild=GUILD_B_ID, user=desk.harness.other_guild_user)
     assert reply.ephemeral and "No topic matches" in text_of(reply)
     assert not reply.embeds
+
+
+async def test_each_axis_stands_where_its_latest_live_status_change_put_it(desk: Desk) -> None:
+    h = desk.harness
+
+    async def log(**options: object) -> str:
+        reply = await h.slash("log status", {"topic": "atacms", "note": "n", "source": "AP", **options}, user=h.editor)
+        assert not reply.ephemeral, reply.content
+        return (reply.content or "").split("`#")[1].split("`")[0]
+
+    await log(decision="approved", date="17 Sep 2023", committed=300, unit="missiles")
+    await log(delivery="partly_delivered", date="18 Sep 2023", delivered=100, unit="missiles")
+    # Backdated: logged last, but the delivery it sets is older than the one above.
+    await log(delivery="announced", date="16 Sep 2023")
+    card = (await h.slash("status", {"topic": "atacms"}, user=h.reader)).embeds[0]["description"]
+    assert "**Decision: Approved** (since 17 Sep 2023)" in card
+    assert "**Delivery: Partly delivered**, 100 of 300 missiles (since 18 Sep 2023)" in card
+    assert "Latest change 18 Sep 2023" in card
+    topics = (await h.slash("topics", {}, user=h.reader)).embeds[0]["description"]
+    assert (
+        "Decision: Approved (since 17 Sep 2023) · Delivery: Partly delivered (since 18 Sep 2023) · 100 of 300 missiles"
+        in topics
+    )
+
+    # Retracting the delivery's change: that axis falls back to the one before, and its quantity goes too.
+    latest = await log(decision="on_hold", date="19 Sep 2023")
+    partly = int(latest) - 2
+    await h.slash("entry retract", {"id": f"#{partly}", "reason": "Misreported"}, user=h.editor)
+    card = (await h.slash("status", {"topic": "atacms"}, user=h.reader)).embeds[0]["description"]
+    assert "**Decision: On hold** (since 19 Sep 2023)" in card
+    assert "**Delivery: Announced**, 300 missiles committed (since 16 Sep 2023)" in card
+    history = (await h.slash("status", {"topic": "atacms", "history": True}, user=h.reader)).embeds[1]["description"]
+    assert "Decision: On hold" in history and "~~" in history and "Delivery: Partly delivered, 100 missiles" in history

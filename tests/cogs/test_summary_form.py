@@ -39,7 +39,7 @@ async def log_approval(desk: Desk) -> tuple[Reply, str]:
     h = desk.harness
     logged = await h.slash(
         "log status",
-        {"topic": "atacms", "status": "approved", "note": "Approved.", "date": "2023-09-19", "source": "Reuters"},
+        {"topic": "atacms", "decision": "approved", "note": "Approved.", "date": "2023-09-19", "source": "Reuters"},
         user=h.editor,
     )
     [button] = [b for b in buttons(logged) if b["label"] == "Update summary"]
@@ -111,6 +111,19 @@ async def test_submitting_the_form_unchanged_confirms_the_summary(desk: Desk) ->
     assert STALE not in await card_text(desk)
     history = await h.slash("topic history", {"topic": "atacms"}, user=h.editor)
     assert "Summary confirmed as current" in embed_text(history.embeds[0])
+
+
+async def test_a_new_delivery_marks_the_summary_and_an_expected_status_change_does_not(desk: Desk) -> None:
+    h = desk.harness
+    form, ids = await open_form(desk)  # after a new decision
+    await h.submit_modal(form, {ids["Reason"]: "Still right"}, user=h.editor)
+    assert STALE not in await card_text(desk)
+    promised = {"topic": "atacms", "delivery": "delivered", "note": "Promised", "expected": "promised", "source": "AP"}
+    await h.slash("log status", promised, user=h.editor)
+    assert STALE not in await card_text(desk)  # expected: current on neither axis
+    announced = {"topic": "atacms", "delivery": "announced", "note": "Announced", "date": "20 Sep 2023", "source": "AP"}
+    await h.slash("log status", announced, user=h.editor)
+    assert STALE in await card_text(desk)  # the delivery moved, the decision did not
 
 
 async def test_a_non_editor_gets_no_form_and_cannot_submit_one(desk: Desk) -> None:

@@ -145,7 +145,9 @@ async def test_nothing_typed_yet_offers_the_most_recently_updated_topics(desk: D
     await create(desk.database, "f16-jets", "F-16 jets")
     # A new entry moves ATACMS back to the top.
     await h.slash(
-        "log status", {"topic": "atacms", "status": "approved", "note": "Approved", "source": "Reuters"}, user=h.editor
+        "log status",
+        {"topic": "atacms", "decision": "approved", "note": "Approved", "source": "Reuters"},
+        user=h.editor,
     )
     choices = await h.autocomplete("status", "topic", "", user=h.reader)
     assert [c["value"] for c in choices] == ["atacms", "f16-jets", "abrams"]

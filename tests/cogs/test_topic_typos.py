@@ -71,7 +71,7 @@ async def test_a_command_reads_an_unambiguous_close_spelling(desk: Desk) -> None
     # A write is never filed under a guess: the editor is asked, and nothing is stored.
     before = await db_rows(desk.database)
     logged = await h.slash(
-        "log status", {"topic": "atcms", "status": "approved", "note": "Approved", "source": "Reuters"}, user=h.editor
+        "log status", {"topic": "atcms", "decision": "approved", "note": "Approved", "source": "Reuters"}, user=h.editor
     )
     assert logged.ephemeral and "No topic matches `atcms`" in text_of(logged) and "`atacms`" in text_of(logged)
     assert await db_rows(desk.database) == before

@@ -28,7 +28,8 @@ async def test_ranges_types_choices_lengths_and_repeats_are_refused_before_the_b
             "/latest topic:atacms count:11",
             "/latest topic:atacms count:two",
             "/latest topic:atacms topic:atacms",
-            "/log status topic:atacms status:maybe note:x",
+            "/log status topic:atacms decision:maybe note:x",
+            "/log status topic:atacms delivery:Delivered committed:-1 unit:missiles note:x",
             f"/log event atacms headline:{'h' * 201}",
             '/log event atacms headline:""',
             "/latest topic:atacms private:perhaps",
@@ -41,12 +42,13 @@ async def test_ranges_types_choices_lengths_and_repeats_are_refused_before_the_b
         "! `count` must be a whole number from 1 to 10.",
         "! count must be a whole number",
         "! topic is given twice; /latest takes it once.",
-        "! status must be one of: under_review, approved, announced, partially_delivered, delivered, on_hold, declined",
+        "! decision must be one of: under_review, approved, declined, on_hold",
+        "! `committed` must be a number from 0 to 1000000000000.",
         "! `headline` is 201 characters; the maximum is 200.",
         "! headline is empty: give a value or leave the option out.",
         "! private must be true or false",
-        "! Missing status, note. Usage: /log status topic:… status:… note:… [date:…] [source:…] [url:…] [unsourced:…]"
-        " [expected:…] [reported:…] [outcome_of:…] [outcome:…]",
+        "! Missing note. Usage: /log status topic:… note:… [decision:…] [delivery:…] [committed:…] [delivered:…] "
+        "[unit:…] [date:…] [source:…] [url:…] [unsourced:…] [expected:…] [reported:…] [outcome_of:…] [outcome:…]",
     ]
     assert "Newsdesk" not in text  # the bot was never asked
 
@@ -56,12 +58,13 @@ async def test_values_are_converted_to_the_options_types(tmp_path: Path) -> None
         tmp_path,
         [
             "/latest topic:atacms count:1 private:yes",
-            "/log status atacms status:Approved note:Cleared source:AP url:https://example.org/x",
+            "/log status atacms decision:Approved committed:2.5 unit:bn_USD note:Cleared source:AP "
+            "url:https://example.org/x",
         ],
     )
     assert "only you can see this" in text.split("Latest statements")[0]  # private:yes -> true
     assert "page 1 of" in text
-    assert "Approved" in text and "Logged `#" in text
+    assert "Decision: **Approved** · 2.5 bn\\_USD committed" in text and "Logged `#" in text
 
 
 async def test_every_autocompleted_option_completes_and_others_say_so(tmp_path: Path) -> None:
@@ -73,7 +76,7 @@ async def test_every_autocompleted_option_completes_and_others_say_so(tmp_path: 
             "complete /log statement topic:atacms speaker:Mi",
             "complete /settings timezone timezone:Europe/Lo",
             "complete /topic import-seed name:at",
-            "complete /log status topic:atacms status:deliv",
+            "complete /log status topic:atacms delivery:deliv",
             "complete /status topic:",
         ],
     )
@@ -86,7 +89,7 @@ async def test_every_autocompleted_option_completes_and_others_say_so(tmp_path: 
     assert "Matthew Miller" in blocks[1]
     assert "Europe/London" in blocks[2]
     assert "atacms" in blocks[3]
-    assert "partially_delivered  (Partially delivered)" in blocks[4] and "approved" not in blocks[4]
+    assert "partly_delivered  (Partly delivered)" in blocks[4] and "none_announced" not in blocks[4]
     assert "atacms" in blocks[5]
 
 

@@ -3,7 +3,7 @@ entries, leaving live duplicates logged before the check unguarded rather than f
 
 from __future__ import annotations
 
-from sqlalchemy import Table, column, insert, select, table
+from sqlalchemy import String, Table, column, insert, select, table
 
 from db import migrate, writes
 from db.engine import Database
@@ -11,18 +11,26 @@ from db.models import Entry
 from tests.newsroom import prepare_newsrooms
 
 ENTRY: Table = Entry.__table__  # pyright: ignore[reportAttributeAccessIssue]
-# Added by 0005, by 0007 (expected entries and their outcome) and by 0008 (the unsourced mark).
-LATER = ("speaker_search", "fingerprint", "expected", "unsourced_reason")
-OLD_COLUMNS = [c for c in ENTRY.columns if c.name not in LATER and not c.name.startswith("outcome")]
+# Added by 0005, by 0006 (a status change's two axes and quantities in place of its single status), by
+# 0007 (expected entries and their outcome) and by 0008 (the unsourced mark).
+LATER = (
+    "speaker_search", "fingerprint", "decision", "delivery", "committed", "delivered", "unit", "expected",
+    "unsourced_reason",
+)  # fmt: skip
 # The table as it was before the migration.
-OLD_ENTRY = table("entry", *(column(c.name, c.type) for c in OLD_COLUMNS))
+OLD_ENTRY = table(
+    "entry",
+    *(column(c.name, c.type) for c in ENTRY.columns if c.name not in LATER and not c.name.startswith("outcome")),
+    column("status", String()),
+)
+OLD_COLUMNS = list(OLD_ENTRY.c)
 
 
 async def test_existing_entries_get_their_keys_and_a_live_duplicate_stays(database: Database) -> None:
     await prepare_newsrooms(database)
     await migrate.downgrade(database, "0003")
     async with database.write() as session:
-        rows = (await session.execute(select(*OLD_COLUMNS).order_by(ENTRY.c.id))).mappings().all()
+        rows = (await session.execute(select(*OLD_COLUMNS).order_by(OLD_ENTRY.c.id))).mappings().all()
         statement = next(dict(r) for r in rows if r["kind"] == "statement" and r["retracted_at"] is None)
         copy = {**statement, "id": max(r["id"] for r in rows) + 1, "interaction_id": None, "seed_key": None}
         await session.execute(insert(OLD_ENTRY), [copy])

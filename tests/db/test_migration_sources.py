@@ -10,9 +10,10 @@ from sqlmodel import col
 
 from bot.core.sourcing import NOT_RECORDED
 from bot.render.sources import summary_written_before
+from bot.services.reader import StatusNow
 from db import audit, migrate
 from db.engine import Database
-from db.models import AuditRecord, Entry, Topic
+from db.models import AuditRecord, Entry, EntryRead, Topic
 from tests.db.test_migrations import schema_differences
 from tests.newsroom import prepare_newsrooms
 
@@ -93,4 +94,6 @@ async def test_a_seeded_story_is_not_marked_as_written_before_its_own_status(dat
         topic = (await session.execute(select(Topic))).scalars().one()
         entries = list((await session.execute(select(Entry).where(col(Entry.topic_id) == topic.id))).scalars())
     assert topic.summary_updated_at == max(e.created_at for e in entries)
-    assert not any(summary_written_before(topic, e) for e in entries)
+    # Each as the status current on both axes: none was logged after the summary.
+    current = [EntryRead.model_validate(e, from_attributes=True) for e in entries]
+    assert not any(summary_written_before(topic, StatusNow(e, e)) for e in current)

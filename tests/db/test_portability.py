@@ -68,7 +68,7 @@ async def edit_history_through_the_bot(desk: Desk) -> None:
 
     approved = await h.slash(
         "log status",
-        {"topic": "atacms", "status": "approved", "note": "Approved.", "date": "Sept 19", "source": "Reuters"},
+        {"topic": "atacms", "decision": "approved", "note": "Approved.", "date": "Sept 19", "source": "Reuters"},
     )
     kirby = await h.slash(
         "log statement", {"topic": "atacms", "speaker": "John Kirby", "text": "Decided.", "source": "Reuters"}
@@ -113,7 +113,7 @@ async def test_export_then_import_into_an_empty_database_copies_every_row(desk: 
             assert (await r.slash("status", {"topic": "f16-jets"}, user=r.reader)).embeds == archived.embeds
             # The copy is a working newsroom: new rows get fresh ids past the imported ones.
             logged = await r.slash(
-                "log status", {"topic": "atacms", "status": "delivered", "note": "Arrived.", "source": "Reuters"}
+                "log status", {"topic": "atacms", "delivery": "delivered", "note": "Arrived.", "source": "Reuters"}
             )
             assert not logged.ephemeral
             new_id = int(re.search(r"`#(\d+)`", logged.content or "")[1])  # type: ignore[index]

@@ -27,7 +27,7 @@ async def expected_and_settled(desk: Desk) -> None:
         "log status",
         {
             "topic": "atacms",
-            "status": "approved",
+            "decision": "approved",
             "note": "Vote",
             "expected": "scheduled",
             "date": "2031",

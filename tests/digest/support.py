@@ -161,12 +161,13 @@ class Writer:
             return entry
 
     async def status(
-        self, slug: str, status: str, note: str, at: dt.datetime, date: dt.date | None = None, **extra: Any
+        self, slug: str, decision: str | None, note: str, at: dt.datetime, date: dt.date | None = None, **extra: Any
     ) -> Entry:
+        """A status change setting `decision` (None: none) and whatever `extra` gives (delivery, quantities)."""
         draft = EntryDraft(
             kind=EntryKind.STATUS,
             date=FuzzyDate.exact(date or at.date()),
-            status=status,
+            decision=decision,
             note=note,
             source_name=extra.pop("source_name", "State Department"),
             source_url=extra.pop("source_url", "https://www.state.gov/briefing"),

@@ -28,6 +28,6 @@ async def test_an_expected_event_and_status_are_shown_as_expected(
     reply = await h.slash("digest preview", {"id": 1}, user=h.editor)
     text = reply.embeds[0]["description"]
     assert "**Delivery of the missiles** (date not announced). *Expected (promised).*" in text
-    assert "**Status: Approved** (1 May 2026). *Expected (scheduled).* Vote on approval" in text
-    assert "**Status: Under review → On hold** (20 Mar 2026)." in text
+    assert "Decision: **Approved** (1 May 2026). *Expected (scheduled).* Vote on approval" in text
+    assert "Decision: **Under review → On hold** (20 Mar 2026)." in text
     assert "→ Approved" not in text and "not the current status" not in text

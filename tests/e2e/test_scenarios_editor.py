@@ -39,7 +39,7 @@ async def test_log_status_statement_and_event(desk: LiveDesk) -> None:
             "log status",
             {
                 "topic": "atacms",
-                "status": "approved",
+                "decision": "approved",
                 "note": "White House approves a first batch",
                 "date": "2023-10-17",
                 "source": "Reuters",
@@ -51,7 +51,7 @@ async def test_log_status_statement_and_event(desk: LiveDesk) -> None:
         assert "Approved" in status.text and "17 Oct 2023" in status.text
         assert "Undo" in buttons(status.message)
         card = await desk.slash("status", {"topic": "atacms"}, user=READER_USER)
-        assert "Approved" in card.text and "Since 17 Oct 2023" in card.text
+        assert "**Decision: Approved** (since 17 Oct 2023)" in card.text and "Latest change 17 Oct 2023" in card.text
 
         statement = await desk.slash(
             "log statement",
@@ -103,7 +103,7 @@ async def test_non_editors_are_refused_and_nothing_is_written(desk: LiveDesk) ->
     async with desk.scenario():
         before = (await desk.slash("chronology", {"topic": "atacms"}, user=READER_USER)).text
         attempts: list[tuple[str, dict[str, object]]] = [
-            ("log status", {"topic": "atacms", "status": "declined", "note": "Not happening", "source": "Reuters"}),
+            ("log status", {"topic": "atacms", "decision": "declined", "note": "Not happening", "source": "Reuters"}),
             ("log statement", {"topic": "atacms", "speaker": "Rory", "text": "I say so", "source": "Reuters"}),
             ("log statement", {"topic": "atacms", "speaker": "Rory"}),  # no text: refused before any modal
             ("log event", {"topic": "atacms", "headline": "Something happened", "source": "Reuters"}),

@@ -62,6 +62,8 @@ def plausible(option: OptionSpec, *, statement_id: int, n: int = 0) -> Any:
         return False
     if option.type is OptionType.integer:
         return int(option.min or 1)
+    if option.type is OptionType.number:
+        return float(option.min or 1)
     if option.type is OptionType.role:
         return EDITORS_ROLE_A
     if option.type is OptionType.channel:
@@ -263,7 +265,7 @@ async def test_markdown_link_tricks_in_url_never_produce_a_second_link(desk: Des
     # a date after today is refused.
     desk.clock.now = dt.datetime(2030 + len(URL_TRICKS), 1, 1, 12, tzinfo=dt.UTC)
     for n, url in enumerate(URL_TRICKS):
-        options = {"topic": "atacms", "status": "approved", "note": "Approved.", "url": url, "source": "AP"}
+        options = {"topic": "atacms", "decision": "approved", "note": "Approved.", "url": url, "source": "AP"}
         logged = await run(checker, desk, editor, "log status", {**options, "date": f"{2030 + n}"})
         if is_refusal(logged):
             assert "url" in (logged.content or ""), (url, logged.content)
@@ -284,7 +286,7 @@ async def test_31_february_is_refused_with_the_reason_wherever_a_date_is_taken(d
     event = f"#{await entry_of_kind(desk, 'event')}"
     before = await fingerprint(desk.database)
     for command, options in [
-        ("log status", {"topic": "atacms", "status": "approved", "note": "n", "date": "31 Feb 2023", "source": "AP"}),
+        ("log status", {"topic": "atacms", "decision": "approved", "note": "n", "date": "31 Feb 2023", "source": "AP"}),
         (
             "log statement",
             {"topic": "atacms", "speaker": "John Kirby", "text": "t", "date": "31 Feb 2023", "source": "AP"},

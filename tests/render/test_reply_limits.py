@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core.fuzzydate import FuzzyDate
+from bot.core.status_axes import Quantity
 from bot.core.validation import LIMITS, MAX_ALIASES, clean_text
 from bot.digest import views as digest_views
 from bot.render import editor, history
@@ -19,7 +20,7 @@ from bot.render import entries as reader
 from bot.render.entries import page_count
 from bot.render.text import CONTENT_MAX, EMBED_TOTAL_MAX
 from bot.services.digests import Notice, SubscriptionView
-from bot.services.reader import TopicCard, TopicRow
+from bot.services.reader import StatusNow, TopicCard, TopicRow
 from db.audit import snapshot
 from db.digest_models import DigestSubscription
 from db.models import AuditRecord, Entry, EntryRead, Newsroom, Topic, TopicRead
@@ -82,7 +83,8 @@ def build(drawn: tuple[dict[str, tuple[str, ...]], str]) -> dict[str, Any]:
     statement: dict[str, Any] = {"kind": "statement", "speaker": text["speaker"], "speaker_role": text["role"]}
     statement |= {"speaker_org": text["organisation"], "text": text["text"], "context": text["context"]}
     statement |= {"statement_kind": "paraphrase"}
-    status: dict[str, Any] = {"kind": "status", "status": "under_review", "note": text["note"]}
+    status: dict[str, Any] = {"kind": "status", "decision": "under_review", "delivery": "partly_delivered"}
+    status |= {"committed": 1e12, "delivered": 999_999_999_999.5, "unit": text["unit"], "note": text["note"]}
     event: dict[str, Any] = {"kind": "event", "headline": text["headline"], "details": text["details"]}
     made: list[Entry] = []
     for n, columns in enumerate([statement, status, event] * 17):
@@ -91,6 +93,12 @@ def build(drawn: tuple[dict[str, tuple[str, ...]], str]) -> dict[str, Any]:
         entry.set_end_date(date if columns is event else None)
         made.append(entry)
     return {"text": text, "topic": topic, "entries": made, "zone": zone}
+
+
+def status_now(entry: EntryRead) -> StatusNow:
+    """Both axes and both quantities at their longest, with units that differ (each then shown)."""
+    unit = entry.unit or ""
+    return StatusNow(entry, entry, Quantity(entry.committed or 0, unit), Quantity(entry.delivered or 0, unit[::-1]))
 
 
 def body(content: str | None, embeds: list[discord.Embed], view: discord.ui.View | None = None) -> dict[str, Any]:
@@ -123,7 +131,8 @@ def test_reader_replies_fit(drawn: tuple[dict[str, tuple[str, ...]], str]) -> No
     read = [EntryRead.model_validate(e, from_attributes=True) for e in w["entries"]]
     statements = [e for e in read if e.kind == "statement"]
     sources = [(w["text"]["source"], e.source_url) for e in read[:10]]
-    card = TopicCard(topic, read[1], statements[0], AT, 10**6, sources)
+    now = status_now(read[1])
+    card = TopicCard(topic, now, statements[0], AT, 10**6, sources)
     embed, view = reader.status_card(card, timezone=w["zone"])
     assert_fits(None, [embed], view)
     embed, view = reader.status_card(card, timezone=w["zone"], room=EMBED_TOTAL_MAX - reader.HISTORY_ROOM)
@@ -140,7 +149,7 @@ def test_reader_replies_fit(drawn: tuple[dict[str, tuple[str, ...]], str]) -> No
             topic, read[:10], total=total, page=page, per_page=10, since=AT.date(), until=AT.date(), timezone=w["zone"]
         )
         assert_fits(None, [one], view)
-        rows = [TopicRow(topic, e if e.kind == "status" else None) for e in read[:15]]
+        rows = [TopicRow(topic, status_now(e) if e.kind == "status" else StatusNow()) for e in read[:15]]
         one, view = reader.topics_page(rows, total=total, page=page, per_page=15, guild_name="G" * 100)
         assert_fits(None, [one], view)
 

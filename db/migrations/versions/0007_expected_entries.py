@@ -1,7 +1,7 @@
 """entry: expected entries (anticipated, scheduled, promised), undated ones, and their outcome
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-07 07:40:00.000000
 
 Existing rows are not expected, with two exceptions from the ATACMS seed, each unless an editor has
@@ -9,6 +9,8 @@ corrected it: the anticipated Zelensky-Biden conversation, stored dated "Sep 202
 reported) as if it had happened then, becomes what the report says: anticipated, date not announced,
 placed by that month (its fingerprint follows its date, as on every write); and the autumn 2023
 window Kyiv hoped for becomes anticipated.
+
+A status change's fingerprint is made of what it says on the two axes (0006), read from their columns.
 """
 
 import inspect
@@ -21,9 +23,10 @@ from alembic import op
 
 from bot.core.fuzzydate import FuzzyDate, Precision
 from bot.core.matching import entry_fingerprint
+from bot.core.status_axes import status_said
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -34,18 +37,21 @@ ANTICIPATED = {
     "atacms-hoped-window": {"expected": "anticipated"},
 }
 
-# What an entry's fingerprint is made of: the columns of the same names.
-_FINGERPRINTED = tuple(inspect.signature(entry_fingerprint).parameters)
+# What an entry's fingerprint is made of: the columns of the same names, except a status change's
+# `status`, which is what it says on the two axes (bot.core.status_axes.status_said).
+_FINGERPRINTED = tuple(name for name in inspect.signature(entry_fingerprint).parameters if name != "status")
 _ENTRY = sa.table(
     "entry",
     sa.column("date_earliest", sa.Date),
     sa.column("date_latest", sa.Date),
     sa.column("edited_at", sqlmodel.sql.sqltypes.UTCDateTime),
+    sa.column("committed", sa.Float),
+    sa.column("delivered", sa.Float),
     *(
         sa.column(name)
         for name in (
-            "id", "kind", "date_precision", "status", "speaker", "text", "headline", "seed_key", "expected",
-            "fingerprint",
+            "id", "kind", "date_precision", "decision", "delivery", "unit", "speaker", "text", "headline",
+            "seed_key", "expected", "fingerprint",
         )
     ),
 )  # fmt: skip
@@ -96,7 +102,9 @@ def _rewrite(query: sa.Select[Any], change: Callable[[sa.RowMapping], Mapping[st
     for row in bind.execute(query).mappings().all():
         updates = change(row)
         values = {**row, **updates}
-        fingerprint = entry_fingerprint(**{name: values[name] for name in _FINGERPRINTED})
+        fingerprint = entry_fingerprint(
+            **{name: values[name] for name in _FINGERPRINTED}, status=status_said(values.get)
+        )
         bind.execute(sa.update(_ENTRY).where(_ENTRY.c.id == row["id"]).values(**updates, fingerprint=fingerprint))
 
 

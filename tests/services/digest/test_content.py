@@ -37,12 +37,36 @@ async def test_new_status_statement_and_event_with_sources(database: Database, h
     [topic] = content.changed
     assert [i.kind for i in topic.items] == [ItemKind.STATUS, ItemKind.EVENT, ItemKind.STATEMENT]
     status, event, statement = (item_line(i) for i in topic.items)
-    assert "**Status: Under review → Approved**" in status and "The President approved it" in status
+    assert "Decision: **Under review → Approved** (" in status and "The President approved it" in status
     assert "[State Department](https://www.state.gov/briefing)" in status and f"`#{approved.id}`" in status
     assert "**Matthew Miller** (Spokesperson, State Department)" in statement
     assert "“We have nothing to announce today.”" in statement and f"`#{said.id}`" in statement
     assert "[Reuters](https://www.reuters.com/world/item)" in statement
     assert "**Delegation visits Kyiv**" in event and "Talks on air defence." in event and "[AP](" in event
+
+
+async def test_each_axis_moves_on_its_own_with_quantities(database: Database, h: DiscordHarness, room: Writer) -> None:
+    await room.topic("atacms")
+    await room.status(
+        "atacms", "under_review", "Reviewing", BEFORE, date=dt.date(2026, 3, 1), delivery="none_announced"
+    )
+    await room.status("atacms", "approved", "Approved", INSIDE, date=dt.date(2026, 3, 10))
+    extra = {"delivery": "partly_delivered", "committed": 300.0, "delivered": 100.0, "unit": "missiles"}
+    await room.status("atacms", None, "First batch", INSIDE, date=dt.date(2026, 3, 12), **extra)
+    # Backdated on the delivery axis only: the decision it sets is still the newest.
+    await room.status("atacms", "declined", "Was announced", INSIDE, date=dt.date(2026, 3, 11), delivery="announced")
+    found = lines(await build(h, room))["atacms"]
+    assert any(
+        "Delivery: **None announced → Partly delivered**, 100 of 300 missiles (12 Mar 2026). First batch" in line
+        for line in found
+    ), found
+    assert any(
+        "Decision: **Under review → Declined** · Delivery: **Announced** (11 Mar 2026)" in line for line in found
+    )
+    assert any(
+        "Status logged for 10 Mar 2026: Decision: **Approved** (earlier; not the current status)" in line
+        for line in found
+    ), found
 
 
 async def test_a_backdated_status_is_not_reported_as_the_new_status(
@@ -52,7 +76,7 @@ async def test_a_backdated_status_is_not_reported_as_the_new_status(
     await room.status("atacms", "approved", "Approved", BEFORE, date=dt.date(2026, 3, 10))
     await room.status("atacms", "under_review", "Was under review", INSIDE, date=dt.date(2025, 12, 1))
     [line] = lines(await build(h, room))["atacms"]
-    assert "Status logged for 1 Dec 2025: **Under review** (earlier; not the current status)" in line
+    assert "Status logged for 1 Dec 2025: Decision: **Under review** (earlier; not the current status)" in line
 
 
 async def test_corrections_retractions_and_restores(database: Database, h: DiscordHarness, room: Writer) -> None:
@@ -99,7 +123,7 @@ async def test_retracting_the_current_status_reports_the_status_moving_back(
     approved = await room.status("atacms", "approved", "Approved", BEFORE, date=dt.date(2026, 3, 15))
     await room.retract(approved, INSIDE, reason="misreported")
     found = lines(await build(h, room))["atacms"]
-    assert any("**Status: Approved → Under review**" in line for line in found)
+    assert any("Decision: **Approved → Under review**" in line for line in found)
     assert any(f"Retracted `#{approved.id}`" in line for line in found)
 
 

@@ -61,7 +61,7 @@ async def test_posts_once_at_the_local_time_and_not_before(
     [message] = store.messages(channel)
     text = text_of(message)
     assert "Newsdesk digest" in text and "Sat 21 Mar 2026" in text
-    assert "ATACMS for Ukraine" in text and "Status: Under review" in text
+    assert "ATACMS for Ukraine" in text and "Decision: **Under review**" in text
     assert "Pentagon reviewing the request" in text and "Jane Doe" in text and "No decision yet" in text
     [send] = store.sends(channel)
     [done] = await deliveries(database, sub.id)
