@@ -13,7 +13,7 @@ from bot.core.expected import Outcome
 from db import audit
 from db.engine import ROW_LOCK
 from db.models import AuditRecord, Entry, utcnow
-from db.writes import OUTCOME_COLUMNS
+from db.writes import OUTCOME_COLUMNS, store_change
 
 CLEARED = "entry.outcome.cleared"
 
@@ -69,21 +69,10 @@ async def _store(
     before = {**audit.snapshot(entry), **(kept or {})}
     for name, value in values.items():
         setattr(entry, name, value)
-    entry.updated_at = at
-    session.add(entry)
-    await session.flush()
-    await audit.record(
-        session,
-        newsroom_id=entry.newsroom_id,
-        action=action,
-        actor_id=actor_id,
-        interaction_id=interaction_id,
-        entry=entry,
-        before=before,
-        after=audit.snapshot(entry),
-        reason=reason,
-        at=at,
-    )
+    await store_change(
+        session, entry=entry, before=before, action=action, actor_id=actor_id,
+        interaction_id=interaction_id, reason=reason, at=at,
+    )  # fmt: skip
     return entry
 
 

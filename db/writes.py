@@ -287,10 +287,30 @@ async def _set_retraction(
     now = utcnow()
     entry.retracted_at = now if retract else None
     entry.retraction_reason = reason if retract else None
-    entry.updated_at = now
+    await store_change(
+        session, entry=entry, before=before, action=action, actor_id=actor_id,
+        interaction_id=interaction_id, reason=reason, at=now,
+    )  # fmt: skip
+    await _touch_topic(session, topic_id=entry.topic_id, at=now)
+    return entry
+
+
+async def store_change(
+    session: AsyncSession,
+    *,
+    entry: Entry,
+    before: dict[str, Any],
+    action: str,
+    actor_id: int,
+    interaction_id: int | None,
+    reason: str | None,
+    at: dt.datetime,
+) -> None:
+    """Store a change already made to `entry` and append its audit record (`before` as it was, after as
+    it is now)."""
+    entry.updated_at = at
     session.add(entry)
     await session.flush()
-    await _touch_topic(session, topic_id=entry.topic_id, at=now)
     await audit.record(
         session,
         newsroom_id=entry.newsroom_id,
@@ -301,9 +321,8 @@ async def _set_retraction(
         before=before,
         after=audit.snapshot(entry),
         reason=reason,
-        at=now,
+        at=at,
     )
-    return entry
 
 
 async def _touch_topic(session: AsyncSession, *, topic_id: int, at: dt.datetime) -> None:
