@@ -58,6 +58,8 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     ) -> None:
         if (channel is None) == (not off):
             raise InvalidInput("Give a `channel`, or `off: True` to stop reminders; not both.")
+        if channel is not None and channel.guild.id != interaction.guild_id:
+            raise InvalidInput("That channel is not in this server; pick one of this server's channels.")
         if channel is not None and (problem := targets.refusal(channel, publish=False)) is not None:
             raise InvalidInput(problem)
         try:

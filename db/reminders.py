@@ -76,7 +76,7 @@ async def overdue_expected(
         )
         .order_by(col(Entry.id))
     )
-    return [(e, t) for e, t in (await session.execute(stmt)).tuples()]
+    return [(e, t) for e, t in (await session.execute(stmt)).all()]
 
 
 async def failure_pauses(
