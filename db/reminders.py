@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, false, select
 
 from bot.core import reminders as rules
+from bot.core.digest_rules import paused_by
 from bot.core.expected import UNDATED
 from bot.core.reminders import State
 from db.digest_models import DigestSubscription
@@ -25,6 +26,8 @@ from db.models import Entry, Newsroom, Topic
 from db.reminder_models import ReminderKey, ReminderNotice
 
 ERROR_MAX = 300
+# How an editor's own pause is worded (`/digest pause`), as opposed to a delivery failure's reason.
+EDITOR_PAUSE = paused_by(0).removesuffix("0>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +92,7 @@ async def failure_pauses(
         col(DigestSubscription.newsroom_id).in_(list(rooms)),
         col(DigestSubscription.paused).is_(True),
         col(DigestSubscription.paused_at) >= since,
-        col(DigestSubscription.paused_reason).not_like("paused by <@%"),
+        col(DigestSubscription.paused_reason).not_like(f"{EDITOR_PAUSE}%"),
     )
     return list((await session.execute(stmt.order_by(col(DigestSubscription.id)))).scalars())
 

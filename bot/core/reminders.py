@@ -95,8 +95,9 @@ class StaleTopic:
     last_change: dt.datetime
 
     def line_length(self) -> int:
-        # What `bot.reminders.render` writes per topic: title, slug, a relative timestamp.
-        return len(self.title) + len(self.slug) + 40
+        """At least what `bot.reminders.render` writes per topic: the title (escaped, which may double
+        it, and clipped to 200), the slug, two timestamps and the words around them."""
+        return min(len(self.title) * 2, 200) + len(self.slug) + 70
 
 
 def pack(topics: Sequence[StaleTopic]) -> list[list[StaleTopic]]:
