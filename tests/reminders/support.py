@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from bot.client import NewsBot
 from bot.reminders.delivery import DiscordReminderPoster
 from bot.reminders.render import ref_of
-from bot.services.reminders import ReminderPoster, ReminderRunner
+from bot.services.reminders import ReminderPoster, ReminderReport, ReminderRunner
 from db.models import Newsroom, Topic
 from db.reminder_models import ReminderKey, ReminderNotice
 from tests.digest.support import ChannelStore, Crash, Step
@@ -49,6 +49,12 @@ def runner(
 ) -> ReminderRunner:
     poster = StepPoster(DiscordReminderPoster(bot), before=before, after=after)
     return ReminderRunner(bot.database, poster=poster, clock=bot.clock, process_id=f"{name}-{id(bot)}")
+
+
+async def tick(proc: ReminderRunner, moment: dt.datetime) -> ReminderReport:
+    """A scheduler tick at `moment`: the runner's clock reads `moment` too, as it would in production."""
+    proc.clock.now = moment  # type: ignore[attr-defined]
+    return await proc.run_due(moment)
 
 
 def alerts(h: DiscordHarness[Any]) -> int:

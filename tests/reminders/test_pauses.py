@@ -11,7 +11,7 @@ from db.digest_models import DigestSubscription
 from tests.digest.support import ChannelStore, editor_in, run_at, service, subscription, utc
 from tests.harness import GUILD_A_ID
 from tests.newsroom import Desk
-from tests.reminders.support import alerts, posted, runner, set_channel
+from tests.reminders.support import alerts, posted, runner, set_channel, tick
 
 GONE = 999_999_999_999_999_999
 NOW = utc(2026, 3, 20, 12, 0)
@@ -54,14 +54,14 @@ async def test_a_failure_pause_is_announced_once_with_why_and_how_to_resume(room
     sub = await failing_digest(room)
     paused = await fail(room, sub, utc(2026, 3, 21, 9, 10))
     proc = runner(room.bot)
-    await proc.run_due(utc(2026, 3, 21, 9, 11))
+    await tick(proc, utc(2026, 3, 21, 9, 11))
     [message] = pause_messages(store, channel)
     text = message["content"] + message["embeds"][0]["description"]
     assert f"Digest #{sub.id}" in text and f"<#{GONE}>" in text
     assert "no longer exists" in text and f"/digest resume {sub.id}" in text
     assert store.allowed_mentions[message["id"]] == {"parse": []}
-    await proc.run_due(utc(2026, 3, 21, 9, 20))
-    await proc.run_due(utc(2026, 3, 22, 9, 20))
+    await tick(proc, utc(2026, 3, 21, 9, 20))
+    await tick(proc, utc(2026, 3, 22, 9, 20))
     assert len(pause_messages(store, channel)) == 1
     # The notice at the next command still comes: the announcement is in addition to it.
     assert (await subscription(room.database, paused.id or 0)).notice_pending
@@ -74,7 +74,7 @@ async def test_a_failure_pause_is_announced_once_with_why_and_how_to_resume(room
         row.paused, row.paused_at, row.paused_reason, row.notice_pending = False, None, None, False
         session.add(row)
     await fail(room, sub, utc(2026, 3, 23, 9, 10))
-    await proc.run_due(utc(2026, 3, 23, 9, 11))
+    await tick(proc, utc(2026, 3, 23, 9, 11))
     assert len(pause_messages(store, channel)) == 2
 
 
@@ -82,12 +82,12 @@ async def test_an_editors_own_pause_or_no_editors_channel_announces_nothing(room
     channel = alerts(room.harness)
     sub = await failing_digest(room)
     await fail(room, sub, utc(2026, 3, 21, 9, 10))
-    await runner(room.bot).run_due(utc(2026, 3, 21, 9, 11))  # no editors' channel yet
+    await tick(runner(room.bot), utc(2026, 3, 21, 9, 11))  # no editors' channel yet
     assert all(pause_messages(store, c.id) == [] for c in room.harness.guild_a.channels)
 
     await set_channel(room.bot, channel)
     mine = await failing_digest(room)
     paused = await room.harness.slash("digest pause", {"id": mine.id}, user=room.harness.admin)
     assert paused.content is not None
-    await runner(room.bot).run_due(utc(2026, 3, 21, 9, 12))
+    await tick(runner(room.bot), utc(2026, 3, 21, 9, 12))
     assert [m["embeds"][0]["title"] for m in pause_messages(store, channel)] == [f"Digest #{sub.id} is paused"]

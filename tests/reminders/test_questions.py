@@ -11,7 +11,7 @@ from tests.cogs.log_support import MODAL, audit_of, entry_logged_by, load_entry
 from tests.digest.support import ChannelStore, utc
 from tests.harness import Reply
 from tests.newsroom import Desk, db_rows, text_of
-from tests.reminders.support import alerts, posted, runner, set_channel, titled
+from tests.reminders.support import alerts, posted, runner, set_channel, tick, titled
 
 QUESTION = "Did it happen?"
 NOW = utc(2026, 3, 20, 12, 0)
@@ -46,7 +46,7 @@ async def ask(desk: Desk, store: ChannelStore) -> tuple[Entry, dict[str, Any]]:
     entry = await expect_summit(desk)
     assert entry.id is not None
     desk.clock.now = NOW + dt.timedelta(days=6)
-    await runner(desk.bot).run_due(desk.clock.now)
+    await tick(runner(desk.bot), desk.clock.now)
     return entry, question_message(store, channel, entry.id)
 
 
@@ -57,9 +57,9 @@ async def test_the_question_comes_once_the_date_has_passed_and_only_once(room: D
     assert entry.id is not None
     proc = runner(room.bot)
     for day in (0, 3, 5):  # up to and on the expected day: not yet
-        await proc.run_due(NOW + dt.timedelta(days=day))
+        await tick(proc, NOW + dt.timedelta(days=day))
     assert questions_about(store, channel, entry.id) == []
-    await proc.run_due(NOW + dt.timedelta(days=6))
+    await tick(proc, NOW + dt.timedelta(days=6))
     message = question_message(store, channel, entry.id)
     assert "Summit on deliveries" in message["embeds"][0]["description"]
     assert "Scheduled for **25 Mar 2026**" in message["embeds"][0]["description"]
@@ -67,7 +67,7 @@ async def test_the_question_comes_once_the_date_has_passed_and_only_once(room: D
     assert ids == {"Happened": f"nd1:expq:{entry.id}:h", "Did not happen": f"nd1:expq:{entry.id}:n"}
     assert store.allowed_mentions[message["id"]] == {"parse": []}
     for day in (7, 14, 60):
-        await proc.run_due(NOW + dt.timedelta(days=day))
+        await tick(proc, NOW + dt.timedelta(days=day))
     assert len(questions_about(store, channel, entry.id)) == 1
 
 
@@ -86,7 +86,7 @@ async def test_settled_retracted_and_undated_expected_entries_are_not_asked_abou
     )
     assert (await load_entry(room.database, settled.id or 0)).outcome == "happened", text_of(logged)
     await h.slash("entry retract", {"id": f"#{retracted.id}", "reason": "Never scheduled"}, user=h.editor)
-    await runner(room.bot).run_due(NOW + dt.timedelta(days=30))
+    await tick(runner(room.bot), NOW + dt.timedelta(days=30))
     for entry in (settled, retracted, undated):
         assert entry.id is not None and questions_about(store, channel, entry.id) == []
 

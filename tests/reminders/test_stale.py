@@ -12,7 +12,7 @@ from bot.core.reminders import State
 from db.engine import Database
 from tests.digest.support import ChannelStore, Crash, utc
 from tests.newsroom import Desk, running_desk
-from tests.reminders.support import alerts, crash, date_topics, notices, posted, runner, set_channel, titled
+from tests.reminders.support import alerts, crash, date_topics, notices, posted, runner, set_channel, tick, titled
 
 STALE = "Stories gone quiet"
 NOW = utc(2026, 3, 20, 12, 0)
@@ -29,17 +29,17 @@ async def test_a_stale_topic_is_reminded_once_a_week(room: Desk, store: ChannelS
     await date_topics(bot, NOW - dt.timedelta(days=29))
     proc = runner(bot)
     assert titled(posted(store, channel), STALE) == []
-    await proc.run_due(NOW)
+    await tick(proc, NOW)
     assert titled(posted(store, channel), STALE) == []  # 29 days: not stale yet
-    await proc.run_due(NOW + dt.timedelta(days=1))
+    await tick(proc, NOW + dt.timedelta(days=1))
     [first] = titled(posted(store, channel), STALE)
     assert "atacms" in first["embeds"][0]["description"] and "30 days" in first["content"]
     for later in (dt.timedelta(days=1, hours=1), dt.timedelta(days=4), dt.timedelta(days=7, hours=23)):
-        await proc.run_due(NOW + later)  # within the week: nothing more
+        await tick(proc, NOW + later)  # within the week: nothing more
     assert len(titled(posted(store, channel), STALE)) == 1
-    await proc.run_due(NOW + dt.timedelta(days=8))
+    await tick(proc, NOW + dt.timedelta(days=8))
     assert len(titled(posted(store, channel), STALE)) == 2
-    await proc.run_due(NOW + dt.timedelta(days=8, minutes=1))
+    await tick(proc, NOW + dt.timedelta(days=8, minutes=1))
     assert len(titled(posted(store, channel), STALE)) == 2
     assert store.allowed_mentions[first["id"]] == {"parse": []}
 
@@ -55,7 +55,7 @@ async def test_stale_topics_due_at_once_share_one_message_and_archived_ones_neve
     archived = await room.harness.slash("topic archive", {"topic": "shelved"}, user=room.harness.admin)
     assert archived.content is not None
     await date_topics(bot, NOW - dt.timedelta(days=20))
-    await runner(bot).run_due(NOW)
+    await tick(runner(bot), NOW)
     [message] = titled(posted(store, channel), STALE)
     text = message["embeds"][0]["description"]
     for slug in ("atacms", "quiet-0", "quiet-1", "quiet-2"):
@@ -67,7 +67,7 @@ async def test_stale_topics_due_at_once_share_one_message_and_archived_ones_neve
 async def test_a_newsroom_without_an_editors_channel_gets_no_reminders(room: Desk, store: ChannelStore) -> None:
     bot = room.bot
     await date_topics(bot, NOW - dt.timedelta(days=90))
-    report = await runner(bot).run_due(NOW)
+    report = await tick(runner(bot), NOW)
     assert report.sent == [] and await notices(bot) == []
     assert not any(posted(store, c.id) for c in room.harness.guild_a.channels)
 
@@ -82,8 +82,10 @@ async def test_several_processes_racing_post_exactly_one_reminder(
         store.attach(second.harness)
         store.attach(third.harness)
         procs = [runner(room.bot, "a"), runner(second.bot, "b"), runner(third.bot, "c")]
+        room.clock.now = NOW  # one clock: the processes share it
         reports = await asyncio.gather(*(p.run_due(NOW) for p in procs))
-        await asyncio.gather(*(p.run_due(NOW + dt.timedelta(minutes=5)) for p in procs))
+        room.clock.now = NOW + dt.timedelta(minutes=5)
+        await asyncio.gather(*(p.run_due(room.clock.now) for p in procs))
     assert len(titled(posted(store, channel), STALE)) == 1
     # Every reminder due (the stale topic, and questions about the seed's passed expected entries) was
     # sent by one process only, once.
@@ -101,17 +103,17 @@ async def test_a_crash_before_the_post_is_finished_by_the_next_process_once(
     await date_topics(room.bot, NOW - dt.timedelta(days=40))
     dying = runner(room.bot, "dying", before=crash)
     with pytest.raises(Crash):
-        await dying.run_due(NOW)
+        await tick(dying, NOW)
     assert posted(store, channel) == []
     [claimed, *_] = await notices(room.bot)
     assert claimed.state == State.SENDING.value and claimed.kind == "stale"
     survivor = runner(room.bot, "survivor")
-    await survivor.run_due(NOW + dt.timedelta(seconds=30))  # the dead process's lease still runs
+    await tick(survivor, NOW + dt.timedelta(seconds=30))  # the dead process's lease still runs
     assert posted(store, channel) == []
-    report = await survivor.run_due(NOW + dt.timedelta(minutes=3))
+    report = await tick(survivor, NOW + dt.timedelta(minutes=3))
     assert claimed.id in report.sent
     assert len(titled(posted(store, channel), STALE)) == 1
-    await survivor.run_due(NOW + dt.timedelta(minutes=10))
+    await tick(survivor, NOW + dt.timedelta(minutes=10))
     assert len(titled(posted(store, channel), STALE)) == 1
 
 
@@ -120,9 +122,9 @@ async def test_a_crash_after_the_post_reconciles_instead_of_posting_again(room: 
     await set_channel(room.bot, channel)
     await date_topics(room.bot, NOW - dt.timedelta(days=40))
     with pytest.raises(Crash):
-        await runner(room.bot, "dying", after=crash).run_due(NOW)
+        await tick(runner(room.bot, "dying", after=crash), NOW)
     [message] = posted(store, channel)
-    report = await runner(room.bot, "survivor").run_due(NOW + dt.timedelta(minutes=3))
+    report = await tick(runner(room.bot, "survivor"), NOW + dt.timedelta(minutes=3))
     [notice, *others] = await notices(room.bot)
     assert report.reconciled == [notice.id] and notice.id not in report.sent
     assert notice.state == State.SENT.value and notice.message_id == int(message["id"])
@@ -134,9 +136,32 @@ async def test_a_channel_that_refuses_posts_is_not_retried(room: Desk, store: Ch
     await set_channel(room.bot, 999_999_999_999_999_999)  # deleted since it was set
     await date_topics(room.bot, NOW - dt.timedelta(days=40))
     proc = runner(room.bot)
-    report = await proc.run_due(NOW)
+    report = await tick(proc, NOW)
     stored = await notices(room.bot)
     assert report.refused == [n.id for n in stored] and stored
     assert all(n.state == State.REFUSED.value and n.error for n in stored)
-    again = await proc.run_due(NOW + dt.timedelta(minutes=5))
+    again = await tick(proc, NOW + dt.timedelta(minutes=5))
     assert again.sent == again.refused == []
+
+
+async def test_a_post_discord_stored_but_answered_with_an_error_is_found_not_sent_again(
+    room: Desk, store: ChannelStore
+) -> None:
+    channel = alerts(room.harness)
+    await set_channel(room.bot, channel)
+    await date_topics(room.bot, NOW - dt.timedelta(days=40))
+    await room.harness.slash(
+        "settings editors-channel", {"channel": room.harness.guild_a.channels[1]}, user=room.harness.admin
+    )
+    store.lose_next_response(channel, 503)
+    proc = runner(room.bot)
+    first = await tick(proc, NOW)
+    [notice, *_] = await notices(room.bot)
+    assert notice.id in first.retrying and notice.state == State.SENDING.value and notice.error
+    assert len(titled(posted(store, channel), STALE)) == 1  # Discord kept it despite the error
+    await tick(proc, NOW + dt.timedelta(seconds=30))  # before the backoff: left alone
+    again = await tick(proc, NOW + dt.timedelta(minutes=2))
+    assert again.reconciled == [notice.id]
+    [notice, *_] = await notices(room.bot)
+    assert notice.state == State.SENT.value
+    assert len(titled(posted(store, channel), STALE)) == 1
