@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from db.models import Entry
-from tests.cogs.log_support import MODAL, audit_of, entry_logged_by, load_entry
+from tests.cogs.log_support import MODAL, audit_of, buttons, entry_logged_by, load_entry
 from tests.digest.support import ChannelStore, utc
 from tests.harness import Reply
 from tests.newsroom import Desk, db_rows, text_of
@@ -76,6 +76,7 @@ async def test_settled_retracted_and_undated_expected_entries_are_not_asked_abou
 ) -> None:
     h, channel = room.harness, alerts(room.harness)
     await set_channel(room.bot, channel)
+    asked = await expect_summit(room, headline="Asked summit")
     settled = await expect_summit(room, headline="Settled summit")
     retracted = await expect_summit(room, headline="Retracted summit")
     undated = await expect_summit(room, headline="Undated summit", date="not announced")
@@ -86,8 +87,18 @@ async def test_settled_retracted_and_undated_expected_entries_are_not_asked_abou
     )
     assert (await load_entry(room.database, settled.id or 0)).outcome == "happened", text_of(logged)
     await h.slash("entry retract", {"id": f"#{retracted.id}", "reason": "Never scheduled"}, user=h.editor)
+    undo_logged = await h.slash(
+        "log event",
+        {**SUMMIT, "headline": "Undone summit", "expected": "scheduled", "date": "25 Mar 2026"},
+        user=h.editor,
+    )
+    undone = await entry_logged_by(room.database, undo_logged)
+    [undo] = [b["custom_id"] for b in buttons(undo_logged) if b["label"] == "Undo"]
+    await h.click(undo, message=undo_logged.final, user=h.editor)
+    assert (await load_entry(room.database, undone.id or 0)).retracted_at is not None
     await tick(runner(room.bot), NOW + dt.timedelta(days=30))
-    for entry in (settled, retracted, undated):
+    assert asked.id is not None and len(questions_about(store, channel, asked.id)) == 1
+    for entry in (settled, retracted, undated, undone):
         assert entry.id is not None and questions_about(store, channel, entry.id) == []
 
 
