@@ -45,6 +45,10 @@ class ReminderConfig:
     lease: dt.timedelta = dt.timedelta(minutes=2)
     backoff: dt.timedelta = dt.timedelta(minutes=1)
     batch: int = 100
+    # How often a process looks for new reminders. They are due by the day or the week (a pause by
+    # the minute at most), while the loop ticks with the digest's: looking every tick would read every
+    # stale topic and overdue expected entry of every newsroom twice a minute for nothing.
+    scan_every: dt.timedelta = dt.timedelta(minutes=5)
 
 
 @dataclass(slots=True)
@@ -119,12 +123,17 @@ class ReminderRunner:
         self.clock = clock
         self.config = config or ReminderConfig()
         self.process = process_id or default_process_id()
+        self.scanned_at: dt.datetime | None = None
 
     async def run_due(self, now: dt.datetime) -> ReminderReport:
+        """Finish messages left unfinished, then, every `scan_every`, claim and post what is due."""
         report = ReminderReport()
         await self._finish_unfinished(now, report)
-        for notice_id in await self._claim_due(now):
-            await self._send(notice_id, report, reconcile=False)
+        last = self.scanned_at
+        if last is None or now - last >= self.config.scan_every or now < last:
+            self.scanned_at = now
+            for notice_id in await self._claim_due(now):
+                await self._send(notice_id, report, reconcile=False)
         return report
 
     # -- claiming ----------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ async def test_a_stale_topic_is_reminded_once_a_week(room: Desk, store: ChannelS
     assert len(titled(posted(store, channel), STALE)) == 1
     await tick(proc, NOW + dt.timedelta(days=8))
     assert len(titled(posted(store, channel), STALE)) == 2
-    await tick(proc, NOW + dt.timedelta(days=8, minutes=1))
+    await tick(proc, NOW + dt.timedelta(days=8, minutes=10))
     assert len(titled(posted(store, channel), STALE)) == 2
     assert store.allowed_mentions[first["id"]] == {"parse": []}
 
@@ -164,4 +164,19 @@ async def test_a_post_discord_stored_but_answered_with_an_error_is_found_not_sen
     assert again.reconciled == [notice.id]
     [notice, *_] = await notices(room.bot)
     assert notice.state == State.SENT.value
+    assert len(titled(posted(store, channel), STALE)) == 1
+
+
+async def test_a_process_looks_for_new_reminders_every_few_minutes_not_every_tick(
+    room: Desk, store: ChannelStore
+) -> None:
+    channel = alerts(room.harness)
+    await set_channel(room.bot, channel)
+    went_quiet = NOW - dt.timedelta(days=30)
+    await date_topics(room.bot, went_quiet + dt.timedelta(minutes=1))
+    proc = runner(room.bot)
+    await tick(proc, NOW)  # the topic goes stale a minute later
+    await tick(proc, NOW + dt.timedelta(minutes=2))
+    assert titled(posted(store, channel), STALE) == []
+    await tick(proc, NOW + proc.config.scan_every)
     assert len(titled(posted(store, channel), STALE)) == 1
