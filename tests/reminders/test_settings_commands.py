@@ -73,7 +73,7 @@ async def test_bad_editors_channel_requests_are_refused_and_change_nothing(desk:
         assert refused.ephemeral and "Give a `channel`" in text_of(refused)
     # Another server's channel.
     refused = await h.slash("settings editors-channel", {"channel": h.guild_b.channels[0]}, user=h.admin)
-    assert refused.ephemeral and not refused.embeds
+    assert refused.ephemeral and not refused.embeds and "is not a valid value" in text_of(refused)
     assert await db_rows(desk.database) == before
 
 
