@@ -122,6 +122,8 @@ class Documents:
             "editor_role_id": None,
             # Every topic creation bumps it once (the bench edits no topic labels).
             "topic_labels_rev": len(spec.topics),
+            "editors_channel_id": None,
+            "stale_after_days": 30,
             "created_at": created,
             "updated_at": created,
         }

@@ -36,6 +36,7 @@ EXTENSIONS = (
     "cogs.digest",
     "cogs.summary",
     "cogs.help",
+    "cogs.reminders",
 )
 
 Clock = Callable[[], dt.datetime]

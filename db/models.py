@@ -35,6 +35,10 @@ class Newsroom(SQLModel, table=True):
     # process can keep the newsroom's autocomplete labels in memory and know, with one primary-key
     # read, whether they are still current.
     topic_labels_rev: int = Field(default=0)
+    # Where the bot speaks to editors on its own (reminders, pause notices; bot.services.reminders):
+    # None keeps it silent there. A topic with no change for `stale_after_days` is reminded weekly.
+    editors_channel_id: int | None = Field(default=None, sa_type=BigInteger)
+    stale_after_days: int = Field(default=30)
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
 

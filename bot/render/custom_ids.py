@@ -40,6 +40,9 @@ TOPIC_HISTORY_TEMPLATE = rf"{PREFIX}:thist:(?P<topic>[0-9]{{1,10}}):(?P<page>[0-
 # The Update summary button on a status change's reply: which topic; who may use it is checked on use.
 SUMMARY_TEMPLATE = rf"{PREFIX}:summary:(?P<topic>[0-9]{{1,10}})"
 DIGESTS_TEMPLATE = rf"{PREFIX}:digests:(?P<page>[0-9]{{1,6}})"
+# The editors' channel's question about an expected entry whose date passed: which entry, and the answer
+# (h: happened, n: did not happen). Who may answer, and whether it still awaits one, is checked on use.
+EXPECTED_QUESTION_TEMPLATE = rf"{PREFIX}:expq:(?P<entry>[0-9]{{1,10}}):(?P<outcome>[hn])"
 BUTTON_TEMPLATES = (
     CHRONOLOGY_TEMPLATE,
     LATEST_TEMPLATE,
@@ -50,6 +53,7 @@ BUTTON_TEMPLATES = (
     TOPIC_HISTORY_TEMPLATE,
     SUMMARY_TEMPLATE,
     DIGESTS_TEMPLATE,
+    EXPECTED_QUESTION_TEMPLATE,
 )
 _BUTTONS = [re.compile(template) for template in BUTTON_TEMPLATES]
 LATEST_COUNT_MAX = 10
@@ -128,6 +132,10 @@ def summary_id(topic_id: int) -> str:
 
 def digests_id(page: int) -> str:
     return f"{PREFIX}:digests:{page}"
+
+
+def expected_question_id(entry_id: int, happened: bool) -> str:
+    return f"{PREFIX}:expq:{entry_id}:{'h' if happened else 'n'}"
 
 
 def undo_id(entry_id: int, author_id: int, expires: dt.datetime) -> str:

@@ -91,6 +91,9 @@ def settings_embed(newsroom: Newsroom) -> discord.Embed:
     role = f"<@&{newsroom.editor_role_id}>" if newsroom.editor_role_id else "not set (only Manage Server can edit)"
     embed.add_field(name="Editor role", value=role, inline=False)
     embed.add_field(name="Timezone", value=inline(newsroom.timezone), inline=False)
+    channel = f"<#{newsroom.editors_channel_id}>" if newsroom.editors_channel_id else "not set (no reminders)"
+    embed.add_field(name="Editors' channel", value=channel, inline=False)
+    embed.add_field(name="Stale after", value=f"{newsroom.stale_after_days} days without a change", inline=False)
     embed.set_footer(text="Members with Manage Server are always editors.")
     return embed
 

@@ -58,6 +58,8 @@ EXAMPLES: dict[str, str] = {
     "entry history": "/entry history id:#11",
     "settings editor-role": "/settings editor-role role:Editors",
     "settings timezone": "/settings timezone timezone:Europe/London",
+    "settings editors-channel": "/settings editors-channel channel:#desk-alerts",
+    "settings stale-after": "/settings stale-after days:30",
     "settings show": "/settings show",
     "digest add": "/digest add channel:newsroom time:09:00 days:weekdays topics:atacms",
     "digest edit": "/digest edit id:1 time:08:30",

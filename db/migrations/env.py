@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 import db.digest_models  # registers the digest tables too
 import db.models  # registers the tables on SQLModel.metadata
 import db.pending_forms  # (and the forms awaiting submission)
+import db.reminder_models  # (and the reminders to editors)
 import db.send_pacer  # noqa: F401  (and the send pacer's)
 
 config = context.config

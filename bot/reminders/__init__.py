@@ -1,0 +1,1 @@
+"""Reminders in the editors' channel through discord.py: rendering and posting them."""
