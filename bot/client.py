@@ -36,6 +36,7 @@ EXTENSIONS = (
     "cogs.digest",
     "cogs.summary",
     "cogs.help",
+    "cogs.search",
 )
 
 Clock = Callable[[], dt.datetime]

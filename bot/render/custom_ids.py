@@ -40,6 +40,12 @@ TOPIC_HISTORY_TEMPLATE = rf"{PREFIX}:thist:(?P<topic>[0-9]{{1,10}}):(?P<page>[0-
 # The Update summary button on a status change's reply: which topic; who may use it is checked on use.
 SUMMARY_TEMPLATE = rf"{PREFIX}:summary:(?P<topic>[0-9]{{1,10}})"
 DIGESTS_TEMPLATE = rf"{PREFIX}:digests:(?P<page>[0-9]{{1,6}})"
+# A /search page: the query and speaker are too long for an id, so they travel in the message's footer
+# (bot.render.search) and the id carries their checksum, the page and the short filters.
+SEARCH_TEMPLATE = (
+    rf"{PREFIX}:search:(?P<page>[0-9]{{1,4}}):(?P<topic>[0-9]{{1,10}}):(?P<kind>[a-z]{{0,10}})"
+    r":(?P<since>[0-9-]{0,10}):(?P<until>[0-9-]{0,10}):(?P<check>[0-9a-f]{8})"
+)
 BUTTON_TEMPLATES = (
     CHRONOLOGY_TEMPLATE,
     LATEST_TEMPLATE,
@@ -50,6 +56,7 @@ BUTTON_TEMPLATES = (
     TOPIC_HISTORY_TEMPLATE,
     SUMMARY_TEMPLATE,
     DIGESTS_TEMPLATE,
+    SEARCH_TEMPLATE,
 )
 _BUTTONS = [re.compile(template) for template in BUTTON_TEMPLATES]
 LATEST_COUNT_MAX = 10
