@@ -81,7 +81,8 @@ class SearchQuery:
 
 
 def _tokens(text: str) -> list[str]:
-    return [t.casefold() for t in _TOKEN.findall(text)]
+    # lower(), not casefold(): both databases lower-case ("ß" stays "ß"), and a token must be spelt as indexed.
+    return [t.lower() for t in _TOKEN.findall(text)]
 
 
 def _phrase(text: str, star: bool) -> Phrase | None:

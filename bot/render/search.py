@@ -94,12 +94,20 @@ def snippet_text(hit: Hit, limit: int = SNIPPET_MAX) -> str:
 
 
 def hit_block(hit: Hit, number: int) -> str:
-    ref = f"`#{hit.entry_id}`" if hit.entry_id is not None else (f"fact {hit.fact_id}" if hit.fact_id else "topic")
-    head = (
-        f"**{number}.** {KIND_LABELS.get(hit.kind, hit.kind)} · {inline(clip(hit.topic_title, 80))} "
-        f"(`{hit.topic_slug}`) · {hit.date.render() if hit.date is not None else 'undated'} · {ref}"
-    )
-    lines = [head, "> " + (snippet_text(hit) or "…")]
+    """A hit's heading (number, kind, topic, date, id), its snippet quoted, and its source."""
+    head = [
+        f"**{number}.** {KIND_LABELS.get(hit.kind, hit.kind)}",
+        f"{inline(clip(hit.topic_title, 80))} (`{hit.topic_slug}`)",
+    ]
+    if hit.date is not None:
+        head.append(hit.date.render())
+    elif hit.entry_id is not None:
+        head.append("date not announced")  # an expected entry, placed but not dated
+    if hit.entry_id is not None:
+        head.append(f"`#{hit.entry_id}`")
+    elif hit.fact_id is not None:
+        head.append(f"fact {hit.fact_id}")
+    lines = [" · ".join(head), "> " + (snippet_text(hit) or "…")]
     if hit.source:
         lines.append(f"Source: {inline(clip(hit.source, 200))}")
     return "\n".join(lines)
@@ -133,4 +141,6 @@ def search_page(result: SearchPage, state: SearchState) -> tuple[discord.Embed, 
 def moved_note(result: SearchPage) -> str | None:
     if not result.moved:
         return None
+    if not result.total:
+        return "This search has no hits any more (its entries were retracted or corrected since)."
     return f"This search has fewer hits than when the button was drawn: showing its last page ({result.page + 1})."

@@ -58,7 +58,8 @@ class SearchPage:
     page: int
     per_page: int
     topic_id: int | None = None
-    # The page asked for no longer exists (fewer hits than when its button was drawn): this is the last.
+    # The page asked for no longer exists (fewer hits than when its button was drawn): this is the last
+    # one that does (the first, when none is left).
     moved: bool = False
 
     @property
@@ -131,7 +132,8 @@ async def search(
         moved = False
         if total is None and page > 0:
             counted = await index.count(connection, **args)
+            # Past the end now: the last page that exists, or the first (and empty) one.
+            page, moved = max(counted - 1, 0) // limit, True
             if counted:
-                page, moved = (counted - 1) // limit, True
                 rows, total = await index.search_page(connection, **args, limit=limit, offset=page * limit)
     return SearchPage(parsed, [_hit(r) for r in rows], total or 0, page, limit, topic_id, moved)

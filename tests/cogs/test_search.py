@@ -101,6 +101,10 @@ async def test_equal_matches_rank_newest_first_and_page_with_buttons_that_surviv
         await h.slash("entry retract", {"id": str(entry_id), "reason": "Duplicate"}, user=h.editor)
     again = await h.click(following["custom_id"], message=first.final)
     assert "fewer hits" in (again.content or "") and len(hit_ids(again)) == 3
+    for entry_id in hit_ids(again):
+        await h.slash("entry retract", {"id": str(entry_id), "reason": "Duplicate"}, user=h.editor)
+    gone = await h.click(following["custom_id"], message=first.final)
+    assert "no hits any more" in (gone.content or "") and "Nothing matches" in gone.embeds[0]["description"]
     # A page id on a message that does not carry its search is refused, as a forged one.
     forged = following["custom_id"][:-8] + "00000000"
     refused = await h.click(forged)
