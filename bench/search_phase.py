@@ -4,15 +4,14 @@ The queries run in a random ordinary newsroom each time: one word, a two-word ph
 a query meant to match about a tenth of a newsroom's entries (two of the sixteen outlets, as sources).
 The share that query really matches is measured and reported beside it.
 
-/log's cost is measured last, as two consecutive runs of the same /log status: with the index's
-triggers, then without them (dropped for the rest of the run, which ends there).
+/log's cost is measured last: the same /log status with the index's triggers and without them (dropped
+and created again), in alternating rounds.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from bench import gateway, measure, phases, raw
@@ -72,6 +71,20 @@ async def common_share(database: Database, targets: Targets, samples: int = 20) 
     return sum(shares) / len(shares) if shares else 0.0
 
 
+async def index_triggers(database: Database) -> list[str]:
+    """The statements that create the index's triggers on entry and topic, as the database holds them."""
+    async with database.engine.connect() as connection:
+        if database.is_sqlite:
+            names = ", ".join(f"'search_{t}'" for t in _TRIGGERS_SQLITE)
+            found = await connection.exec_driver_sql(f"SELECT sql FROM sqlite_master WHERE name IN ({names})")
+        else:
+            found = await connection.exec_driver_sql(
+                "SELECT pg_get_triggerdef(oid) FROM pg_trigger "
+                "WHERE tgrelid IN ('entry'::regclass, 'topic'::regclass) AND tgname LIKE 'search\\_%'"
+            )
+        return [str(row[0]) for row in found]
+
+
 async def drop_index_triggers(database: Database) -> None:
     async with database.engine.begin() as connection:
         if database.is_sqlite:
@@ -80,6 +93,12 @@ async def drop_index_triggers(database: Database) -> None:
         else:
             await connection.exec_driver_sql("DROP TRIGGER IF EXISTS search_entry_sync ON entry")
             await connection.exec_driver_sql("DROP TRIGGER IF EXISTS search_topic_sync ON topic")
+
+
+async def restore_index_triggers(database: Database, statements: list[str]) -> None:
+    async with database.engine.begin() as connection:
+        for statement in statements:
+            await connection.exec_driver_sql(statement)
 
 
 async def log_cost(
@@ -92,19 +111,36 @@ async def log_cost(
     warmup: int,
     monitor: measure.LoopMonitor,
     seed: int,
-    profile_dir: Path | None = None,
+    rounds: int = 2,
 ) -> dict[str, Any]:
-    """/log status with the index, then without: their p50s and the difference."""
-    indexed = replace(log_command, key="log_status_indexed", label="/log status (search index kept)")
-    bare = replace(log_command, key="log_status_unindexed", label="/log status (search index triggers dropped)")
-    run = {"warmup": warmup, "monitor": monitor, "seed": seed, "profile_dir": profile_dir}
-    with_index = await phases.run_commands(bot, recorder, driver, [indexed], **run)
-    await drop_index_triggers(database)
-    without = await phases.run_commands(bot, recorder, driver, [bare], **run)
-    p50_with = with_index[indexed.key]["ours"]["p50"]
-    p50_without = without[bare.key]["ours"]["p50"]
+    """/log status with the index and without it, in alternating rounds so both meet the same conditions
+    (caches, the database's growth, other load); the p50 of each side is the mean of its rounds' p50s."""
+    runs = max(log_command.iterations // rounds, 1)
+    sides = {
+        True: replace(log_command, key="log_status_indexed", label="/log status (search index kept)", iterations=runs),
+        False: replace(
+            log_command, key="log_status_unindexed", label="/log status (index triggers dropped)", iterations=runs
+        ),
+    }
+    triggers = await index_triggers(database)
+    found: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
+    for n in range(rounds * 2):
+        indexed = n % 2 == 0
+        if not indexed:
+            await drop_index_triggers(database)
+        command = sides[indexed]
+        result = await phases.run_commands(
+            bot, recorder, driver, [command], warmup=warmup, monitor=monitor, seed=seed + n
+        )
+        found[indexed].append(result[command.key])
+        if not indexed:
+            await restore_index_triggers(database, triggers)
+    p50 = {side: sum(r["ours"]["p50"] for r in results) / len(results) for side, results in found.items()}
     return {
-        "with_index": with_index[indexed.key],
-        "without_index": without[bare.key],
-        "p50_cost_ms": p50_with - p50_without,
+        "with_index": found[True][-1],
+        "without_index": found[False][-1],
+        "p50_with_ms": p50[True],
+        "p50_without_ms": p50[False],
+        "p50_cost_ms": p50[True] - p50[False],
+        "failures": sum(r["failures"] for results in found.values() for r in results),
     }
