@@ -24,7 +24,7 @@ import discord
 import sqlalchemy
 from sqlalchemy.engine import make_url
 
-from bench import bulk, digest, gateway, measure, phases, raw, report
+from bench import bulk, digest, gateway, measure, phases, raw, report, search_phase
 from bench import targets as targets_module
 from bench.dataset import Dataset, plan
 from bench.profiles import DEFAULT, SMALL, Profile
@@ -252,6 +252,7 @@ async def measure_bot(
             commands = targets_module.commands(
                 targets, iterations=profile.iterations, write_iterations=profile.write_iterations
             )
+            commands += search_phase.commands(targets, iterations=profile.iterations)
             # The bench's own data (the plan of a million rows, the targets) lives in this process but
             # is not the bot's: out of the collector's view, as the bot's start-up heap is after READY.
             gc.collect()
@@ -301,6 +302,12 @@ async def measure_bot(
                 except Exception as exc:  # the newest feature must not take the other results down with it
                     log.exception("digest measurement failed")
                     results["digest"] = {"measured": False, "reason": f"failed: {exc!r}"}
+            print("search: the ~10% query's share, then /log with and without the index …", file=sys.stderr)
+            with monitor.during("search"):
+                results["search"] = await search_phase.log_cost(
+                    bot, recorder, driver, database, write_command, warmup=profile.warmup, monitor=monitor, seed=seed
+                )
+                results["search"]["common_share"] = await search_phase.common_share(database, targets)
             tracked, kept = gateway.view_store_size(bot)
             results["view_store"] = {"messages_tracked": tracked, "views_kept": kept}
             await monitor.stop()

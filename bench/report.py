@@ -79,6 +79,10 @@ def verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
                 memory["rss_mb"] <= MEMORY_MB,
             )
         )
+    search = results.get("search")
+    if search:
+        cost = search["p50_cost_ms"]
+        out.append(_verdict("the search index's cost to /log status p50", "≤ 1 ms", cost, cost <= 1.0))
     digest = results.get("digest") or {}
     if digest.get("measured"):
         ratio = digest.get("floor_ratio") or math.inf
@@ -169,6 +173,14 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(
             f"discord.py view store after the run: {views['messages_tracked']:,} messages with tracked views "
             f"({views['views_kept']:,} views kept)."
+        )
+    search = results.get("search")
+    if search:
+        lines.append(
+            f"Search index and /log: /log status p50 {_ms(search['p50_with_ms'])} ms with the "
+            f"index, {_ms(search['p50_without_ms'])} ms with its triggers dropped (alternating rounds) "
+            f"(cost {_ms(search['p50_cost_ms'])} ms); the ~10% query matches "
+            f"{search.get('common_share', 0.0):.1%} of a newsroom's live entries."
         )
     digest = results.get("digest") or {}
     if digest.get("measured"):

@@ -37,6 +37,7 @@ EXTENSIONS = (
     "cogs.summary",
     "cogs.help",
     "cogs.reminders",
+    "cogs.search",
 )
 
 Clock = Callable[[], dt.datetime]

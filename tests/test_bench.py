@@ -27,6 +27,10 @@ COMMANDS = {
     "autocomplete",
     "log_status",
     "floor",
+    "search_word",
+    "search_phrase",
+    "search_three",
+    "search_common",
 }
 
 
@@ -62,6 +66,10 @@ def test_small_profile_completes_and_writes_every_command(tmp_path: Path, backen
     assert results["event_loop"]["worst_ms"] >= 0
     assert results["memory"]["guilds_cached"] == results["memory"]["guilds"]
     assert "measured" in results["digest"]
+    search = results["search"]
+    assert search["with_index"]["n"] > 0 and search["without_index"]["n"] > 0
+    assert search["failures"] == 0 and search["p50_with_ms"] > 0 and search["p50_without_ms"] > 0
+    assert 0 < search["common_share"] < 1
     assert {t["name"] for t in results["targets"]}
 
     markdown = (out / "bench-results.md").read_text(encoding="utf-8")

@@ -43,6 +43,12 @@ DIGESTS_TEMPLATE = rf"{PREFIX}:digests:(?P<page>[0-9]{{1,6}})"
 # The editors' channel's question about an expected entry whose date passed: which entry, and the answer
 # (h: happened, n: did not happen). Who may answer, and whether it still awaits one, is checked on use.
 EXPECTED_QUESTION_TEMPLATE = rf"{PREFIX}:expq:(?P<entry>[0-9]{{1,10}}):(?P<outcome>[hn])"
+# A /search page: the query and speaker are too long for an id, so they travel in the message's footer
+# (bot.render.search) and the id carries their checksum, the page and the short filters.
+SEARCH_TEMPLATE = (
+    rf"{PREFIX}:search:(?P<page>[0-9]{{1,4}}):(?P<topic>[0-9]{{1,10}}):(?P<kind>[a-z]{{0,10}})"
+    r":(?P<since>[0-9-]{0,10}):(?P<until>[0-9-]{0,10}):(?P<check>[0-9a-f]{8})"
+)
 BUTTON_TEMPLATES = (
     CHRONOLOGY_TEMPLATE,
     LATEST_TEMPLATE,
@@ -54,6 +60,7 @@ BUTTON_TEMPLATES = (
     SUMMARY_TEMPLATE,
     DIGESTS_TEMPLATE,
     EXPECTED_QUESTION_TEMPLATE,
+    SEARCH_TEMPLATE,
 )
 _BUTTONS = [re.compile(template) for template in BUTTON_TEMPLATES]
 LATEST_COUNT_MAX = 10
