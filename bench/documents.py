@@ -122,6 +122,7 @@ class Documents:
             "editor_role_id": None,
             # Every topic creation bumps it once (the bench edits no topic labels).
             "topic_labels_rev": len(spec.topics),
+            "alert_grace_seconds": 60,
             "created_at": created,
             "updated_at": created,
         }

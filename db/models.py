@@ -35,6 +35,9 @@ class Newsroom(SQLModel, table=True):
     # process can keep the newsroom's autocomplete labels in memory and know, with one primary-key
     # read, whether they are still current.
     topic_labels_rev: int = Field(default=0)
+    # How long a change waits before instant alerts post it (bot.core.alert_rules): an entry undone
+    # within it never alerts.
+    alert_grace_seconds: int = Field(default=60)
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
 

@@ -44,7 +44,10 @@ SINCE_VERSION_2 = ("digests", "digest_deliveries", "digest_attempts")
 
 
 # Optional fields of the current version: an export from before them imports with their defaults.
-ADDED_LATER: dict[str, tuple[str, ...]] = {"DigestSubscription": ("target", "publish")}
+ADDED_LATER: dict[str, tuple[str, ...]] = {
+    "DigestSubscription": ("target", "publish", "mode", "kinds", "topic_kinds", "recipient_id"),
+    "Newsroom": ("alert_grace_seconds",),
+}
 
 
 class ImportRefused(ValueError):
