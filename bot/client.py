@@ -34,6 +34,7 @@ EXTENSIONS = (
     "cogs.entry",
     "cogs.settings",
     "cogs.digest",
+    "cogs.alerts",
     "cogs.summary",
     "cogs.help",
 )
