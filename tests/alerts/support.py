@@ -20,7 +20,7 @@ from bot.services.digest_sending import DigestConfig
 from db.alert_models import AlertEdit
 from db.digest_models import DigestSubscription
 from db.engine import Database
-from tests.digest.support import EDITOR, ChannelStore, Step, editor_in
+from tests.digest.support import EDITOR, ChannelStore, Crash, Step, editor_in
 from tests.harness import DEFAULT, DiscordHarness, RecordedCall, http_error
 from tests.harness import UserFixture as User
 
@@ -93,15 +93,27 @@ class StepAlertPoster:
         await self.inner.edit(where, message_id, part)
 
 
+class CrashingRenderer(AlertRenderer):
+    """Claimed, and the process dies before anything is built."""
+
+    def parts(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        raise Crash("render")
+
+
 def runner(
-    harness: DiscordHarness, *, name: str = "proc", before: Step | None = None, after: Step | None = None
+    harness: DiscordHarness,
+    *,
+    name: str = "proc",
+    before: Step | None = None,
+    after: Step | None = None,
+    render: AlertRenderer | None = None,
 ) -> AlertRunner:
     bot = harness.bot
     return AlertRunner(
         bot.database,
         poster=StepAlertPoster(DiscordAlertPoster(bot), before=before, after=after),  # type: ignore[arg-type]
         clock=bot.clock,
-        render=AlertRenderer(),
+        render=render or AlertRenderer(),
         process_id=f"{name}-{id(harness)}",
     )
 
