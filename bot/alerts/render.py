@@ -31,6 +31,8 @@ class AlertRenderer:
     def parts(self, content: DigestContent, *, zone: ZoneInfo, heading: str, ref: str | None) -> list[dict[str, Any]]:
         if content.is_empty:
             return []
+        # An alert is about what changed: no line for the topics that did not.
+        content = DigestContent(content.window_start, content.window_end, content.changed, [])
         day = content.window_end.astimezone(zone).date()
         rendered = render_digest(content, zone=zone, period_day=day, ref=ref, max_parts=MAX_PARTS)
         head = clip(f"**{heading}** · {plural(content.item_count, 'change')}", CONTENT_MAX)
