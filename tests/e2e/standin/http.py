@@ -163,7 +163,7 @@ class _Http(_StandInBase):
             return self._failure_reply(failure, bucket), bucket, True
         if verdict is not None:
             reply.headers.update(verdict.headers)  # the route's bucket, as Discord reports it
-        return reply, bucket, False
+        return reply, bucket, reply.arranged
 
     # -----------------------------------------------------------------------------------------
     # HTTP handlers: identity and gateway discovery
