@@ -105,12 +105,13 @@ class AlertRunner:
 
     async def run_due(self, now: dt.datetime) -> AlertReport:
         report = AlertReport()
+        after = 0
         for _ in range(self.config.max_rounds):
             async with self.db.read() as session:
-                due = await alert_claims.due(session, now=max(now, self.clock()), limit=self.config.batch)
-            due = [d for d in due if d.id not in report.results]
+                due = await alert_claims.due(session, now=max(now, self.clock()), limit=self.config.batch, after=after)
             if not due:
                 break
+            after = due[-1].id
             await self._round(due, max(now, self.clock()), report)
             if len(due) < self.config.batch:
                 break

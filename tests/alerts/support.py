@@ -107,6 +107,7 @@ def runner(
     before: Step | None = None,
     after: Step | None = None,
     render: AlertRenderer | None = None,
+    config: DigestConfig | None = None,
 ) -> AlertRunner:
     bot = harness.bot
     return AlertRunner(
@@ -114,6 +115,7 @@ def runner(
         poster=StepAlertPoster(DiscordAlertPoster(bot), before=before, after=after),  # type: ignore[arg-type]
         clock=bot.clock,
         render=render or AlertRenderer(),
+        config=config,
         process_id=f"{name}-{id(harness)}",
     )
 

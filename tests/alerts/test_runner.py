@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from bot.services.digest_sending import Outcome
+from bot.services.digest_sending import DigestConfig, Outcome
 from db.engine import Database
 from tests.alerts.support import AlertStore, add_alert, pending_edits, run_at, runner, subscription_of
 from tests.digest.support import Writer, deliveries, row_id, utc
@@ -163,3 +163,20 @@ async def test_a_refused_channel_pauses_the_alert(
     assert report.results[alert_id].outcome is Outcome.PAUSED
     sub = await subscription_of(database, alert_id)
     assert sub.paused and sub.notice_pending and "refused" in (sub.paused_reason or "")
+
+
+async def test_one_tick_reaches_every_due_alert_whatever_the_batch(
+    database: Database, h: DiscordHarness, room: Writer, store: AlertStore
+) -> None:
+    await room.topic("atacms")
+    await room.topic("quiet")
+    channels = h.guild_a.channels
+    # Alerts on a quiet topic come first in id order and have nothing to post: they must not stop
+    # the tick before the others.
+    for _ in range(3):
+        await add_alert(database, channel_id=channels[0].id, now=T0, topics=["quiet"])
+    for _ in range(3):
+        await add_alert(database, channel_id=channels[1].id, now=T0, topics=["atacms"])
+    await room.status("atacms", "approved", "Approved.", s(5))
+    await run_at(runner(h, config=DigestConfig(batch=2)), s(70))
+    assert len(store.messages(channels[1].id)) == 3 and store.messages(channels[0].id) == []
