@@ -36,6 +36,9 @@ class Settings(BaseSettings):
         description="Roles the console user holds: 'editor' (default) or 'reader'.",
     )
     digest_tick_seconds: float = Field(default=30.0, gt=0)
+    alert_lease_seconds: float = Field(
+        default=120.0, gt=0, description="How long an alert delivery's claim holds before another process may take it."
+    )
     discord_global_rate_limit: float = Field(
         default=50.0,
         gt=0,

@@ -6,6 +6,7 @@ member). The two cogs share one runner and one notice board, so they live in one
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 
 import discord
@@ -26,6 +27,7 @@ from bot.options import bot_of, requester_of, topic_autocomplete
 from bot.render.text import NO_MENTIONS
 from bot.services import alerts, digests
 from bot.services.alert_runner import AlertRunner
+from bot.services.digest_sending import DigestConfig
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 5.0
@@ -263,7 +265,10 @@ class FollowCog(commands.Cog):
 
 
 def runner_for(bot: NewsBot) -> AlertRunner:
-    return AlertRunner(bot.database, poster=DiscordAlertPoster(bot), clock=bot.clock, render=AlertRenderer())
+    config = DigestConfig(lease=dt.timedelta(seconds=bot.settings.alert_lease_seconds))
+    return AlertRunner(
+        bot.database, poster=DiscordAlertPoster(bot), clock=bot.clock, render=AlertRenderer(), config=config
+    )
 
 
 async def setup(bot: NewsBot) -> None:
