@@ -20,6 +20,7 @@ from tests.e2e.standin.channels import _Channels
 from tests.e2e.standin.commands import _Commands
 from tests.e2e.standin.dms import _DMs
 from tests.e2e.standin.gateway import _Gateway
+from tests.e2e.standin.holds import _Holds
 from tests.e2e.standin.http import _Http
 from tests.e2e.standin.interactions import _Interactions
 from tests.e2e.standin.model import (
@@ -42,7 +43,7 @@ from tests.e2e.standin.model import (
 from tests.e2e.standin.recording import _Recording
 
 
-class DiscordStandIn(_Recording, _Http, _Commands, _DMs, _Channels, _Interactions, _Gateway, _Builders):
+class DiscordStandIn(_Recording, _Http, _Holds, _Commands, _DMs, _Channels, _Interactions, _Gateway, _Builders):
     """Fake Discord: HTTP API under :attr:`base_url` and a gateway at :attr:`gateway_url`."""
 
     def __init__(self, config: StandInConfig | None = None) -> None:
@@ -80,6 +81,7 @@ class DiscordStandIn(_Recording, _Http, _Commands, _DMs, _Channels, _Interaction
         self._guilds = {g.id: self._build_guild(g) for g in self.config.guilds}
         self._channels = {int(ch["id"]): ch for g in self._guilds.values() for ch in g["channels"]}
         self._dm_by_user = {}
+        self._holds = []
         self.closed_dms = set()
         self._routes = []
         self._install_routes()
@@ -153,6 +155,7 @@ class DiscordStandIn(_Recording, _Http, _Commands, _DMs, _Channels, _Interaction
         return self
 
     async def stop(self) -> None:
+        self.release_holds()
         for timer in self._timers:
             timer.cancel()
         for conn in list(self._conns):
