@@ -153,6 +153,29 @@ class AlertCog(commands.GroupCog, group_name="alert", group_description="Editors
             ephemeral=True,
         )
 
+    @app_commands.command(name="edit", description="Change the topics or kinds of changes an alert posts")
+    @app_commands.describe(
+        id=_ID_HELP, topics="Topic slugs, comma-separated, or `all` for every topic", kinds=_KINDS_HELP
+    )
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        id: AlertId,
+        topics: app_commands.Range[str, 1, 900] | None = None,
+        kinds: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        if topics is None and kinds is None:
+            raise InvalidInput("Give `topics` or `kinds` to change; to move an alert, remove it and add it again.")
+        every = topics is not None and topics.strip().lower() == "all"
+        view = await alerts.edit_alert(
+            bot_of(interaction).database,
+            requester_of(interaction),
+            id,
+            topic_slugs=[] if every else digest_options.clean_topics(topics),
+            kinds=alert_rules.parse_kinds(kinds) if kinds is not None else None,
+        )
+        await replies.reply(interaction, content=f"Edited alert `#{id}`.\n{views.alert_line(view)}", ephemeral=True)
+
     @app_commands.command(name="list", description="This newsroom's alerts and their health")
     async def list_(self, interaction: discord.Interaction) -> None:
         found = await alerts.list_alerts(bot_of(interaction).database, requester_of(interaction))

@@ -69,6 +69,7 @@ EXAMPLES: dict[str, str] = {
     "digest send-now": "/digest send-now id:1",
     "settings alert-grace": "/settings alert-grace seconds:90",
     "alert add": "/alert add channel:newsroom topics:atacms kinds:status,statement",
+    "alert edit": "/alert edit id:2 topics:all kinds:status,correction",
     "alert list": "/alert list",
     "alert remove": "/alert remove id:2",
     "alert pause": "/alert pause id:2",

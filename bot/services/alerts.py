@@ -142,6 +142,23 @@ async def remove_alert(db: Database, requester: Requester, subscription_id: int)
         return sub
 
 
+async def edit_alert(
+    db: Database, requester: Requester, subscription_id: int, *, topic_slugs: list[str] | None, kinds: list[str] | None
+) -> AlertView:
+    """Change what an alert follows: `topic_slugs` None keeps them, empty means every topic; `kinds`
+    None keeps them. The channel stays (posted alerts are edited where they were posted)."""
+    async with db.write() as session:
+        sub = await _owned_alert(session, requester, subscription_id)
+        if topic_slugs is not None:
+            sub.topic_ids = await topic_ids_of(session, requester.guild_id, topic_slugs) if topic_slugs else None
+        if kinds is not None:
+            sub.kinds = kinds
+        session.add(sub)
+        await _record(session, requester, sub, "alert.edit")
+        slugs = await digest_subscriptions.slugs(session, sub.topic_ids or [])
+        return AlertView(sub, [slugs[t] for t in sub.topic_ids or [] if t in slugs])
+
+
 def _resume(sub: DigestSubscription, now: dt.datetime) -> None:
     """Unpaused, it alerts what happens from now on (an unfinished alert is still posted); changes
     made while it was paused are not alerted late."""

@@ -127,3 +127,48 @@ async def test_the_grace_is_the_newsrooms(
     await room.status("atacms", "approved", "Approved.", s(5))
     await run_at(runner(h), s(6))  # no grace: the next tick posts it
     assert len(store.messages(h.guild_a.channels[1].id)) == 1
+
+
+async def test_an_editor_edits_an_alerts_topics_and_kinds(
+    database: Database, h: DiscordHarness, room: Writer, clock: FakeClock, store: AlertStore
+) -> None:
+    await room.topic("atacms")
+    await room.topic("tariffs")
+    clock.now = T0
+    await add(h, topics="tariffs")
+    edited = await h.slash("alert edit", {"id": 1, "topics": "all", "kinds": "statements"}, user=h.editor)
+    assert (
+        edited.ephemeral and "Edited alert `#1`" in (edited.content or "") and "every topic" in (edited.content or "")
+    )
+    sub = await subscription_of(database, 1)
+    assert (sub.topic_ids, sub.kinds) == (None, ["statement"])
+    nothing = await h.slash("alert edit", {"id": 1}, user=h.editor)
+    assert "Give `topics` or `kinds`" in (nothing.content or "")
+    unknown = await h.slash("alert edit", {"id": 1, "topics": "nope"}, user=h.editor)
+    assert "No topic with the slug `nope`" in (unknown.content or "")
+    assert (await subscription_of(database, 1)).topic_ids is None
+    await room.status("atacms", "approved", "Approved.", s(5))
+    await room.statement("atacms", "Jane Roe", "It is approved.", s(6))
+    await run_at(runner(h), s(70))
+    [message] = store.messages(h.guild_a.channels[1].id)
+    # Statements only now: the status change is not posted.
+    assert "It is approved." in str(message["embeds"]) and "Approved." not in str(message["embeds"])
+
+
+async def test_the_next_editor_is_told_once_when_a_refusal_paused_an_alert(
+    database: Database, h: DiscordHarness, room: Writer, clock: FakeClock, store: AlertStore
+) -> None:
+    await room.topic("atacms")
+    clock.now = T0
+    await add(h)
+    await room.status("atacms", "approved", "Approved.", s(5))
+    h.fail_next("POST", r"^/channels/\d+/messages$", 403)
+    await run_at(runner(h), s(70))
+    clock.now = s(200)  # the notice board looks again after a while
+    reader = await h.slash("topics", user=h.reader)
+    assert reader.followups == []  # readers are not told; the notice waits for an editor
+    told = await h.slash("topics", user=h.editor)
+    [notice] = told.followups
+    assert notice["flags"] & 64 and "Alert #1 paused" in notice["content"] and "/alert resume" in notice["content"]
+    again = await h.slash("topics", user=h.editor)
+    assert again.followups == []
