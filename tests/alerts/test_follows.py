@@ -149,3 +149,19 @@ async def test_a_guild_the_bot_leaves_sends_no_more_dms(
     await room.status("atacms", "approved", "Approved.", s(5))
     await run_at(runner(h), s(70) + dt.timedelta(seconds=1))
     assert store.dm(h, h.reader) == []
+
+
+async def test_a_dm_already_sent_is_edited_when_its_entry_is_retracted(
+    database: Database, h: DiscordHarness, room: Writer, clock: FakeClock, store: AlertStore
+) -> None:
+    await room.topic("atacms")
+    clock.now = T0
+    await _follow(h, h.reader, "atacms")
+    entry = await room.status("atacms", "approved", "Approved.", s(5))
+    await run_at(runner(h), s(70))
+    [sent] = store.dm(h, h.reader)
+    await room.retract(entry, s(100), reason="not confirmed")
+    report = await run_at(runner(h), s(170))
+    assert report.edits_done == 1
+    [dm] = store.dm(h, h.reader)
+    assert dm["id"] == sent["id"] and f"`#{entry.id}` was retracted (not confirmed)" in dm["content"]
