@@ -99,6 +99,7 @@ class Plan:
     end: dt.datetime
     entry_ids: list[int] = field(default_factory=list)
     edits: list[EditPlan] = field(default_factory=list)
+    quiet: bool = False  # nothing to claim: only an unfinished delivery is looked at
 
 
 async def due(session: AsyncSession, *, now: dt.datetime, limit: int, after: int = 0) -> list[Due]:
@@ -194,6 +195,8 @@ async def claim(
                 sub.next_attempt_at = now + lease
                 held.append((sub, unfinished))
             session.add(sub)
+            continue
+        if plan.quiet:
             continue
         if sub.covered_until != plan.covered_until or not alert_rules.may_claim(sub.covered_until, plan.end):
             continue  # another process moved this window on since it was planned

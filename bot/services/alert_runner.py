@@ -149,11 +149,14 @@ class AlertRunner:
             graces = await alert_claims.graces(session, {d.newsroom_id for d in due})
         plans: dict[int, Plan] = {}
         windows: dict[int, Window] = {}
+        quiet: list[Plan] = []
         for d in due:
             end = alert_rules.window_end(now, graces.get(d.newsroom_id, alert_rules.GRACE_DEFAULT), d.covered_until)
             if alert_rules.may_claim(d.covered_until, end):
                 plans[d.id] = Plan(d.id, d.covered_until, end)
                 windows[d.id] = _window(d.newsroom_id, d.topic_ids, d.covered_until, end)
+            else:
+                quiet.append(Plan(d.id, d.covered_until, end, quiet=True))
         data = await windows_data(self.db, set(windows.values()))
         entry_ids = {r.entry_id for w in data.values() for r in w.records}
         async with self.db.read() as session:
@@ -174,7 +177,11 @@ class AlertRunner:
                 }
             )
             plan.edits = self._edits(d.id, window_data, alerted)
-        return list(plans.values())
+            # Nothing at all logged in its window: the claim leaves the row alone (no write per alert
+            # per quiet tick) and the window grows until something is; an unfinished delivery of
+            # it is still taken over.
+            plan.quiet = not window_data.records
+        return [*plans.values(), *quiet]
 
     @staticmethod
     def _edits(subscription_id: int, data: WindowData, alerted: Mapping[tuple[int, int], list[int]]) -> list[EditPlan]:
