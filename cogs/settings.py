@@ -47,9 +47,12 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     @app_commands.command(name="alert-grace", description="Set how long a change waits before alerts post it")
     @app_commands.describe(seconds="Seconds, 0 to 3600 (default 60); an entry undone within it never alerts")
     async def alert_grace(self, interaction: discord.Interaction, seconds: app_commands.Range[int, 0, 3600]) -> None:
-        await alerts.set_grace(bot_of(interaction).database, requester_of(interaction), seconds=seconds)
+        newsroom = await alerts.set_grace(bot_of(interaction).database, requester_of(interaction), seconds=seconds)
         await replies.reply(
-            interaction, content=f"Alerts now wait {seconds} s before posting a change.", ephemeral=True
+            interaction,
+            content=f"Alerts now wait {seconds} s before posting a change.",
+            embeds=[render.settings_embed(newsroom)],
+            ephemeral=True,
         )
 
     @app_commands.command(name="show", description="Show the newsroom's settings")

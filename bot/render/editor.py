@@ -91,6 +91,7 @@ def settings_embed(newsroom: Newsroom) -> discord.Embed:
     role = f"<@&{newsroom.editor_role_id}>" if newsroom.editor_role_id else "not set (only Manage Server can edit)"
     embed.add_field(name="Editor role", value=role, inline=False)
     embed.add_field(name="Timezone", value=inline(newsroom.timezone), inline=False)
+    embed.add_field(name="Alert grace", value=f"{newsroom.alert_grace_seconds} s before alerts post a change")
     embed.set_footer(text="Members with Manage Server are always editors.")
     return embed
 

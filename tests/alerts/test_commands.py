@@ -110,6 +110,8 @@ async def test_a_members_follow_is_no_alert_an_editor_can_touch(
 async def test_editors_set_the_alert_grace(database: Database, h: DiscordHarness, room: Writer) -> None:
     reply = await h.slash("settings alert-grace", {"seconds": 90}, user=h.editor)
     assert reply.ephemeral and reply.content == "Alerts now wait 90 s before posting a change."
+    shown = await h.slash("settings show", user=h.admin)
+    assert {f["name"]: f["value"] for f in shown.embeds[0]["fields"]}["Alert grace"].startswith("90 s")
     async with database.read() as session:
         newsroom = await session.get(Newsroom, GUILD_A_ID)
     assert newsroom is not None and newsroom.alert_grace_seconds == 90
