@@ -148,8 +148,8 @@ class AlertCog(commands.GroupCog, group_name="alert", group_description="Editors
             raise _cannot_post(channel, exc) from exc
         await replies.reply(
             interaction,
-            content=f"Alert `#{view.subscription.id}` will post changes in {channel.mention}.\n"
-            f"{views.alert_line(view)}",
+            content=f"Alert `#{view.subscription.id}` will post changes in {channel.mention}.",
+            embeds=[views.done_embed("Alert added", views.alert_line(view))],
             ephemeral=True,
         )
 
@@ -174,7 +174,12 @@ class AlertCog(commands.GroupCog, group_name="alert", group_description="Editors
             topic_slugs=[] if every else digest_options.clean_topics(topics),
             kinds=alert_rules.parse_kinds(kinds) if kinds is not None else None,
         )
-        await replies.reply(interaction, content=f"Edited alert `#{id}`.\n{views.alert_line(view)}", ephemeral=True)
+        await replies.reply(
+            interaction,
+            content=f"Edited alert `#{id}`.",
+            embeds=[views.done_embed("Alert edited", views.alert_line(view))],
+            ephemeral=True,
+        )
 
     @app_commands.command(name="list", description="This newsroom's alerts and their health")
     async def list_(self, interaction: discord.Interaction) -> None:
@@ -185,16 +190,16 @@ class AlertCog(commands.GroupCog, group_name="alert", group_description="Editors
     @app_commands.describe(id=_ID_HELP)
     async def remove(self, interaction: discord.Interaction, id: AlertId) -> None:
         sub = await alerts.remove_alert(bot_of(interaction).database, requester_of(interaction), id)
-        await replies.reply(interaction, content=f"Removed alert `#{id}` ({views.where(sub)}).", ephemeral=True)
+        text = f"Removed alert `#{id}` ({views.where(sub)})."
+        await replies.reply(interaction, content=text, embeds=[views.done_embed("Alert removed", text)], ephemeral=True)
 
     @app_commands.command(name="pause", description="Stop posting an alert until it is resumed")
     @app_commands.describe(id=_ID_HELP)
     async def pause(self, interaction: discord.Interaction, id: AlertId) -> None:
         bot = bot_of(interaction)
         await alerts.set_alert_paused(bot.database, requester_of(interaction), id, paused=True, now=bot.clock())
-        await replies.reply(
-            interaction, content=f"Paused alert `#{id}`. `/alert resume {id}` restarts it.", ephemeral=True
-        )
+        text = f"Paused alert `#{id}`. `/alert resume {id}` restarts it."
+        await replies.reply(interaction, content=text, embeds=[views.done_embed("Alert paused", text)], ephemeral=True)
 
     @app_commands.command(name="resume", description="Resume a paused alert (after fixing what stopped it)")
     @app_commands.describe(id=_ID_HELP)
@@ -217,9 +222,8 @@ class AlertCog(commands.GroupCog, group_name="alert", group_description="Editors
                 f"Alert `#{id}` stays paused: I still can't post there (missing {', '.join(exc.missing)})."
             ) from exc
         self.notices.editors.discard(requester.guild_id)
-        await replies.reply(
-            interaction, content=f"Resumed alert `#{id}`: it posts changes from now on.", ephemeral=True
-        )
+        text = f"Resumed alert `#{id}`: it posts changes from now on."
+        await replies.reply(interaction, content=text, embeds=[views.done_embed("Alert resumed", text)], ephemeral=True)
 
 
 class FollowCog(commands.Cog):
@@ -255,7 +259,7 @@ class FollowCog(commands.Cog):
         )
         if resumed:
             text += " Your paused follows here are resumed."
-        await replies.reply(interaction, content=text, ephemeral=True)
+        await replies.reply(interaction, content=text, embeds=[views.done_embed("Following", text)], ephemeral=True)
 
     @app_commands.command(name="unfollow", description="Stop getting a topic's changes by direct message")
     @app_commands.describe(topic="The topic to stop following")
@@ -263,7 +267,8 @@ class FollowCog(commands.Cog):
     @app_commands.guild_only()
     async def unfollow(self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 100]) -> None:
         slug = await alerts.unfollow(bot_of(interaction).database, requester_of(interaction), slug=topic.strip())
-        await replies.reply(interaction, content=f"You no longer follow `{slug}`.", ephemeral=True)
+        text = f"You no longer follow `{slug}`."
+        await replies.reply(interaction, content=text, embeds=[views.done_embed("Unfollowed", text)], ephemeral=True)
 
     @app_commands.command(name="following", description="The topics you follow by direct message here")
     @app_commands.guild_only()

@@ -57,3 +57,8 @@ def alert_notice(subs: Sequence[DigestSubscription]) -> str:
         f"\N{WARNING SIGN}\N{VARIATION SELECTOR-16} Alert{'s' if len(subs) != 1 else ''} {ids} "
         f"paused: {reason} Fix it, then `/alert resume`."
     )
+
+
+def done_embed(title: str, text: str) -> discord.Embed:
+    """What a change that went through shows (a bare line of text is how the bot refuses)."""
+    return discord.Embed(title=title, colour=COLOUR, description=clip(text, EMBED_DESCRIPTION_MAX))

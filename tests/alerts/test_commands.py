@@ -27,8 +27,9 @@ async def test_an_editor_adds_lists_pauses_resumes_and_removes_an_alert(
     channel = h.guild_a.channels[1]
     reply = await add(h, topics="atacms", kinds="status, events")
     assert reply.ephemeral and reply.content is not None
-    assert reply.content.startswith(f"Alert `#1` will post changes in {channel.mention}.")
-    assert "status, event" in reply.content and "`atacms`" in reply.content
+    assert reply.content == f"Alert `#1` will post changes in {channel.mention}."
+    line = reply.embeds[0]["description"]
+    assert "status, event" in line and "`atacms`" in line
     sub = await subscription_of(database, 1)
     assert (sub.mode, sub.kinds, sub.channel_id, sub.created_by) == (
         "alert",
@@ -139,9 +140,8 @@ async def test_an_editor_edits_an_alerts_topics_and_kinds(
     clock.now = T0
     await add(h, topics="tariffs")
     edited = await h.slash("alert edit", {"id": 1, "topics": "all", "kinds": "statements"}, user=h.editor)
-    assert (
-        edited.ephemeral and "Edited alert `#1`" in (edited.content or "") and "every topic" in (edited.content or "")
-    )
+    assert edited.ephemeral and edited.content == "Edited alert `#1`."
+    assert "every topic" in edited.embeds[0]["description"]
     sub = await subscription_of(database, 1)
     assert (sub.topic_ids, sub.kinds) == (None, ["statement"])
     nothing = await h.slash("alert edit", {"id": 1}, user=h.editor)
