@@ -23,6 +23,7 @@ from db import audit, digest_subscriptions
 from db.digest_models import DigestSubscription
 from db.engine import Database
 from db.models import Newsroom
+from db.topics import resolve_topic
 
 
 @dataclass(slots=True)
@@ -227,7 +228,10 @@ async def follow(
     follow and whether it resumed."""
     async with db.write() as session:
         newsroom = await _room(session, requester)
-        [topic_id] = await topic_ids_of(session, requester.guild_id, [slug])
+        # A write: the topic named, never a guess at a misspelling (TopicNotFound suggests them).
+        topic = await resolve_topic(session, newsroom_id=requester.guild_id, query=slug)
+        assert topic.id is not None
+        topic_id = topic.id
         sub = await rows.follow_of(session, requester.guild_id, requester.user_id, lock=True)
         if sub is None:
             sub = _new(requester, newsroom, mode=Mode.FOLLOW, channel_id=requester.user_id, target=Target.DM, now=now)
@@ -239,18 +243,17 @@ async def follow(
             _resume(sub, now)
         await digest_subscriptions.insert(session, sub)
         await _record(session, requester, sub, "follow.add")
-        slugs = await digest_subscriptions.slugs(session, [topic_id])
-        return Follow(slugs.get(topic_id, slug), kinds), resumed
+        return Follow(topic.slug, kinds), resumed
 
 
 async def unfollow(db: Database, requester: Requester, *, slug: str) -> str:
     async with db.write() as session:
         await _room(session, requester)
+        topic = await resolve_topic(session, newsroom_id=requester.guild_id, query=slug, include_archived=True)
         sub = await rows.follow_of(session, requester.guild_id, requester.user_id, lock=True)
-        found = await digest_subscriptions.topic_ids(session, requester.guild_id, [slug])
-        topic_id = next(iter(found.values()), None)
-        if sub is None or topic_id is None or str(topic_id) not in (sub.topic_kinds or {}):
-            raise NotFollowing(slug)
+        topic_id = topic.id
+        if sub is None or str(topic_id) not in (sub.topic_kinds or {}):
+            raise NotFollowing(topic.slug)
         topic_kinds = dict(sub.topic_kinds or {})
         del topic_kinds[str(topic_id)]
         await _record(session, requester, sub, "follow.remove")
@@ -260,7 +263,7 @@ async def unfollow(db: Database, requester: Requester, *, slug: str) -> str:
             sub.topic_kinds, sub.topic_ids = topic_kinds, sorted(int(t) for t in topic_kinds)
             sub.kinds = alert_rules.union_kinds(topic_kinds)
             session.add(sub)
-        return next(iter(found))
+        return topic.slug
 
 
 async def following(db: Database, requester: Requester) -> Following:

@@ -66,7 +66,7 @@ async def test_unknown_or_foreign_topics_and_too_many_follows_are_refused(
     await other.topic("secret")
     for slug in ("nope", "secret"):
         reply = await _follow(h, h.reader, slug)
-        assert reply.ephemeral and "No topic with the slug" in (reply.content or "")
+        assert reply.ephemeral and f"No topic matches `{slug}` in this newsroom." in (reply.content or "")
     bad_kind = await _follow(h, h.reader, "atacms", kinds="gossip")
     assert "is not a kind of change" in (bad_kind.content or "")
     for n in range(MAX_FOLLOWS):
