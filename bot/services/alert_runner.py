@@ -138,7 +138,10 @@ class AlertRunner:
                     log.exception("alert %s failed", item.claim.subscription_id)
                     report.results[item.claim.subscription_id] = Result(Outcome.ERROR, error=repr(exc))
 
-        await asyncio.gather(*(send(item) for item in ready))
+        # A task group, so a process going down takes every send of the round with it at once.
+        async with asyncio.TaskGroup() as group:
+            for item in ready:
+                group.create_task(send(item))
 
     async def _finish(self, item: Finished) -> bool:
         return item.delivery_id in await self.sender.mark_done([item])

@@ -49,8 +49,10 @@ async def test_a_crash_at_any_step_delivers_exactly_once_after_restart(
         channel = first.guild_a.channels[1].id
         doomed = runner(first, name="doomed", **DOOMED.get(step, {}))
         if step in DOOMED:
-            with pytest.raises(Crash):
+            with pytest.raises(BaseException) as crashed:
                 await run_at(doomed, DUE)
+            # Before the sends (rendering) the crash comes alone; during them, with the round's tasks.
+            assert isinstance(crashed.value, Crash) or crashed.group_contains(Crash)
         else:
             await run_at(doomed, DUE)
         # Each process opens the member's DM channel in its own world: count what both posted there.
