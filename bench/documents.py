@@ -124,6 +124,7 @@ class Documents:
             "topic_labels_rev": len(spec.topics),
             "editors_channel_id": None,
             "stale_after_days": 30,
+            "alert_grace_seconds": 60,
             "created_at": created,
             "updated_at": created,
         }

@@ -34,6 +34,7 @@ EXTENSIONS = (
     "cogs.entry",
     "cogs.settings",
     "cogs.digest",
+    "cogs.alerts",
     "cogs.summary",
     "cogs.help",
     "cogs.reminders",
@@ -47,11 +48,13 @@ def utc_clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def intents() -> discord.Intents:
+def intents(*, members: bool = False) -> discord.Intents:
     # Slash commands need no message content and no member list; guilds gives channels and roles,
-    # which the editor check and the digest's channel checks use.
+    # which the editor check and the digest's channel checks use. `members` (privileged, enabled in
+    # the developer portal) lets the bot hear members leave, to stop their follows' DMs at once.
     chosen = discord.Intents.none()
     chosen.guilds = True
+    chosen.members = members
     return chosen
 
 
@@ -76,7 +79,7 @@ class NewsBot(commands.AutoShardedBot):
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
-            intents=intents(),
+            intents=intents(members=settings.members_intent),
             tree_cls=NewsTree,
             allowed_mentions=NO_MENTIONS,
             member_cache_flags=discord.MemberCacheFlags.none(),

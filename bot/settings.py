@@ -36,6 +36,13 @@ class Settings(BaseSettings):
         description="Roles the console user holds: 'editor' (default) or 'reader'.",
     )
     digest_tick_seconds: float = Field(default=30.0, gt=0)
+    members_intent: bool = Field(
+        default=False,
+        description="Ask for the privileged Server Members intent, so follows end when a member leaves.",
+    )
+    alert_lease_seconds: float = Field(
+        default=120.0, gt=0, description="How long an alert delivery's claim holds before another process may take it."
+    )
     discord_global_rate_limit: float = Field(
         default=50.0,
         gt=0,

@@ -13,7 +13,7 @@ from bot.core.reminders import STALE_DAYS_MAX, STALE_DAYS_MIN
 from bot.digest import targets
 from bot.options import bot_of, clean_timezone, requester_of, timezone_autocomplete
 from bot.render import editor as render
-from bot.services import editor_settings, settings
+from bot.services import alerts, editor_settings, settings
 
 
 @app_commands.guild_only()
@@ -88,6 +88,17 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         )
         await replies.reply(
             interaction, content="Stale threshold saved.", embeds=[render.settings_embed(newsroom)], ephemeral=True
+        )
+
+    @app_commands.command(name="alert-grace", description="Set how long a change waits before alerts post it")
+    @app_commands.describe(seconds="Seconds, 0 to 3600 (default 60); an entry undone within it never alerts")
+    async def alert_grace(self, interaction: discord.Interaction, seconds: app_commands.Range[int, 0, 3600]) -> None:
+        newsroom = await alerts.set_grace(bot_of(interaction).database, requester_of(interaction), seconds=seconds)
+        await replies.reply(
+            interaction,
+            content=f"Alerts now wait {seconds} s before posting a change.",
+            embeds=[render.settings_embed(newsroom)],
+            ephemeral=True,
         )
 
     @app_commands.command(name="show", description="Show the newsroom's settings")

@@ -27,6 +27,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import col, select
 
 from bot.core import digest_rules as rules
+from bot.core.alert_rules import Mode
 from bot.core.digest_rules import UNSENT_STATES
 from bot.core.schedule import Occurrence, Schedule
 from db.digest_models import DigestDelivery, DigestSubscription
@@ -42,9 +43,15 @@ def _ids(name: str) -> Any:
     return bindparam(name, expanding=True)
 
 
+# Digests only: alerts and follows share the tables and have their own scheduler (db.alert_claims).
+_DIGEST = col(DigestSubscription.mode) == Mode.DIGEST.value
 _DUE = (
     select(DigestSubscription.id)
-    .where(col(DigestSubscription.paused) == false(), col(DigestSubscription.next_attempt_at) <= bindparam("now"))
+    .where(
+        _DIGEST,
+        col(DigestSubscription.paused) == false(),
+        col(DigestSubscription.next_attempt_at) <= bindparam("now"),
+    )
     .order_by(col(DigestSubscription.next_attempt_at))
     .limit(bindparam("limit"))
 )
@@ -52,6 +59,7 @@ _CLAIMABLE = (
     select(DigestSubscription)
     .where(
         col(DigestSubscription.id).in_(_ids("ids")),
+        _DIGEST,
         col(DigestSubscription.paused) == false(),
         col(DigestSubscription.next_attempt_at) <= bindparam("now"),
     )
@@ -109,6 +117,12 @@ def pending_of(delivery: DigestDelivery) -> rules.Pending:
 
 
 def advance(sub: DigestSubscription, delivery: DigestDelivery, *, settle: dt.timedelta) -> None:
+    if sub.mode != Mode.DIGEST.value:
+        # An alert's window moved on when it was claimed; once its delivery closes the next tick may
+        # claim the next one.
+        sub.covered_until = max(sub.covered_until, delivery.window_end)
+        sub.next_due_at = sub.next_attempt_at = sub.covered_until
+        return
     position = rules.advanced(
         schedule_of(sub),
         covered_until=sub.covered_until,

@@ -24,11 +24,14 @@ NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 class DigestSubscription(SQLModel, table=True):
     __tablename__ = "digest_subscription"  # pyright: ignore[reportAssignmentType]  # SQLModel declares it a declared_attr
     __table_args__ = (
-        # The scheduler's only per-tick query: unpaused subscriptions whose next action is due.
-        Index("ix_digest_subscription_due", "paused", "next_attempt_at"),
+        # Each scheduler's only per-tick query: unpaused subscriptions of its mode (digests; alerts and
+        # follows) whose next action is due.
+        Index("ix_digest_subscription_due", "mode", "paused", "next_attempt_at"),
         Index("ix_digest_subscription_newsroom", "newsroom_id", "id"),
         # The editor notice: newsrooms with a failure nobody has been told about yet.
         Index("ix_digest_subscription_notice", "notice_pending", "newsroom_id"),
+        # A member's follow in a newsroom: one row each, found by /follow and on leaving.
+        Index("ix_digest_subscription_recipient", "newsroom_id", "recipient_id"),
         NEVER_REUSE_IDS,
     )
 
@@ -46,6 +49,13 @@ class DigestSubscription(SQLModel, table=True):
     # channel to the servers following it.
     target: str = Field(default="text", max_length=16)
     publish: bool = Field(default=False)
+    # digest (on a schedule), alert (instant, to a channel) or follow (instant, by DM to `recipient_id`);
+    # see bot.core.alert_rules. Alerts keep `local_time`/`timezone` only to show times.
+    mode: str = Field(default="digest", max_length=16)
+    kinds: list[str] | None = Field(default=None, sa_type=JSON)  # alerts: what changes post; None = status
+    # follows: the kinds per followed topic id (as a string: JSON keys), mirrored in `topic_ids`
+    topic_kinds: dict[str, list[str]] | None = Field(default=None, sa_type=JSON)
+    recipient_id: int | None = Field(default=None, sa_type=BigInteger)
 
     paused: bool = Field(default=False)
     paused_reason: str | None = Field(default=None, max_length=300)

@@ -10,11 +10,15 @@ from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.core.alert_rules import Mode
 from bot.core.digest_rules import UNSENT_STATES
 from db import audit
 from db.digest_models import DigestAttempt, DigestDelivery, DigestSubscription
 from db.models import Topic
 from db.topics import normalise_lookup
+
+# The /digest commands and notices see digests only; alerts and follows share the table (bot.core.alert_rules).
+_DIGEST = col(DigestSubscription.mode) == Mode.DIGEST.value
 
 
 async def get(session: AsyncSession, subscription_id: int, *, lock: bool) -> DigestSubscription | None:
@@ -22,14 +26,18 @@ async def get(session: AsyncSession, subscription_id: int, *, lock: bool) -> Dig
 
 
 async def count(session: AsyncSession, newsroom_id: int) -> int:
-    stmt = select(func.count()).select_from(DigestSubscription).where(DigestSubscription.newsroom_id == newsroom_id)
+    stmt = (
+        select(func.count())
+        .select_from(DigestSubscription)
+        .where(DigestSubscription.newsroom_id == newsroom_id, _DIGEST)
+    )
     return int((await session.execute(stmt)).scalar_one())
 
 
 async def of_newsroom(session: AsyncSession, newsroom_id: int) -> list[DigestSubscription]:
     stmt = (
         select(DigestSubscription)
-        .where(DigestSubscription.newsroom_id == newsroom_id)
+        .where(DigestSubscription.newsroom_id == newsroom_id, _DIGEST)
         .order_by(col(DigestSubscription.id))
     )
     return list((await session.execute(stmt)).scalars())
@@ -123,7 +131,11 @@ async def record(
 
 
 async def newsrooms_with_notices(session: AsyncSession) -> set[int]:
-    stmt = select(DigestSubscription.newsroom_id).where(col(DigestSubscription.notice_pending).is_(True)).distinct()
+    stmt = (
+        select(DigestSubscription.newsroom_id)
+        .where(col(DigestSubscription.notice_pending).is_(True), _DIGEST)
+        .distinct()
+    )
     return {int(n) for n in (await session.execute(stmt)).scalars()}
 
 
@@ -133,7 +145,11 @@ async def take_notices(session: AsyncSession, newsroom_id: int) -> list[DigestSu
         (
             await session.execute(
                 select(DigestSubscription)
-                .where(DigestSubscription.newsroom_id == newsroom_id, col(DigestSubscription.notice_pending).is_(True))
+                .where(
+                    DigestSubscription.newsroom_id == newsroom_id,
+                    col(DigestSubscription.notice_pending).is_(True),
+                    _DIGEST,
+                )
                 .order_by(col(DigestSubscription.id))
                 .with_for_update()
             )

@@ -39,6 +39,9 @@ class Newsroom(SQLModel, table=True):
     # None keeps it silent there. A topic with no change for `stale_after_days` is reminded weekly.
     editors_channel_id: int | None = Field(default=None, sa_type=BigInteger)
     stale_after_days: int = Field(default=30)
+    # How long a change waits before instant alerts post it (bot.core.alert_rules): an entry undone
+    # within it never alerts.
+    alert_grace_seconds: int = Field(default=60)
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
 

@@ -45,8 +45,8 @@ SINCE_VERSION_2 = ("digests", "digest_deliveries", "digest_attempts")
 
 # Optional fields of the current version: an export from before them imports with their defaults.
 ADDED_LATER: dict[str, tuple[str, ...]] = {
-    "DigestSubscription": ("target", "publish"),
-    "Newsroom": ("editors_channel_id", "stale_after_days"),
+    "DigestSubscription": ("target", "publish", "mode", "kinds", "topic_kinds", "recipient_id"),
+    "Newsroom": ("editors_channel_id", "stale_after_days", "alert_grace_seconds"),
 }
 
 

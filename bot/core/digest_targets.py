@@ -23,6 +23,7 @@ class Target(enum.StrEnum):
     ANNOUNCEMENT = "announcement"
     THREAD = "thread"
     FORUM = "forum"
+    DM = "dm"  # a member's direct messages (personal follows): `channel_id` is the member's user id
 
 
 # What posting needs besides View Channel and Embed Links, in the words Discord's permission settings use.

@@ -94,6 +94,7 @@ def settings_embed(newsroom: Newsroom) -> discord.Embed:
     channel = f"<#{newsroom.editors_channel_id}>" if newsroom.editors_channel_id else "not set (no reminders)"
     embed.add_field(name="Editors' channel", value=channel, inline=False)
     embed.add_field(name="Stale after", value=f"{newsroom.stale_after_days} days without a change", inline=False)
+    embed.add_field(name="Alert grace", value=f"{newsroom.alert_grace_seconds} s before alerts post a change")
     embed.set_footer(text="Members with Manage Server are always editors.")
     return embed
 

@@ -70,6 +70,16 @@ EXAMPLES: dict[str, str] = {
     "digest resume": "/digest resume id:1",
     "digest preview": "/digest preview id:1",
     "digest send-now": "/digest send-now id:1",
+    "settings alert-grace": "/settings alert-grace seconds:90",
+    "alert add": "/alert add channel:newsroom topics:atacms kinds:status,statement",
+    "alert edit": "/alert edit id:2 topics:all kinds:status,correction",
+    "alert list": "/alert list",
+    "alert remove": "/alert remove id:2",
+    "alert pause": "/alert pause id:2",
+    "alert resume": "/alert resume id:2",
+    "follow": "/follow topic:atacms kinds:status,event",
+    "unfollow": "/unfollow topic:atacms",
+    "following": "/following",
 }
 
 READERS = "Everyone"

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import digest_rules as rules
+from bot.core.alert_rules import Mode
 from bot.core.digest_rules import DigestNotFound
 from bot.core.digest_targets import Target
 from bot.core.errors import InvalidInput, NotFoundError, UserFacingError, echoed
@@ -69,7 +70,7 @@ async def editor_room(session: AsyncSession, requester: Requester) -> Newsroom:
 async def owned(session: AsyncSession, requester: Requester, subscription_id: int, *, lock: bool) -> DigestSubscription:
     sub = await subscriptions.get(session, subscription_id, lock=lock)
     # A digest id from another guild behaves exactly like one that does not exist.
-    if sub is None or sub.newsroom_id != requester.guild_id:
+    if sub is None or sub.newsroom_id != requester.guild_id or sub.mode != Mode.DIGEST.value:
         raise DigestNotFound(subscription_id)
     return sub
 

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
+import db.alert_models  # registers the alert tables
 import db.digest_models  # registers the digest tables too
 import db.models  # registers the tables on SQLModel.metadata
 import db.pending_forms  # (and the forms awaiting submission)

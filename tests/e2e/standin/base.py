@@ -127,6 +127,10 @@ class _StandInBase(ABC):
     @abstractmethod
     def _take_failure(self, method: str, path: str) -> _Failure | None: ...
 
+    # Holds (holds.py): the hold of a request, if a test asked for one.
+    @abstractmethod
+    def _take_hold(self, method: str, path: str) -> Any: ...
+
     @abstractmethod
     def _failure_reply(self, failure: _Failure, bucket: str) -> _Reply: ...
 

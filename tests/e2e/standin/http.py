@@ -152,6 +152,10 @@ class _Http(_StandInBase):
         if body_error is not None:
             self._unexpected(body_error, rec)
             return _error(400, 50109, body_error), bucket, False
+        hold = self._take_hold(rec.method, rec.path)
+        if hold is not None and not hold.commit:
+            await hold.wait()
+            return _error(503, 0, "held, then dropped"), bucket, True
         try:
             reply = await handler(_Call(rec=rec, match=match, body=body, files=files, route=template))
         except Exception as exc:
@@ -161,9 +165,12 @@ class _Http(_StandInBase):
             return _error(500, 0, "500: Internal Server Error (stand-in error)"), bucket, False
         if failure is not None:
             return self._failure_reply(failure, bucket), bucket, True
+        if hold is not None:
+            await hold.wait()
+            return reply, bucket, True
         if verdict is not None:
             reply.headers.update(verdict.headers)  # the route's bucket, as Discord reports it
-        return reply, bucket, False
+        return reply, bucket, reply.arranged
 
     # -----------------------------------------------------------------------------------------
     # HTTP handlers: identity and gateway discovery

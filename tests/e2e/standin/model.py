@@ -334,6 +334,7 @@ class _Reply:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     text: str | None = None  # non-JSON body (e.g. an HTML 502 page)
+    arranged: bool = False  # a refusal the test set up (e.g. a user's closed DMs): counts as injected
 
 
 @dataclass

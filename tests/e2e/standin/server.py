@@ -18,7 +18,9 @@ from bot.simulation.payloads import Snowflakes
 from tests.e2e.standin.builders import _Builders
 from tests.e2e.standin.channels import _Channels
 from tests.e2e.standin.commands import _Commands
+from tests.e2e.standin.dms import _DMs
 from tests.e2e.standin.gateway import _Gateway
+from tests.e2e.standin.holds import _Holds
 from tests.e2e.standin.http import _Http
 from tests.e2e.standin.interactions import _Interactions
 from tests.e2e.standin.model import (
@@ -41,7 +43,7 @@ from tests.e2e.standin.model import (
 from tests.e2e.standin.recording import _Recording
 
 
-class DiscordStandIn(_Recording, _Http, _Commands, _Channels, _Interactions, _Gateway, _Builders):
+class DiscordStandIn(_Recording, _Http, _Holds, _Commands, _DMs, _Channels, _Interactions, _Gateway, _Builders):
     """Fake Discord: HTTP API under :attr:`base_url` and a gateway at :attr:`gateway_url`."""
 
     def __init__(self, config: StandInConfig | None = None) -> None:
@@ -78,6 +80,9 @@ class DiscordStandIn(_Recording, _Http, _Commands, _Channels, _Interactions, _Ga
         }
         self._guilds = {g.id: self._build_guild(g) for g in self.config.guilds}
         self._channels = {int(ch["id"]): ch for g in self._guilds.values() for ch in g["channels"]}
+        self._dm_by_user = {}
+        self._holds = []
+        self.closed_dms = set()
         self._routes = []
         self._install_routes()
 
@@ -116,6 +121,7 @@ class DiscordStandIn(_Recording, _Http, _Commands, _Channels, _Interactions, _Ga
         r("GET", webhook + rf"/messages/{SNOWFLAKE}", self._h_get_webhook_message, auth=False)
         r("PATCH", webhook + rf"/messages/{SNOWFLAKE}", self._h_edit_webhook_message, auth=False)
         r("DELETE", webhook + rf"/messages/{SNOWFLAKE}", self._h_delete_webhook_message, auth=False)
+        r("POST", r"/users/@me/channels", self._h_create_dm)
         r("POST", rf"/channels/{SNOWFLAKE}/messages", self._h_create_message)
         r("GET", rf"/channels/{SNOWFLAKE}/messages", self._h_list_messages)
         r("GET", rf"/channels/{SNOWFLAKE}/messages/{SNOWFLAKE}", self._h_get_message)
@@ -149,6 +155,7 @@ class DiscordStandIn(_Recording, _Http, _Commands, _Channels, _Interactions, _Ga
         return self
 
     async def stop(self) -> None:
+        self.release_holds()
         for timer in self._timers:
             timer.cancel()
         for conn in list(self._conns):
@@ -282,7 +289,8 @@ class DiscordStandIn(_Recording, _Http, _Commands, _Channels, _Interactions, _Ga
 
     def guild_of_channel(self, channel_id: int) -> int | None:
         ch = self._channels.get(int(channel_id))
-        return int(ch["guild_id"]) if ch else None
+        # A DM channel belongs to no guild.
+        return int(ch["guild_id"]) if ch and ch.get("guild_id") else None
 
     def _user_payload(self, user_id: int) -> dict[str, Any]:
         fx = self._users.get(user_id)
