@@ -93,16 +93,38 @@ def _question(payload: Mapping[str, Any]) -> tuple[str, discord.Embed, discord.u
 def _pause(payload: Mapping[str, Any]) -> tuple[str, discord.Embed]:
     sub_id = int(payload["subscription_id"])
     reason = clip(str(payload.get("reason") or "a delivery failed"), 300)
-    content = f"Digest #{sub_id} stopped posting in <#{int(payload['channel_id'])}> and is paused."
-    description = "\n".join(
-        [
-            f"**Why:** {reason}",
-            f"**Since:** {_stamp(str(payload['paused_at']))}",
-            "**To fix:** give me View Channel, Send Messages and Embed Links there, or pick another channel "
-            f"with `/digest edit {sub_id} channel:`, then `/digest resume {sub_id}`.",
-        ]
-    )
-    return content, discord.Embed(title=f"Digest #{sub_id} is paused", colour=COLOUR, description=description)
+    since = f"**Since:** {_stamp(str(payload['paused_at']))}"
+    # Notices stored before subscriptions had modes are digests'.
+    mode = str(payload.get("mode") or "digest")
+    if mode == "follow":
+        member = f"<@{int(payload['recipient_id'])}>" if payload.get("recipient_id") else "A member"
+        content = f"{member}'s follows are paused: Discord refused a direct message to them."
+        description = "\n".join(
+            [
+                f"**Why:** {reason}",
+                since,
+                "**To fix:** nothing for editors to do. They are told at their next command here, and "
+                "their follows resume when they open their DMs and run `/follow` again.",
+            ]
+        )
+        return content, discord.Embed(title="Follows paused", colour=COLOUR, description=description)
+    channel = f"<#{int(payload['channel_id'])}>"
+    if mode == "alert":
+        content = f"Alert #{sub_id} stopped posting in {channel} and is paused."
+        fix = (
+            "give me View Channel, Send Messages and Embed Links there, then "
+            f"`/alert resume {sub_id}`; to use another channel, `/alert remove {sub_id}` and `/alert add` it there."
+        )
+        title = f"Alert #{sub_id} is paused"
+    else:
+        content = f"Digest #{sub_id} stopped posting in {channel} and is paused."
+        fix = (
+            "give me View Channel, Send Messages and Embed Links there, or pick another channel "
+            f"with `/digest edit {sub_id} channel:`, then `/digest resume {sub_id}`."
+        )
+        title = f"Digest #{sub_id} is paused"
+    description = "\n".join([f"**Why:** {reason}", since, f"**To fix:** {fix}"])
+    return content, discord.Embed(title=title, colour=COLOUR, description=description)
 
 
 def render(notice: Mapping[str, Any], nonce: str | None) -> tuple[str, discord.Embed, discord.ui.View | None]:

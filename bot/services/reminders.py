@@ -168,6 +168,8 @@ class ReminderRunner:
             paused_at = sub.paused_at if sub.paused_at.tzinfo else sub.paused_at.replace(tzinfo=dt.UTC)
             payload = {
                 "subscription_id": sub.id,
+                "mode": sub.mode,
+                "recipient_id": str(sub.recipient_id or ""),
                 "channel_id": str(sub.channel_id),
                 "reason": sub.paused_reason or "",
                 "paused_at": paused_at.isoformat(),

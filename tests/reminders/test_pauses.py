@@ -6,6 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlmodel import col, select
+
+from bot.core.digest_targets import Target
+from bot.core.requester import Requester
+from bot.services import alerts as alert_service
 from bot.services import digests
 from db.digest_models import DigestSubscription
 from tests.digest.support import ChannelStore, editor_in, run_at, service, subscription, utc
@@ -91,3 +96,57 @@ async def test_an_editors_own_pause_or_no_editors_channel_announces_nothing(room
     assert paused.content is not None
     await tick(runner(room.bot), utc(2026, 3, 21, 9, 12))
     assert [m["embeds"][0]["title"] for m in pause_messages(store, channel)] == [f"Digest #{sub.id} is paused"]
+
+
+async def paused_by_failure(desk: Desk, sub_id: int, reason: str, moment: dt.datetime) -> None:
+    """The pause a delivery failure leaves on an alert or a follow (the alert runner's own
+    refusal handling is tested with the alerts); here only its announcement matters."""
+    async with desk.database.write() as session:
+        row = await session.get(DigestSubscription, sub_id)
+        assert row is not None
+        row.paused, row.paused_at, row.paused_reason, row.notice_pending = True, moment, reason, True
+        session.add(row)
+
+
+async def follows_of(desk: Desk, member: int) -> list[DigestSubscription]:
+    async with desk.database.read() as session:
+        stmt = select(DigestSubscription).where(
+            col(DigestSubscription.mode) == "follow", col(DigestSubscription.recipient_id) == member
+        )
+        return list((await session.execute(stmt)).scalars())
+
+
+async def test_a_paused_alert_and_paused_follows_are_announced_in_their_own_words(
+    room: Desk, store: ChannelStore
+) -> None:
+    channel = alerts(room.harness)
+    await set_channel(room.bot, channel)
+    alert = await alert_service.add_alert(
+        room.database,
+        editor_in(GUILD_A_ID),
+        channel_id=GONE,
+        target=Target.TEXT,
+        topic_slugs=None,
+        kinds=["status"],
+        missing_permissions=[],
+        now=NOW,
+    )
+    member = 424_242_424_242
+    follow, _resumed = await alert_service.follow(
+        room.database, Requester(guild_id=GUILD_A_ID, user_id=member), slug="atacms", kinds=["status"], now=NOW
+    )
+    assert alert.subscription.id is not None
+    await paused_by_failure(room, alert.subscription.id, "The channel no longer exists.", utc(2026, 3, 21, 9, 0))
+    [follow_row] = await follows_of(room, member)
+    assert follow_row.id is not None and follow.slug == "atacms"
+    await paused_by_failure(room, follow_row.id, "Discord refused a direct message.", utc(2026, 3, 21, 9, 0))
+    await tick(runner(room.bot), utc(2026, 3, 21, 9, 5))
+
+    by_title = {m["embeds"][0]["title"]: m for m in posted(store, channel)}
+    alert_text = by_title[f"Alert #{alert.subscription.id} is paused"]
+    said = alert_text["content"] + alert_text["embeds"][0]["description"]
+    assert f"/alert resume {alert.subscription.id}" in said and "/digest" not in said
+    follow_text = by_title["Follows paused"]
+    said = follow_text["content"] + follow_text["embeds"][0]["description"]
+    assert f"<@{member}>" in said and "/follow" in said and "Digest" not in said
+    assert store.allowed_mentions[follow_text["id"]] == {"parse": []}
