@@ -36,6 +36,8 @@ EXTENSIONS = (
     "cogs.digest",
     "cogs.summary",
     "cogs.help",
+    "cogs.speaker",
+    "cogs.ask",
 )
 
 Clock = Callable[[], dt.datetime]

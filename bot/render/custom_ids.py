@@ -40,6 +40,10 @@ TOPIC_HISTORY_TEMPLATE = rf"{PREFIX}:thist:(?P<topic>[0-9]{{1,10}}):(?P<page>[0-
 # The Update summary button on a status change's reply: which topic; who may use it is checked on use.
 SUMMARY_TEMPLATE = rf"{PREFIX}:summary:(?P<topic>[0-9]{{1,10}})"
 DIGESTS_TEMPLATE = rf"{PREFIX}:digests:(?P<page>[0-9]{{1,6}})"
+# /speaker's pages: the topic it is limited to (empty: every topic), the page, the name as matched.
+SPEAKER_TEMPLATE = (
+    rf"{PREFIX}:spk:(?P<topic>[0-9]{{0,10}}):(?P<page>[0-9]{{1,6}}):(?P<name>.{{1,{SPEAKER_FILTER_MAX}}})"
+)
 BUTTON_TEMPLATES = (
     CHRONOLOGY_TEMPLATE,
     LATEST_TEMPLATE,
@@ -50,6 +54,7 @@ BUTTON_TEMPLATES = (
     TOPIC_HISTORY_TEMPLATE,
     SUMMARY_TEMPLATE,
     DIGESTS_TEMPLATE,
+    SPEAKER_TEMPLATE,
 )
 _BUTTONS = [re.compile(template) for template in BUTTON_TEMPLATES]
 LATEST_COUNT_MAX = 10
@@ -103,6 +108,10 @@ def chronology_id(
 
 def latest_id(topic_id: int, page: int, count: int, speaker: str | None = None) -> str:
     return f"{PREFIX}:latest:{topic_id}:{page}:{count}:{(speaker or '')[:SPEAKER_FILTER_MAX]}"
+
+
+def speaker_id(topic_id: int | None, page: int, name: str) -> str:
+    return f"{PREFIX}:spk:{topic_id or ''}:{page}:{name[:SPEAKER_FILTER_MAX]}"
 
 
 def open_id(what: str, topic_id: int) -> str:
