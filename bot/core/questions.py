@@ -89,7 +89,7 @@ _STOP_TEXT = """a about above after again all also am an and any anything are ar
     nor not now of off on once only or other our out over own please same she should so some such tell than
     that the their them then there these they this those through to too under until up us very was we were
     what whats when where which while who whom why will with would yet you your ever currently right today
-    know known anyone someone something say said says saying statement statements status state"""
+    know known anyone someone something say said says saying statement statements status"""
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 # Cue words left out of the content words: they say what is asked, not what about.
 _CUE_TEXT = """approve approved approval decide decided decision declined rejected delivered delivery deliver
@@ -111,10 +111,11 @@ class TopicName:
 
 @dataclass(frozen=True, slots=True)
 class SpeakerName:
-    """A speaker the store knows: a person's name or an organisation, as logged."""
+    """A speaker the store knows: a person's name, or a role or organisation (`whole`: named by all of
+    its words, never by a surname)."""
 
     value: str
-    organisation: bool = False
+    whole: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,20 +199,27 @@ def find_topic(question: str, topics: Sequence[TopicName]) -> Found | None:
                 best = (len(phrase), topic.slug, phrase)
     if best is not None:
         return Found(best[1], best[2])
-    # Words as the stories spell them; "f-16" is also "f16". A word in many stories says little.
+    # Words as the stories spell them; "f-16" is also "f16". A word in many stories says little, and
+    # a word of a title or alias half what a word of the slug says: "missiles" alone names no story.
     holders: dict[str, set[int]] = {}
+    weight: dict[tuple[str, int], float] = {}
     for position, topic in enumerate(topics):
+        # The slug's head ("f16" of f16-jets) and the slug whole name the story; its other words
+        # ("jets") describe it, as a title's do.
+        head = [*tokens(topic.slug.replace("-", " "))[:1], _compact(topic.slug)]
         for name in topic.names:
-            for word in tokens(name):
+            for word in tokens(name.replace("-", " ")) + tokens(name):
                 for form in {word, _compact(word)}:
                     if form not in STOP_WORDS and len(form) >= 2:
                         holders.setdefault(form, set()).add(position)
+                        key = (form, position)
+                        weight[key] = max(weight.get(key, 0.0), 1.0 if form in head else 0.5)
     vocabulary = list(holders)
     scores: dict[int, float] = {}
     typed: dict[int, list[str]] = {}
     close: dict[int, bool] = {}
-    for word in tokens(question):
-        word = _compact(word)
+    for token in tokens(question):
+        word = _compact(token)
         if word in STOP_WORDS or word in _CUE_WORDS or len(word) < 2:
             continue
         if word in holders:
@@ -223,12 +231,13 @@ def find_topic(question: str, topics: Sequence[TopicName]) -> Found | None:
             matches = []
         for match, score in matches:
             for position in holders[match]:
-                scores[position] = scores.get(position, 0.0) + 1.0 / len(holders[match])
-                typed.setdefault(position, []).append(word)
+                scores[position] = scores.get(position, 0.0) + weight[(match, position)] / len(holders[match])
+                typed.setdefault(position, []).append(token)
                 close[position] = close.get(position, False) or score < 100.0
     ranked = sorted(scores.items(), key=lambda item: -item[1])
-    # A word held by more than two stories ("ukraine") names none of them.
-    if not ranked or ranked[0][1] < 0.5 or (len(ranked) > 1 and ranked[0][1] - ranked[1][1] < 0.25):
+    # Enough to name a story: a word of its slug, or two of its title (a word shared by several
+    # stories counts for a share).
+    if not ranked or ranked[0][1] < 0.75 or (len(ranked) > 1 and ranked[0][1] - ranked[1][1] < 0.25):
         return None
     position = ranked[0][0]
     return Found(topics[position].slug, " ".join(typed[position]), close[position])
@@ -249,7 +258,7 @@ def find_speaker(question: str, speakers: Sequence[SpeakerName]) -> Found | None
         if not parts:
             continue
         if all(part in present for part in parts) or (
-            speaker.organisation
+            speaker.whole
             and len(parts) >= 2
             and sum(p in present for p in parts) >= len(parts) - 1
             and sum(p in present for p in parts) >= 2
@@ -257,7 +266,7 @@ def find_speaker(question: str, speakers: Sequence[SpeakerName]) -> Found | None
             score = 100.0 + len(parts)
             typed = " ".join(p for p in parts if p in present)
             candidate = Found(speaker.value, typed)
-        elif not speaker.organisation and len(parts[-1]) >= MIN_FUZZY_LENGTH and words:
+        elif not speaker.whole and len(parts[-1]) >= MIN_FUZZY_LENGTH and words:
             surname = parts[-1]
             match = process.extractOne(surname, words, scorer=fuzz.ratio, score_cutoff=NAME_CUTOFF)
             if match is None:
@@ -318,7 +327,8 @@ def read_question(
     topic = find_topic(question, topics)
     speaker = find_speaker(question, speakers)
     since = find_since(question, today=today)
-    cue = _cue(folded)
+    # A story's own name is no cue: "long-range missiles" asks nothing about range.
+    cue = _cue(folded.replace(topic.typed, " ") if topic is not None else folded)
     intent, cue_text = cue if cue is not None else (Intent.STATUS, None)
     if intent is Intent.SINCE and since is None and cue_text in ("since ", "after "):
         # "after" without a date ("what happens after the summit") asks what comes next.

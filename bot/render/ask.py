@@ -6,6 +6,7 @@ from __future__ import annotations
 import discord
 
 from bot.core.expected import expectation_label
+from bot.core.matching import fold
 from bot.core.questions import Intent, WhenTarget
 from bot.core.vocabulary import EntryKind
 from bot.render.entries import COLOUR, entry_summary, when
@@ -83,7 +84,7 @@ def sentence(answer: Answer) -> str:
         if first is None:
             return f"Not known: no delivery of {title} is logged."
         quantities = quantities_text(status.committed, status.delivered)
-        if (reading.cue or "") == "how many" and quantities:
+        if "how many" in fold(reading.question) and quantities:
             return f"{title}: {quantities} {cite(first)}."
         verdict = {"delivered": "Yes", "partly_delivered": "Partly", "announced": "Not yet"}.get(
             first.delivery or "", "No"

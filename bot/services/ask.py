@@ -18,7 +18,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.matching import fold
-from bot.core.questions import Intent, Reading, SpeakerName, TopicName, WhenTarget, clean_question, read_question
+from bot.core.questions import (
+    Intent,
+    Reading,
+    SpeakerName,
+    TopicName,
+    WhenTarget,
+    clean_question,
+    read_question,
+    tokens,
+)
 from bot.core.requester import Requester
 from bot.core.vocabulary import EntryKind
 from bot.services.ask_hits import Hit, HitFinder, like_hits, said_text
@@ -54,6 +63,9 @@ _FACT_WORDS = {
     "manufactur": ("made by", "manufactur", "built by"),
 }
 
+# Background cues that say nothing of what is asked: the question's own words do.
+_GENERAL_CUES = frozenset(("what kind", "what type", "what is a ", "what are the ", "specification", "capabilit"))
+
 
 @dataclass(slots=True)
 class Answer:
@@ -86,8 +98,8 @@ async def _names(session: AsyncSession, guild_id: int) -> tuple[str, list[TopicN
     topics = [TopicName(slug, (slug, title, *(aliases or []))) for slug, title, aliases, _tz in rows if slug]
     speakers: list[SpeakerName] = []
     seen: set[tuple[str, bool]] = set()
-    for speaker, organisation, _latest in (await session.execute(statements.SPEAKER_NAMES, params)).all():
-        for value, is_org in ((speaker, False), (organisation, True)):
+    for speaker, role, organisation, _latest in (await session.execute(statements.SPEAKER_NAMES, params)).all():
+        for value, is_org in ((speaker, False), (role, True), (organisation, True)):
             if value and (fold(value), is_org) not in seen:
                 seen.add((fold(value), is_org))
                 speakers.append(SpeakerName(value, is_org))
@@ -149,11 +161,15 @@ async def _slug_of(session: AsyncSession, guild_id: int, entry: EntryRead) -> st
 
 
 def _facts(topic: TopicRead, reading: Reading) -> list[dict[str, Any]]:
+    """The background facts saying what a background question asks: what its cue names ("range",
+    "launcher"); for a general one ("what kind of gun"), its own words, not the story's name."""
     cue = reading.cue or ""
     if cue.strip() == "background":
         return list(topic.background)
     wanted = list(_FACT_WORDS.get(cue, (cue.strip(),)))
-    wanted += [w for w in reading.words if len(w) >= 4]
+    if cue in _GENERAL_CUES:
+        named = {word for name in (topic.slug, topic.title, *topic.aliases) for word in tokens(name)}
+        wanted = [w for w in reading.words if w not in named]
     return [fact for fact in topic.background if any(w and w in f" {fold(str(fact.get('fact', '')))}" for w in wanted)]
 
 
