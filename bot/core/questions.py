@@ -328,7 +328,10 @@ def read_question(
     speaker = find_speaker(question, speakers)
     since = find_since(question, today=today)
     # A story's own name is no cue: "long-range missiles" asks nothing about range.
-    cue = _cue(folded.replace(topic.typed, " ") if topic is not None else folded)
+    unnamed = folded
+    for token in tokens(topic.typed) if topic is not None else ():
+        unnamed = re.sub(rf"(?<![a-z0-9]){re.escape(token)}(?![a-z0-9])", " ", unnamed)
+    cue = _cue(unnamed)
     intent, cue_text = cue if cue is not None else (Intent.STATUS, None)
     if intent is Intent.SINCE and since is None and cue_text in ("since ", "after "):
         # "after" without a date ("what happens after the summit") asks what comes next.
@@ -349,7 +352,9 @@ def read_question(
         named.update(tokens(since[1]))
     words = tuple(
         dict.fromkeys(
-            w for w in tokens(question) if w not in STOP_WORDS and w not in _CUE_WORDS and w not in named and len(w) > 2
+            w
+            for w in tokens(question.replace("-", " "))
+            if w not in STOP_WORDS and w not in _CUE_WORDS and w not in named and len(w) > 2
         )
     )
     return Reading(
