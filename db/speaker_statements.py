@@ -80,9 +80,15 @@ SPEAKER_TEXTS = (
 
 # Who has spoken in a newsroom: each name, role and organisation, the most recent first.
 SPEAKER_NAMES = (
-    select(_ENTRY.c.speaker, _ENTRY.c.speaker_role, _ENTRY.c.speaker_org, func.max(_ENTRY.c.id).label("latest"))
+    select(
+        _ENTRY.c.speaker,
+        _ENTRY.c.speaker_role,
+        _ENTRY.c.speaker_org,
+        _ENTRY.c.speaker_search,
+        func.max(_ENTRY.c.id).label("latest"),
+    )
     .where(*_live_statements(), _ENTRY.c.speaker.is_not(None))
-    .group_by(_ENTRY.c.speaker, _ENTRY.c.speaker_role, _ENTRY.c.speaker_org)
+    .group_by(_ENTRY.c.speaker, _ENTRY.c.speaker_role, _ENTRY.c.speaker_org, _ENTRY.c.speaker_search)
     .order_by(func.max(_ENTRY.c.id).desc())
     .limit(NAMES_MAX)
 )

@@ -27,6 +27,8 @@ COMMANDS = {
     "autocomplete",
     "log_status",
     "floor",
+    "speaker",
+    "ask",
 }
 
 

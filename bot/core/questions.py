@@ -13,8 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from rapidfuzz import fuzz, process
 
@@ -116,6 +118,8 @@ class SpeakerName:
 
     value: str
     whole: bool = False
+    # The value folded (bot.core.matching.fold), where the caller has it already.
+    folded: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,40 +247,58 @@ def find_topic(question: str, topics: Sequence[TopicName]) -> Found | None:
     return Found(topics[position].slug, " ".join(typed[position]), close[position])
 
 
-def _significant(text: str) -> list[str]:
-    return [w for w in tokens(re.sub(r"\(.*?\)", " ", text)) if w not in STOP_WORDS and len(w) >= 2]
+_PARENTHESIS = re.compile(r"\(.*?\)")
+
+
+def _parts(folded: str) -> list[str]:
+    """The words a (folded) name is named by: no stop words, nothing in parentheses ("(not named)")."""
+    if "(" in folded:
+        folded = _PARENTHESIS.sub(" ", folded)
+    return [w for w in _WORD.findall(folded) if w not in STOP_WORDS and len(w) >= 2]
 
 
 def find_speaker(question: str, speakers: Sequence[SpeakerName]) -> Found | None:
-    """A person or organisation the question names: every significant word of it present ("state
-    department" for the U.S. Department of State), or a person's surname spelt closely."""
+    """A person, role or organisation the question names: every significant word of it present ("state
+    department" for the U.S. Department of State), else a person's surname spelt closely. A newsroom
+    has hundreds of speakers: only those holding a word of the question are looked at closely, and the
+    surnames are matched in one pass per question word."""
     words = [w for w in tokens(question) if w not in STOP_WORDS]
+    if not words:
+        return None
     present = set(words)
     best: tuple[float, Found] | None = None
-    for speaker in speakers:
-        parts = _significant(speaker.value)
-        if not parts:
+    texts = [speaker.folded or fold(speaker.value) for speaker in speakers]
+    # Every name joined by NUL (which no folded text holds): str.find meets the few holding a word of
+    # the question at C speed, and only those are looked at word by word.
+    haystack = "\0".join(texts)
+    starts = list(accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
+    candidates: set[int] = set()
+    for word in present:
+        at = haystack.find(word)
+        while at != -1:
+            candidates.add(bisect_right(starts, at) - 1)
+            at = haystack.find(word, at + 1)
+    for position in sorted(candidates):
+        speaker, parts = speakers[position], _parts(texts[position])
+        found = sum(part in present for part in parts)
+        named = found == len(parts) or (speaker.whole and found >= 2 and found >= len(parts) - 1)
+        if parts and named and (best is None or 100.0 + len(parts) > best[0]):
+            best = (100.0 + len(parts), Found(speaker.value, " ".join(p for p in parts if p in present)))
+    if best is not None:
+        return best[1]
+    surnames: dict[str, SpeakerName] = {}
+    for speaker, folded in zip(speakers, texts, strict=True):
+        if not speaker.whole:
+            surname = (_parts(folded) or [""])[-1] if "(" in folded else folded.rsplit(" ", 1)[-1]
+            if len(surname) >= MIN_FUZZY_LENGTH:
+                surnames.setdefault(surname, speaker)
+    vocabulary = list(surnames)
+    for word in words:
+        if len(word) < MIN_FUZZY_LENGTH or not vocabulary:
             continue
-        if all(part in present for part in parts) or (
-            speaker.whole
-            and len(parts) >= 2
-            and sum(p in present for p in parts) >= len(parts) - 1
-            and sum(p in present for p in parts) >= 2
-        ):
-            score = 100.0 + len(parts)
-            typed = " ".join(p for p in parts if p in present)
-            candidate = Found(speaker.value, typed)
-        elif not speaker.whole and len(parts[-1]) >= MIN_FUZZY_LENGTH and words:
-            surname = parts[-1]
-            match = process.extractOne(surname, words, scorer=fuzz.ratio, score_cutoff=NAME_CUTOFF)
-            if match is None:
-                continue
-            score = float(match[1])
-            candidate = Found(speaker.value, match[0], close=match[1] < 100.0)
-        else:
-            continue
-        if best is None or score > best[0]:
-            best = (score, candidate)
+        match = process.extractOne(word, vocabulary, scorer=fuzz.ratio, score_cutoff=NAME_CUTOFF)
+        if match is not None and (best is None or match[1] > best[0]):
+            best = (float(match[1]), Found(surnames[match[0]].value, word, close=match[1] < 100.0))
     return best[1] if best is not None else None
 
 

@@ -98,11 +98,18 @@ async def _names(session: AsyncSession, guild_id: int) -> tuple[str, list[TopicN
     topics = [TopicName(slug, (slug, title, *(aliases or []))) for slug, title, aliases, _tz in rows if slug]
     speakers: list[SpeakerName] = []
     seen: set[tuple[str, bool]] = set()
-    for speaker, role, organisation, _latest in (await session.execute(statements.SPEAKER_NAMES, params)).all():
-        for value, is_org in ((speaker, False), (role, True), (organisation, True)):
-            if value and (fold(value), is_org) not in seen:
-                seen.add((fold(value), is_org))
-                speakers.append(SpeakerName(value, is_org))
+    rows = (await session.execute(statements.SPEAKER_NAMES, params)).all()
+    for speaker, role, organisation, search, _latest in rows:
+        # The speaker search text holds the three folded, one a line, those given only: folding
+        # hundreds of names again per question would cost more than the rest of the answer.
+        lines = iter((search or "").split("\n"))
+        for value, whole in ((speaker, False), (role, True), (organisation, True)):
+            if not value:
+                continue
+            folded = next(lines, "") or fold(value)
+            if (folded, whole) not in seen:
+                seen.add((folded, whole))
+                speakers.append(SpeakerName(value, whole, folded))
     return timezone, topics, speakers
 
 

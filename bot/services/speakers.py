@@ -120,7 +120,7 @@ async def speaker_choices(db: Database, requester: Requester, *, current: str, l
         rows = (await session.execute(statements.SPEAKER_NAMES, {"newsroom_id": requester.guild_id})).all()
     found: list[str] = []
     seen: set[str] = set()
-    for speaker, _role, organisation, _latest in rows:
+    for speaker, _role, organisation, _search, _latest in rows:
         for value in (speaker, organisation):
             folded = fold(value or "")
             if folded and folded not in seen and all(word in folded for word in words):
