@@ -184,7 +184,8 @@ def tokens(text: str) -> list[str]:
 
 
 def _phrase_in(phrase: str, folded: str) -> bool:
-    return bool(phrase) and re.search(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", folded) is not None
+    """Whether whole words (joined by single spaces, as `tokens` gives them) stand in the text."""
+    return bool(phrase) and f" {phrase} " in f" {folded} "
 
 
 def _compact(word: str) -> str:
@@ -194,13 +195,15 @@ def _compact(word: str) -> str:
 def find_topic(question: str, topics: Sequence[TopicName]) -> Found | None:
     """The story a question names: a slug, title or alias written out (the longest wins), else the one
     story holding a close spelling of the question's distinctive words."""
-    folded = " ".join(tokens(question))
+    # Hyphens both ways: "atacms-related" holds the story "atacms", "long range" is "long-range".
+    folded = (" ".join(tokens(question)), " ".join(tokens(question.replace("-", " "))))
     best: tuple[int, str, str] | None = None
     for topic in topics:
         for name in topic.names:
-            phrase = " ".join(tokens(name))
-            if _phrase_in(phrase, folded) and (best is None or len(phrase) > best[0]):
-                best = (len(phrase), topic.slug, phrase)
+            phrases = (" ".join(tokens(name)), " ".join(tokens(name.replace("-", " "))))
+            for phrase in phrases:
+                if any(_phrase_in(phrase, text) for text in folded) and (best is None or len(phrase) > best[0]):
+                    best = (len(phrase), topic.slug, phrase)
     if best is not None:
         return Found(best[1], best[2])
     # Words as the stories spell them; "f-16" is also "f16". A word in many stories says little, and
@@ -350,9 +353,8 @@ def read_question(
     speaker = find_speaker(question, speakers)
     since = find_since(question, today=today)
     # A story's own name is no cue: "long-range missiles" asks nothing about range.
-    unnamed = folded
-    for token in tokens(topic.typed) if topic is not None else ():
-        unnamed = re.sub(rf"(?<![a-z0-9]){re.escape(token)}(?![a-z0-9])", " ", unnamed)
+    named_words = set(tokens(topic.typed.replace("-", " ")) + tokens(topic.typed)) if topic is not None else set()
+    unnamed = " ".join(w for w in folded.split() if not named_words.intersection(tokens(w)))
     cue = _cue(unnamed)
     intent, cue_text = cue if cue is not None else (Intent.STATUS, None)
     if intent is Intent.SINCE and since is None and cue_text in ("since ", "after "):
