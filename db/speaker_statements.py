@@ -4,7 +4,8 @@ names a question can use, and the entries whose words a question shares.
 Every statement is scoped to the asking newsroom by its bound `newsroom_id` and reads live entries
 only (retracted and undone ones have `retracted_at` set; a corrected one holds its current text).
 The kind is written into the SQL as a literal, so both databases can use the partial index
-ix_entry_newsroom_statements (newest statements of a newsroom, live only) that migration 0015 adds.
+ix_entry_newsroom_statements that migration 0015 adds: a newsroom's live statements, newest first,
+with their folded speaker text, so a speaker filter (and its count) reads the index alone.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ _STATEMENT = literal_column("'statement'")
 SPEAKER_EXTRAS = ("timezone", "total", "topic_slug", "topic_title")
 # How many names a question is read against: a newsroom's most recently updated topics and speakers.
 NAMES_MAX = 2000
+# How many of a newsroom's latest statements the names a question can use are read from.
+STATEMENTS_SCAN_MAX = 2000
 
 
 def _live_statements() -> list[ColumnElement[bool]]:
@@ -78,18 +81,42 @@ SPEAKER_TEXTS = (
     .limit(NAMES_MAX)
 )
 
-# Who has spoken in a newsroom: each name, role and organisation, the most recent first.
-SPEAKER_NAMES = (
-    select(
-        _ENTRY.c.speaker,
-        _ENTRY.c.speaker_role,
-        _ENTRY.c.speaker_org,
-        _ENTRY.c.speaker_search,
-        func.max(_ENTRY.c.id).label("latest"),
+
+@cache
+def speaker_names(words: int = 0) -> Select[*tuple[Any, ...]]:
+    """Who has spoken lately in a newsroom (its STATEMENTS_SCAN_MAX latest statements): each name,
+    role and organisation, with the folded search text, the most recent first; with `words`, only
+    speakers whose search text holds one of the patterns word_0..n (a question's words), which the
+    index answers without reading the rows of the speakers who do not."""
+    # The newsroom's latest statements, from its index of live statements: a question names someone
+    # who has spoken lately, and a newsroom's whole history would cost more than the answer.
+    where = [*_live_statements(), _ENTRY.c.speaker_search.is_not(None)]
+    if words:
+        where.append(or_(*(_ENTRY.c.speaker_search.like(bindparam(f"word_{n}"), escape="\\") for n in range(words))))
+    recent = (
+        select(_ENTRY.c.id)
+        .where(*where)
+        .order_by(_ENTRY.c.date_sort.desc(), _ENTRY.c.id.desc())
+        .limit(STATEMENTS_SCAN_MAX)
+        .subquery("recent")
     )
+    latest = func.max(_ENTRY.c.id)
+    columns = (_ENTRY.c.speaker, _ENTRY.c.speaker_role, _ENTRY.c.speaker_org, _ENTRY.c.speaker_search)
+    return (
+        select(*columns, latest.label("latest"))
+        .select_from(_ENTRY.join(recent, recent.c.id == _ENTRY.c.id))
+        .group_by(*columns)
+        .order_by(latest.desc())
+        .limit(NAMES_MAX)
+    )
+
+
+# The names of everyone who has spoken lately in a newsroom, each with its folded search text (whose
+# first line is the name folded): what a misspelt surname is compared with.
+SPEAKERS_BY_NAME = (
+    select(_ENTRY.c.speaker, func.min(_ENTRY.c.speaker_search))
     .where(*_live_statements(), _ENTRY.c.speaker.is_not(None))
-    .group_by(_ENTRY.c.speaker, _ENTRY.c.speaker_role, _ENTRY.c.speaker_org, _ENTRY.c.speaker_search)
-    .order_by(func.max(_ENTRY.c.id).desc())
+    .group_by(_ENTRY.c.speaker)
     .limit(NAMES_MAX)
 )
 
@@ -116,19 +143,31 @@ def _said(table: Table) -> ColumnElement[str]:
     return func.lower(joined)
 
 
+# The plain word match reads at most this many entries, the most recent: it stands in for a full-text
+# index, and a scan of every entry of a large newsroom would cost more than the rest of an answer.
+WORDS_SCAN_MAX = 1000
+
+
 @cache
 def words_match(count: int, in_topic: bool) -> Select[*tuple[Any, ...]]:
     """Live entries of the newsroom (or of one topic, `topic_id`) whose words hold any of `count`
-    patterns (word_0..n, lowercased LIKE patterns), newest first, with their topic's slug."""
-    said = _said(_ENTRY)
-    where: list[Any] = [_ENTRY.c.newsroom_id == bindparam("newsroom_id"), _ENTRY.c.retracted_at.is_(None)]
+    patterns (word_0..n, lowercased LIKE patterns), newest first, with their topic's slug; among the
+    WORDS_SCAN_MAX most recently updated (in a topic: latest dated) live entries."""
     if in_topic:
-        where.append(_ENTRY.c.topic_id == bindparam("topic_id"))
-    where.append(or_(*(said.like(bindparam(f"word_{n}"), escape="\\") for n in range(count))))
+        scope = [_ENTRY.c.topic_id == bindparam("topic_id"), _ENTRY.c.retracted_at.is_(None)]
+        recent: Any = (_ENTRY.c.date_sort.desc(), _ENTRY.c.id.desc())
+    else:
+        scope = [_ENTRY.c.newsroom_id == bindparam("newsroom_id"), _ENTRY.c.retracted_at.is_(None)]
+        recent = (_ENTRY.c.updated_at.desc(),)
+    scanned = select(_ENTRY.c.id).where(*scope).order_by(*recent).limit(WORDS_SCAN_MAX).subquery("scanned")
+    said = _said(_ENTRY)
     return (
         select(_TOPIC.c.slug, *entry_columns(_ENTRY))
-        .select_from(_ENTRY.join(_TOPIC, _TOPIC.c.id == _ENTRY.c.topic_id))
-        .where(*where)
+        .select_from(_ENTRY.join(scanned, scanned.c.id == _ENTRY.c.id).join(_TOPIC, _TOPIC.c.id == _ENTRY.c.topic_id))
+        .where(
+            _ENTRY.c.newsroom_id == bindparam("newsroom_id"),
+            or_(*(said.like(bindparam(f"word_{n}"), escape="\\") for n in range(count))),
+        )
         .order_by(_ENTRY.c.date_sort.desc(), _ENTRY.c.id.desc())
         .limit(bindparam("limit"))
     )

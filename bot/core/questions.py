@@ -410,3 +410,21 @@ def correct_words(words: Sequence[str], vocabulary: Sequence[str]) -> list[str] 
             return None
         corrected.append(match[0])
     return corrected if corrected != list(words) else None
+
+
+NAME_WORDS_MAX = 8
+
+
+def name_words(question: str) -> list[str]:
+    """The words of a question that may be part of a speaker's name, role or organisation."""
+    words = tokens(question) + tokens(question.replace("-", " "))
+    return list(dict.fromkeys(w for w in words if w not in STOP_WORDS and len(w) >= 3))[:NAME_WORDS_MAX]
+
+
+def may_name_speaker(reading: Reading) -> bool:
+    """Whether a reading that found no speaker may have missed a misspelt one: it asks what someone
+    said, and has words left that name neither the story nor what is asked."""
+    if reading.speaker is not None or not reading.words:
+        return False
+    folded = f" {fold(reading.question)} "
+    return any(cue in folded for cue in _SAID_CUES)

@@ -25,6 +25,8 @@ from bot.core.questions import (
     TopicName,
     WhenTarget,
     clean_question,
+    may_name_speaker,
+    name_words,
     read_question,
     tokens,
 )
@@ -91,14 +93,26 @@ def _today(timezone: str, now: dt.datetime) -> dt.date:
         return now.astimezone(dt.UTC).date()
 
 
-async def _names(session: AsyncSession, guild_id: int) -> tuple[str, list[TopicName], list[SpeakerName]]:
-    params = {"newsroom_id": guild_id}
-    rows = (await session.execute(statements.TOPIC_NAMES, params)).all()
+async def _topics(session: AsyncSession, guild_id: int) -> tuple[str, list[TopicName]]:
+    """The newsroom's time zone and the names its active stories go by."""
+    rows = (await session.execute(statements.TOPIC_NAMES, {"newsroom_id": guild_id})).all()
     timezone = str(rows[0][3]) if rows else "UTC"
-    topics = [TopicName(slug, (slug, title, *(aliases or []))) for slug, title, aliases, _tz in rows if slug]
+    return timezone, [TopicName(slug, (slug, title, *(aliases or []))) for slug, title, aliases, _tz in rows if slug]
+
+
+async def _people(session: AsyncSession, guild_id: int) -> list[SpeakerName]:
+    """Everyone who has spoken in the newsroom, by name alone: what a misspelt surname may mean."""
+    rows = (await session.execute(statements.SPEAKERS_BY_NAME, {"newsroom_id": guild_id})).all()
+    return [SpeakerName(name, False, (search or "").split("\n", 1)[0]) for name, search in rows if name]
+
+
+async def _speakers(session: AsyncSession, guild_id: int, words: Sequence[str]) -> list[SpeakerName]:
+    """The newsroom's speakers, roles and organisations holding one of a question's `words`."""
+    params: dict[str, Any] = {"newsroom_id": guild_id}
+    params.update({f"word_{n}": f"%{escape_like(word)}%" for n, word in enumerate(words)})
+    rows = (await session.execute(statements.speaker_names(len(words)), params)).all()
     speakers: list[SpeakerName] = []
     seen: set[tuple[str, bool]] = set()
-    rows = (await session.execute(statements.SPEAKER_NAMES, params)).all()
     for speaker, role, organisation, search, _latest in rows:
         # The speaker search text holds the three folded, one a line, those given only: folding
         # hundreds of names again per question would cost more than the rest of the answer.
@@ -110,7 +124,7 @@ async def _names(session: AsyncSession, guild_id: int) -> tuple[str, list[TopicN
             if (folded, whole) not in seen:
                 seen.add((folded, whole))
                 speakers.append(SpeakerName(value, whole, folded))
-    return timezone, topics, speakers
+    return speakers
 
 
 async def _card(session: AsyncSession, guild_id: int, slug: str) -> tuple[TopicRead, StatusNow, list[EntryRead], int]:
@@ -187,8 +201,17 @@ async def ask(
     text = clean_question(question)
     guild_id = requester.guild_id
     async with db.read(snapshot=True) as session:
-        timezone, topics, speakers = await _names(session, guild_id)
-        reading = read_question(text, topics=topics, speakers=speakers, today=_today(timezone, now))
+        timezone, topics = await _topics(session, guild_id)
+        today = _today(timezone, now)
+        # Only the speakers holding a word of the question can be named by it, but a misspelt
+        # surname holds none: when the question asks what someone said and names nobody, it is
+        # read again against every speaker.
+        words = name_words(text)
+        speakers = await _speakers(session, guild_id, words) if words else []
+        reading = read_question(text, topics=topics, speakers=speakers, today=today)
+        if may_name_speaker(reading):
+            people = await _people(session, guild_id)
+            reading = read_question(text, topics=topics, speakers=people, today=today)
         answer = await _answer(session, guild_id, reading, timezone)
     if not answer.grounded:
         answer.hits = await hits(db, requester, text, HITS_MAX)

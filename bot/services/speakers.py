@@ -115,9 +115,11 @@ async def speaker_statements(
 async def speaker_choices(db: Database, requester: Requester, *, current: str, limit: int = 25) -> list[str]:
     """Names and organisations of the newsroom's live statements holding every typed word (case and
     accents aside), the most recently logged first, each once."""
-    words = fold(current).split()
+    words = fold(current).split()[:8]
+    params = {"newsroom_id": requester.guild_id, **{f"word_{n}": f"%{escape_like(w)}%" for n, w in enumerate(words)}}
     async with db.read() as session:
-        rows = (await session.execute(statements.SPEAKER_NAMES, {"newsroom_id": requester.guild_id})).all()
+        # Statements holding any typed word, from the index; each name or organisation must hold all.
+        rows = (await session.execute(statements.speaker_names(len(words)), params)).all()
     found: list[str] = []
     seen: set[str] = set()
     for speaker, _role, organisation, _search, _latest in rows:

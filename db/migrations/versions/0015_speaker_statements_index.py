@@ -6,7 +6,8 @@ Create Date: 2026-12-07 11:00:00.000000
 
 /speaker reads one newsroom's statements across all its topics, newest first; the existing indexes
 are per topic or per speaker key (which a partial name does not use). Partial, so status changes,
-events and retracted statements cost nothing in it.
+events and retracted statements cost nothing in it; it carries the folded speaker text (at most 410
+characters), so a speaker filter and its count read the index alone.
 """
 
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_entry_newsroom_statements",
         "entry",
-        ["newsroom_id", "date_sort", "id"],
+        ["newsroom_id", "date_sort", "id", "speaker_search"],
         unique=False,
         sqlite_where=LIVE_STATEMENTS,
         postgresql_where=LIVE_STATEMENTS,
