@@ -18,18 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.matching import fold
-from bot.core.questions import (
-    Intent,
-    Reading,
-    SpeakerName,
-    TopicName,
-    WhenTarget,
-    clean_question,
-    may_name_speaker,
-    name_words,
-    read_question,
-    tokens,
-)
+from bot.core.question_names import SpeakerName, TopicName, name_words, tokens
+from bot.core.questions import Intent, Reading, WhenTarget, clean_question, may_name_speaker, read_question
 from bot.core.requester import Requester
 from bot.core.vocabulary import EntryKind
 from bot.services.ask_hits import Hit, HitFinder, like_hits, said_text

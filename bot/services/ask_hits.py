@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.core.questions import STOP_WORDS, tokens
+from bot.core.question_names import STOP_WORDS, tokens
 from bot.core.requester import Requester
 from bot.services.reader import entry_at
 from db import speaker_statements as statements

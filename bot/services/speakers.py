@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.matching import fold
-from bot.core.questions import correct_words, tokens
+from bot.core.question_names import correct_words, tokens
 from bot.core.requester import Requester
 from bot.services.reader import Page, entry_at
 from db import speaker_statements as statements

@@ -7,17 +7,8 @@ import datetime as dt
 import pytest
 
 from bot.core.errors import InvalidInput
-from bot.core.questions import (
-    Intent,
-    Reading,
-    SpeakerName,
-    TopicName,
-    WhenTarget,
-    clean_question,
-    correct_words,
-    find_since,
-    read_question,
-)
+from bot.core.question_names import SpeakerName, TopicName, correct_words
+from bot.core.questions import Intent, Reading, WhenTarget, clean_question, find_since, read_question
 
 TOPICS = (
     TopicName("atacms", ("atacms", "ATACMS long-range missiles for Ukraine", "army tactical missile system")),
