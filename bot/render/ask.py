@@ -202,7 +202,7 @@ def _slugged(answer: Answer, entry_id: int | None) -> str:
 def answer_embed(answer: Answer) -> discord.Embed:
     grounded = answer.grounded
     embed = discord.Embed(colour=COLOUR if grounded else NOT_KNOWN_COLOUR)
-    embed.title = clip(f"Q: {answer.reading.question}", 256)
+    embed.title = clip(f"Q: {inline(answer.reading.question)}", 256)
     heading, lines = _evidence(answer)
     head = clip(sentence(answer), SENTENCE_MAX)
     body = clip("\n".join(lines), EMBED_DESCRIPTION_MAX - len(head) - len(heading) - 20)
