@@ -24,7 +24,7 @@ import discord
 import sqlalchemy
 from sqlalchemy.engine import make_url
 
-from bench import bulk, digest, gateway, measure, phases, raw, report, search_phase
+from bench import asking, bulk, digest, gateway, measure, phases, raw, report, search_phase
 from bench import targets as targets_module
 from bench.dataset import Dataset, plan
 from bench.profiles import DEFAULT, SMALL, Profile
@@ -253,6 +253,7 @@ async def measure_bot(
                 targets, iterations=profile.iterations, write_iterations=profile.write_iterations
             )
             commands += search_phase.commands(targets, iterations=profile.iterations)
+            commands += asking.commands(targets, iterations=profile.iterations)
             # The bench's own data (the plan of a million rows, the targets) lives in this process but
             # is not the bot's: out of the collector's view, as the bot's start-up heap is after READY.
             gc.collect()

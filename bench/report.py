@@ -14,6 +14,8 @@ MARKDOWN_NAME = "bench-results.md"
 READ_P99_MS = 10.0
 READ_RAW_RATIO = 3.0
 AUTOCOMPLETE_P99_MS = 5.0
+# /ask: a plain-English question read and answered in one snapshot (bench.asking).
+ASK_P99_MS = 30.0
 WRITES_PER_SECOND = 300.0
 LOOP_BLOCK_MS = 20.0
 MEMORY_MB = 150.0
@@ -41,6 +43,10 @@ def verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
                 out.append(
                     _verdict(f"{command['label']} p50 vs raw", f"≤ {READ_RAW_RATIO:g}x", ratio, ratio <= READ_RAW_RATIO)
                 )
+        elif command["kind"] == "ask":
+            out.append(
+                _verdict(f"{command['label']} p99", f"≤ {ASK_P99_MS:g} ms", ours["p99"], ours["p99"] <= ASK_P99_MS)
+            )
         elif command["kind"] == "autocomplete":
             out.append(
                 _verdict(

@@ -39,6 +39,8 @@ EXTENSIONS = (
     "cogs.help",
     "cogs.reminders",
     "cogs.search",
+    "cogs.speaker",
+    "cogs.ask",
 )
 
 Clock = Callable[[], dt.datetime]

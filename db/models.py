@@ -193,6 +193,17 @@ class Entry(EntryBase, table=True):
         # Digest reads: what changed in a newsroom since a point in time.
         Index("ix_entry_newsroom_updated", "newsroom_id", "updated_at"),
         Index("ix_entry_newsroom_speaker", "newsroom_id", "speaker_key"),
+        # /speaker and /ask: a newsroom's live statements across its topics, newest first, with the
+        # folded speaker text their filter reads, so it needs no row until one matches.
+        Index(
+            "ix_entry_newsroom_statements",
+            "newsroom_id",
+            "date_sort",
+            "id",
+            "speaker_search",
+            sqlite_where=text("kind = 'statement' AND retracted_at IS NULL"),
+            postgresql_where=text("kind = 'statement' AND retracted_at IS NULL"),
+        ),
         UniqueConstraint("newsroom_id", "seed_key", name="uq_entry_newsroom_seed"),
         # One live entry per fingerprint in a topic: two editors logging the same statement at once
         # store it once, whichever database serialises them (bot.core.matching says what counts).

@@ -31,6 +31,8 @@ COMMANDS = {
     "search_phrase",
     "search_three",
     "search_common",
+    "speaker",
+    "ask",
 }
 
 

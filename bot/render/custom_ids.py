@@ -49,6 +49,10 @@ SEARCH_TEMPLATE = (
     rf"{PREFIX}:search:(?P<page>[0-9]{{1,4}}):(?P<topic>[0-9]{{1,10}}):(?P<kind>[a-z]{{0,10}})"
     r":(?P<since>[0-9-]{0,10}):(?P<until>[0-9-]{0,10}):(?P<check>[0-9a-f]{8})"
 )
+# /speaker's pages: the topic it is limited to (empty: every topic), the page, the name as matched.
+SPEAKER_TEMPLATE = (
+    rf"{PREFIX}:spk:(?P<topic>[0-9]{{0,10}}):(?P<page>[0-9]{{1,6}}):(?P<name>.{{1,{SPEAKER_FILTER_MAX}}})"
+)
 BUTTON_TEMPLATES = (
     CHRONOLOGY_TEMPLATE,
     LATEST_TEMPLATE,
@@ -61,6 +65,7 @@ BUTTON_TEMPLATES = (
     DIGESTS_TEMPLATE,
     EXPECTED_QUESTION_TEMPLATE,
     SEARCH_TEMPLATE,
+    SPEAKER_TEMPLATE,
 )
 _BUTTONS = [re.compile(template) for template in BUTTON_TEMPLATES]
 LATEST_COUNT_MAX = 10
@@ -114,6 +119,10 @@ def chronology_id(
 
 def latest_id(topic_id: int, page: int, count: int, speaker: str | None = None) -> str:
     return f"{PREFIX}:latest:{topic_id}:{page}:{count}:{(speaker or '')[:SPEAKER_FILTER_MAX]}"
+
+
+def speaker_id(topic_id: int | None, page: int, name: str) -> str:
+    return f"{PREFIX}:spk:{topic_id or ''}:{page}:{name[:SPEAKER_FILTER_MAX]}"
 
 
 def open_id(what: str, topic_id: int) -> str:

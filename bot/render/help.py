@@ -35,6 +35,8 @@ EXAMPLES: dict[str, str] = {
     "chronology": '/chronology topic:atacms since:"Sep 2023" until:"Q4 2023"',
     "topics": "/topics private:true",
     "search": '/search query:"ATACMS long-range -rumour" speaker:Kirby since:"Sep 2023" private:true',
+    "speaker": "/speaker name:Kirby",
+    "ask": '/ask question:"Has ATACMS been approved?"',
     "log status": (
         '/log status topic:atacms note:"White House approves a first batch" decision:approved '
         "committed:300 unit:missiles date:2023-10-17 source:Reuters url:https://www.reuters.com/world/"

@@ -24,7 +24,7 @@ desk = module_desk("lifecycle")
 
 MANAGE_GUILD = 1 << 5
 MANAGE_MESSAGES = 1 << 13
-READER_COMMANDS = {"status", "latest", "chronology", "topics", "help"}
+READER_COMMANDS = {"status", "latest", "chronology", "topics", "help", "speaker", "ask"}
 EDITOR_COMMANDS = {"log", "topic", "entry", "digest"}
 COMMAND_ROUTES = r"/applications/\d+(/guilds/\d+)?/commands(/\d+)?"
 

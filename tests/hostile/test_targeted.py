@@ -354,7 +354,7 @@ async def test_guild_a_topic_slug_used_in_guild_b_finds_nothing_of_guild_a(desk:
     for spec in slash_commands(desk.harness.tree):
         if not any(o.name == "topic" for o in spec.options):
             continue
-        # The topic too where it is optional (/search): it is what this probe is about.
+        # The topic too where it is optional (/search, /speaker): it is what this probe is about.
         options = {
             o.display_name: plausible(o, statement_id=1) for o in spec.options if o.required or o.name == "topic"
         }
