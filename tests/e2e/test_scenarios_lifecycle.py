@@ -24,8 +24,20 @@ desk = module_desk("lifecycle")
 
 MANAGE_GUILD = 1 << 5
 MANAGE_MESSAGES = 1 << 13
-READER_COMMANDS = {"status", "latest", "chronology", "topics", "help", "speaker", "ask"}
-EDITOR_COMMANDS = {"log", "topic", "entry", "digest"}
+READER_COMMANDS = {
+    "status",
+    "latest",
+    "chronology",
+    "topics",
+    "help",
+    "speaker",
+    "ask",
+    "search",
+    "follow",
+    "unfollow",
+    "following",
+}
+EDITOR_COMMANDS = {"log", "topic", "entry", "digest", "alert"}
 COMMAND_ROUTES = r"/applications/\d+(/guilds/\d+)?/commands(/\d+)?"
 
 
