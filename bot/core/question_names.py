@@ -96,7 +96,7 @@ class _TopicIndex:
     vocabulary: list[str]
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)
 def _topic_index(topics: tuple[TopicName, ...]) -> _TopicIndex:
     phrases: dict[str, tuple[int, str]] = {}
     for topic in topics:
