@@ -27,6 +27,12 @@ async def search_indexes(database: Database) -> set[str]:
         return {str(row[0]) for row in found}
 
 
+async def btree_gin_available(database: Database) -> bool:
+    async with database.engine.connect() as connection:
+        found = await connection.execute(text("SELECT 1 FROM pg_available_extensions WHERE name = 'btree_gin'"))
+        return found.first() is not None
+
+
 async def test_migration_0016_moves_the_newsroom_into_the_words_index_and_back(database: Database) -> None:
     await prepare_newsrooms(database)
     await add_events(database, EVENTS)
@@ -34,8 +40,10 @@ async def test_migration_0016_moves_the_newsroom_into_the_words_index_and_back(d
     other = await answers(database, B)
     assert sum(bool(hits) for hits in upgraded.values()) >= len(upgraded) - 2
     indexes = await search_indexes(database)
-    if not database.is_sqlite:
+    if not database.is_sqlite and await btree_gin_available(database):
         assert "ix_search_doc_newsroom_tsv" in indexes and "ix_search_doc_tsv" not in indexes
+    elif not database.is_sqlite:  # a server without the extension keeps the words' own index
+        assert "ix_search_doc_tsv" in indexes and "ix_search_doc_newsroom_tsv" not in indexes
 
     await migrate.downgrade(database, "0015")
     downgraded = await search_indexes(database)
