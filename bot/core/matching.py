@@ -18,6 +18,9 @@ SEPARATOR = "\n"
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form: "José Ávila" and "jose avila" read the same."""
+    if text.isascii():
+        # ASCII is its own decomposition and has no combining marks: only case and spacing to fold.
+        return " ".join(text.translate(DROP_CONTROLS).casefold().split())
     decomposed = unicodedata.normalize("NFKD", text.translate(DROP_CONTROLS))
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(bare.casefold().split())

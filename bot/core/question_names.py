@@ -8,6 +8,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate
 
 from rapidfuzz import fuzz, process
@@ -69,32 +70,40 @@ class Found:
 
 def tokens(text: str) -> list[str]:
     """Folded words; an en dash or slash between words separates them ("zelensky–biden")."""
-    return _WORD.findall(fold(text).replace("\u2013", " ").replace("\u2014", " ").replace("/", " "))
+    return list(_tokens(text))
 
 
-def _phrase_in(phrase: str, folded: str) -> bool:
-    """Whether whole words (joined by single spaces, as `tokens` gives them) stand in the text."""
-    return bool(phrase) and f" {phrase} " in f" {folded} "
+# A question is read against up to a few thousand story and speaker names, each folded and split again
+# for every question: a newsroom's names are split once and remembered.
+@lru_cache(maxsize=32_768)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(fold(text).replace("\u2013", " ").replace("\u2014", " ").replace("/", " ")))
 
 
 def _compact(word: str) -> str:
     return re.sub(r"[^a-z0-9]", "", word)
 
 
-def find_topic(question: str, topics: Sequence[TopicName]) -> Found | None:
-    """The story a question names: a slug, title or alias written out (the longest wins), else the one
-    story holding a close spelling of the question's distinctive words."""
-    # Hyphens both ways: "atacms-related" holds the story "atacms", "long range" is "long-range".
-    folded = (" ".join(tokens(question)), " ".join(tokens(question.replace("-", " "))))
-    best: tuple[int, str, str] | None = None
+@dataclass(frozen=True, slots=True)
+class _TopicIndex:
+    """What a newsroom's story names say, worked out once for every question asked against them."""
+
+    # Each name's words as a phrase: its place (the first story, the first name wins) and its story.
+    phrases: dict[str, tuple[int, str]]
+    # Each word: the stories holding it, and what it says of each (1 in the slug's head, else 0.5).
+    holders: dict[str, set[int]]
+    weight: dict[tuple[str, int], float]
+    vocabulary: list[str]
+
+
+@lru_cache(maxsize=1024)
+def _topic_index(topics: tuple[TopicName, ...]) -> _TopicIndex:
+    phrases: dict[str, tuple[int, str]] = {}
     for topic in topics:
         for name in topic.names:
-            phrases = (" ".join(tokens(name)), " ".join(tokens(name.replace("-", " "))))
-            for phrase in phrases:
-                if any(_phrase_in(phrase, text) for text in folded) and (best is None or len(phrase) > best[0]):
-                    best = (len(phrase), topic.slug, phrase)
-    if best is not None:
-        return Found(best[1], best[2])
+            for phrase in (" ".join(tokens(name)), " ".join(tokens(name.replace("-", " ")))):
+                if phrase:
+                    phrases.setdefault(phrase, (len(phrases), topic.slug))
     # Words as the stories spell them; "f-16" is also "f16". A word in many stories says little, and
     # a word of a title or alias half what a word of the slug says: "missiles" alone names no story.
     holders: dict[str, set[int]] = {}
@@ -110,7 +119,26 @@ def find_topic(question: str, topics: Sequence[TopicName]) -> Found | None:
                         holders.setdefault(form, set()).add(position)
                         key = (form, position)
                         weight[key] = max(weight.get(key, 0.0), 1.0 if form in head else 0.5)
-    vocabulary = list(holders)
+    return _TopicIndex(phrases, holders, weight, list(holders))
+
+
+def find_topic(question: str, topics: Sequence[TopicName]) -> Found | None:
+    """The story a question names: a slug, title or alias written out (the longest wins), else the one
+    story holding a close spelling of the question's distinctive words."""
+    index = _topic_index(tuple(topics))
+    # Hyphens both ways: "atacms-related" holds the story "atacms", "long range" is "long-range". A
+    # name written out is a run of the question's words: each run is looked up, not each name.
+    best: tuple[int, int, str, str] | None = None
+    for words in (tokens(question), tokens(question.replace("-", " "))):
+        for first in range(len(words)):
+            for last in range(first + 1, len(words) + 1):
+                phrase = " ".join(words[first:last])
+                held = index.phrases.get(phrase)
+                if held is not None and (best is None or (-len(phrase), held[0]) < (-best[0], best[1])):
+                    best = (len(phrase), held[0], held[1], phrase)
+    if best is not None:
+        return Found(best[2], best[3])
+    holders, weight, vocabulary = index.holders, index.weight, index.vocabulary
     scores: dict[int, float] = {}
     typed: dict[int, list[str]] = {}
     close: dict[int, bool] = {}
