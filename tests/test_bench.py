@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,6 +69,7 @@ def test_small_profile_completes_and_writes_every_command(tmp_path: Path, backen
     assert results["event_loop"]["worst_ms"] >= 0
     assert results["memory"]["guilds_cached"] == results["memory"]["guilds"]
     assert "measured" in results["digest"]
+    _assert_fanout(results, followers=200)
     search = results["search"]
     assert search["with_index"]["n"] > 0 and search["without_index"]["n"] > 0
     assert search["failures"] == 0 and search["p50_with_ms"] > 0 and search["p50_without_ms"] > 0
@@ -78,6 +80,58 @@ def test_small_profile_completes_and_writes_every_command(tmp_path: Path, backen
     for command in results["commands"].values():
         assert f"| {command['label']} |" in markdown
     assert str(tmp_path) not in markdown and str(ROOT) not in markdown  # nothing machine-specific
+
+
+def _assert_fanout(results: dict[str, Any], *, followers: int) -> None:
+    fanout = results["fanout"]
+    assert fanout["measured"], fanout.get("reason")
+    assert fanout["followers"] == followers and fanout["changes_refused"] == 0
+    # Every follower's topic changed: one DM channel opened per follower, counted as a request.
+    assert fanout["dm_channels_opened"] == followers
+    assert fanout["requests"] == fanout["messages"] + followers
+    assert fanout["check"]["exactly_once"], fanout["check"]
+    assert fanout["rate_limited"] == 0
+    assert fanout["readers"]["n"] > 0 and fanout["readers"]["failures"] == 0
+    assert fanout["readers"]["own_time"]["p99"] > 0
+
+
+@pytest.mark.postgres
+def test_two_processes_share_the_database_the_pacer_and_discords_limits(tmp_path: Path) -> None:
+    if not PG_URL:
+        pytest.skip("needs TEST_DATABASE_URL")
+    out = tmp_path / "results"
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    sizes = ["--iterations", "3", "--digests", "120", "--followers", "150", "--changes", "60", "--output", str(out)]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--small",
+            "--skip-memory",
+            "--processes",
+            "2",
+            "--database-url",
+            PG_URL,
+            *sizes,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    results = json.loads((out / "bench-results.json").read_text(encoding="utf-8"))
+    digest = results["digest"]
+    assert digest["measured"] and digest["processes"] == 2, digest.get("reason")
+    # Between them the two processes sent every digest once (an outcome "sent" each, none twice).
+    assert digest["outcomes"].get("sent") == 120 and digest["rate_limited"] == 0
+    assert digest["second_process"] is not None
+    assert results["fanout"]["processes"] == 2
+    _assert_fanout(results, followers=150)
 
 
 def test_the_product_command_line_no_longer_offers_the_bench(capsys: pytest.CaptureFixture[str]) -> None:
