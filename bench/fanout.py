@@ -51,9 +51,10 @@ _REF = re.compile(r"`#(\d+)`")
 
 def followed_topics(newsrooms: Sequence[NewsroomSpec], changes: int) -> list[TopicSpec]:
     """As many topics as changes at most (each followed topic then changes at least once, so every
-    follower gets a DM), spread over the newsrooms first."""
+    follower gets a DM), spread over the newsrooms first; with no changes (a run measuring only what
+    a tick with nothing to send costs) every one of them."""
     spread = [n.topics[k] for k in range(TOPICS_PER_NEWSROOM) for n in newsrooms if k < len(n.topics)]
-    return spread[: max(min(changes, len(spread)), 1)]
+    return spread[:changes] if 0 < changes < len(spread) else spread
 
 
 async def _subscribe(
