@@ -24,10 +24,12 @@ import discord
 import sqlalchemy
 from sqlalchemy.engine import make_url
 
-from bench import asking, bulk, digest, gateway, measure, phases, raw, report, search_phase
+from bench import asking, bulk, digest, fanout, gateway, measure, phases, raw, readers, report, search_phase
 from bench import targets as targets_module
 from bench.dataset import Dataset, plan
 from bench.profiles import DEFAULT, SMALL, Profile
+from bench.second import SecondProcess
+from bench.shared_limits import LimitsServer
 from bench.synth import Content
 from db import migrate
 from db.engine import Database
@@ -65,6 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--digests", type=int, default=None, help="Digest subscriptions due in the same minute (0: skip the phase)."
     )
+    parser.add_argument(
+        "--followers", type=int, default=None, help="Members following a topic by DM for the fan-out (0: skip it)."
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="Senders in the digest and fan-out phases: 2 starts a second process on the same database "
+        "(PostgreSQL), sharing the send pacer and Discord's limits.",
+    )
+    parser.add_argument("--changes", type=int, default=None, help="Status changes logged for the fan-out.")
     parser.add_argument(
         "--skip-memory", action="store_true", help="Do not run the GUILD_CREATE memory probe (a subprocess)."
     )
@@ -159,6 +173,12 @@ async def run(options: argparse.Namespace) -> dict[str, Any]:
         profile = replace(profile, iterations=options.iterations)
     if options.digests is not None:
         profile = replace(profile, digests=options.digests)
+    if options.followers is not None:
+        profile = replace(profile, followers=options.followers)
+    if options.changes is not None:
+        profile = replace(profile, fanout_changes=options.changes)
+    if options.processes == 2 and (options.database_url is None or "postgresql" not in options.database_url):
+        raise SystemExit("--processes 2 needs --database-url postgresql+asyncpg://…")
     if options.entries:
         specials = profile.long_timeline + profile.autocomplete_topics
         if options.entries < specials + profile.topics:
@@ -215,6 +235,7 @@ async def run(options: argparse.Namespace) -> dict[str, Any]:
                 positions=positions,
                 seed=options.seed,
                 profile_dir=options.profile,
+                processes=options.processes,
             )
     if not options.skip_memory:
         print(f"memory probe: {profile.guilds:,} GUILD_CREATE events …", file=sys.stderr, flush=True)
@@ -235,6 +256,7 @@ async def measure_bot(
     positions: list[tuple[Any, int]],
     seed: int,
     profile_dir: Path | None = None,
+    processes: int = 1,
 ) -> None:
     database = Database(url, schema=schema)
     driver = await raw.open_raw(url, schema)
@@ -285,6 +307,11 @@ async def measure_bot(
                 "failure_samples": run.failure_texts,
                 "latency": measure.summary(run.latencies),
             }
+            reader_commands = readers.reader_commands(commands)
+            second = None
+            if processes == 2:
+                second = SecondProcess(url, schema, LimitsServer(recorder.limits))
+                await second.open()
             print(f"digests: {profile.digests:,} due in the same minute …", file=sys.stderr, flush=True)
             with monitor.during("digest"):
                 try:
@@ -297,12 +324,19 @@ async def measure_bot(
                         subscriptions=profile.digests,
                         tick_seconds=bot.settings.digest_tick_seconds,
                         monitor=monitor,
+                        reader_commands=reader_commands,
+                        second=second,
                     )
                 except _Skipped as skipped:
                     results["digest"] = {"measured": False, "reason": str(skipped)}
                 except Exception as exc:  # the newest feature must not take the other results down with it
                     log.exception("digest measurement failed")
                     results["digest"] = {"measured": False, "reason": f"failed: {exc!r}"}
+            results["fanout"] = await fanout.run_phase(
+                bot, recorder, dataset, content, profile, monitor, reader_commands, second
+            )
+            if second is not None:
+                await second.limits.close()
             print("search: the ~10% query's share, then /log with and without the index …", file=sys.stderr)
             with monitor.during("search"):
                 results["search"] = await search_phase.log_cost(

@@ -20,12 +20,14 @@ import contextlib
 import datetime as dt
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bench import gateway
+from bench import gateway, readers
 from bench.dataset import Dataset, NewsroomSpec
-from bench.measure import LoopMonitor
+from bench.measure import Command, LoopMonitor
+from bench.second import SecondProcess, collect
 from bot.client import NewsBot
 from bot.core.requester import Requester
 
@@ -82,6 +84,8 @@ async def measure(
     subscriptions: int,
     tick_seconds: float,
     monitor: LoopMonitor | None = None,
+    reader_commands: Sequence[Command] = (),
+    second: SecondProcess | None = None,
 ) -> dict[str, Any]:
     if runner_for is None or digests is None:
         return {"measured": False, "reason": MISSING}
@@ -126,25 +130,34 @@ async def measure(
         ticks: list[float] = []
         outcomes: dict[str, int] = {}
         first_post = last_post = None
-        work_started = time.perf_counter()
-        while len(ticks) < 1000:
-            tick_started = time.perf_counter()
-            report = await service.run_due(clock())
-            ticks.append(time.perf_counter() - tick_started)
-            for result in report.results.values():
-                outcomes[result.outcome.value] = outcomes.get(result.outcome.value, 0) + 1
-            if not report.results:
-                ticks.pop()  # the tick that found nothing left is not part of the work
-                break
-            # The next tick comes tick_seconds after this one started (tasks.loop keeps its cadence).
-            idle = max(tick_seconds - ticks[-1], 0.0)
-            clock.offset += dt.timedelta(seconds=idle)
+        work_started, wall_started = time.perf_counter(), time.time()
+        child = await second.start("digest", clock.offset, tick_seconds) if second is not None else None
+        async with readers.reading(bot, recorder, reader_commands) as reading:
+            while len(ticks) < 1000:
+                tick_started = time.perf_counter()
+                report = await service.run_due(clock())
+                ticks.append(time.perf_counter() - tick_started)
+                for result in report.results.values():
+                    outcomes[result.outcome.value] = outcomes.get(result.outcome.value, 0) + 1
+                if not report.results:
+                    ticks.pop()  # the tick that found nothing left is not part of the work
+                    break
+                # The next tick comes tick_seconds after this one started (tasks.loop keeps its cadence).
+                idle = max(tick_seconds - ticks[-1], 0.0)
+                clock.offset += dt.timedelta(seconds=idle)
+            ended = time.time()
+            other = await collect(child) if child is not None else {}
         work_seconds = time.perf_counter() - work_started
-        posts = sum(recorder.channel_posts.values()) - posts_before
+        posts = sum(recorder.channel_posts.values()) - posts_before + other.get("messages", 0)
+        for key, n in other.get("outcomes", {}).items():
+            outcomes[key] = outcomes.get(key, 0) + n
         times = recorder.channel_post_times[posts_before:]
         if times:
             first_post, last_post = times[0] - work_started, times[-1] - work_started
         projected = sum(max(t, tick_seconds) for t in ticks[:-1]) + (ticks[-1] if ticks else 0.0)
+        if child is not None:
+            # Two senders at once: from the first tick to the last busy tick of either.
+            projected = max(ended, other["ended_at"]) - wall_started
         # Discord's global limit sets a floor no sender can beat: every message takes a 50th of a
         # second. A channel's own limit sets another: its 6th message comes 5 s after its 1st.
         limits = recorder.limits.config
@@ -154,6 +167,8 @@ async def measure(
         channel_floor = max(math.ceil(busiest / limits.channel.messages) - 1, 0) * limits.channel.window_s
         return {
             "measured": True,
+            "processes": 2 if child is not None else 1,
+            "second_process": {k: other[k] for k in ("messages", "dm_channels_opened", "ticks")} if other else None,
             "subscriptions": subscriptions,
             "posted": outcomes.get("sent", 0),
             "messages": posts,
@@ -176,6 +191,7 @@ async def measure(
             "batch": service.config.batch,
             "max_rounds": service.config.max_rounds,
             "concurrency": service.config.concurrency,
+            "readers": reading.result(),
             "method": f"DigestRunner.run_due ticks; seconds = projected with {tick_seconds:g} s tick spacing",
         }
     finally:

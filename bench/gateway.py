@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -112,9 +113,17 @@ class Recorder:
     #: channel id -> number of messages posted with the bot token (digests)
     channel_posts: dict[int, int] = field(default_factory=dict)
     channel_post_times: list[float] = field(default_factory=list)
+    #: DM channel id -> the member it reaches, for every DM channel the bot opened (alert follows)
+    dm_channels: dict[int, int] = field(default_factory=dict)
+    dm_opened: int = 0
+    #: channel id -> bodies posted there, only while `keep_bodies` (the fan-out's exactly-once check)
+    bodies: dict[int, list[str]] = field(default_factory=dict)
+    keep_bodies: bool = False
     unexpected: list[str] = field(default_factory=list)
     #: Discord's request limits, enforced on bot-token requests as Discord would
     limits: DiscordLimits = field(default_factory=DiscordLimits)
+    #: another process's limits (bench.shared_limits.RemoteLimits), asked instead of `limits`
+    remote: Any = None
 
     def expect(self, token: str) -> asyncio.Future[Handed]:
         future: asyncio.Future[Handed] = asyncio.get_running_loop().create_future()
@@ -146,12 +155,15 @@ class Recorder:
         """What discord.py does with a 429 (the simulation replaces its HTTP layer, retries included):
         wait the time Discord gave and ask again, five times at most."""
         for _ in range(5):
-            verdict = self.limits.admit(call.method, call.path)
-            self.limits.answered(200 if verdict.allowed else 429)
-            if verdict.allowed:
+            if self.remote is not None:
+                allowed, retry_after = await self.remote.admit(call.method, call.path)
+            else:
+                verdict = self.limits.admit(call.method, call.path)
+                self.limits.answered(200 if verdict.allowed else 429)
+                allowed, retry_after = verdict.allowed, float((verdict.body or {}).get("retry_after", 0.0))
+            if allowed:
                 return
-            assert verdict.body is not None
-            await asyncio.sleep(float(verdict.body["retry_after"]))
+            await asyncio.sleep(retry_after)
         raise network.http_error(429, RATE_LIMITED, method=call.method)
 
     def _webhook(self, call: RecordedCall) -> Any:
@@ -179,9 +191,18 @@ class Recorder:
             channel_id = int(call.path.split("/")[2])
             self.channel_posts[channel_id] = self.channel_posts.get(channel_id, 0) + 1
             self.channel_post_times.append(time.perf_counter())  # accepted, after any 429s
+            if self.keep_bodies:
+                self.bodies.setdefault(channel_id, []).append(json.dumps(call.json or {}, ensure_ascii=False))
             return self._message(channel_id, call.json or {}, interaction=False)
         if call.method == "GET" and call.template == "/channels/{channel_id}/messages":
             return []  # digest reconciliation: nothing was posted before
+        if call.method == "POST" and call.template == "/users/@me/channels":
+            # Opening a member's DM channel: a request like any other against the global limit.
+            user_id = int((call.json or {})["recipient_id"])
+            channel_id = SNOWFLAKES.next()
+            self.dm_channels[channel_id] = user_id
+            self.dm_opened += 1
+            return payloads.dm_channel_payload(channel_id, user_payload(user_id, f"member{user_id % 100_000}"))
         self.unexpected.append(f"{call.method} {call.template}")
         return None
 

@@ -151,7 +151,7 @@ class Outcome:
     empty_answers: int = 0
 
 
-def _problem(command: Command, handed: gateway.Handed) -> str | None:
+def problem(command: Command, handed: gateway.Handed) -> str | None:
     """Why a response is not a correct answer, or None."""
     body = handed.body or {}
     ctype = body.get("type")
@@ -196,10 +196,10 @@ async def run_ours(
         before = asyncio.all_tasks()
         cpu_started = time.process_time()
         elapsed, handed = await dispatch_once(bot, recorder, target.payload)
-        problem = _problem(command, handed)
-        if problem is not None:
+        issue = problem(command, handed)
+        if issue is not None:
             outcome.failures += 1
-            outcome.first_failure = outcome.first_failure or problem
+            outcome.first_failure = outcome.first_failure or issue
         elif command.kind == "autocomplete" and not (handed.body.get("data") or {}).get("choices"):
             outcome.empty_answers += 1
         await _settle(before)
@@ -258,14 +258,14 @@ async def sustained_writes(
         while time.perf_counter() < deadline:
             target = command.make(rng)
             elapsed, handed = await dispatch_once(bot, recorder, target.payload)
-            problem = _problem(command, handed)
-            if problem is None:
+            issue = problem(command, handed)
+            if issue is None:
                 run.completed += 1
                 run.latencies.append(elapsed)
             else:
                 run.failures += 1
                 if len(run.failure_texts) < 5:
-                    run.failure_texts.append(problem)
+                    run.failure_texts.append(issue)
 
     started = time.perf_counter()
     await asyncio.gather(*(writer() for _ in range(writers)))

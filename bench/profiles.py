@@ -29,6 +29,9 @@ class Profile:
     guilds: int
     #: digest subscriptions due in the same minute
     digests: int
+    #: members following a topic by DM, and the status changes fanned out to them (and channel alerts)
+    followers: int = 0
+    fanout_changes: int = 0
 
 
 DEFAULT = Profile(
@@ -45,6 +48,8 @@ DEFAULT = Profile(
     writers=4,
     guilds=10_000,
     digests=10_000,
+    followers=10_000,
+    fanout_changes=1_000,
 )
 
 # The CI profile: the same shape, small enough to finish well inside a minute on two cores.
@@ -62,4 +67,6 @@ SMALL = Profile(
     writers=4,
     guilds=2_000,
     digests=200,
+    followers=200,
+    fanout_changes=100,
 )

@@ -7,6 +7,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from bench import fanout
+
 JSON_NAME = "bench-results.json"
 MARKDOWN_NAME = "bench-results.md"
 
@@ -21,6 +23,7 @@ LOOP_BLOCK_MS = 20.0
 MEMORY_MB = 150.0
 # Digests: within this multiple of the floor Discord's global limit sets (messages / 50 s), no 429.
 DIGEST_FLOOR_RATIO = 1.1
+READER_P99_MS = 50.0  # a reader command's own time while digests or alerts go out
 
 
 def _ms(value: float | None) -> str:
@@ -102,6 +105,7 @@ def verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
                 and digest["posted"] >= digest["subscriptions"],
             )
         )
+    out += fanout.verdicts(results, DIGEST_FLOOR_RATIO, READER_P99_MS)
     return out
 
 
@@ -204,6 +208,7 @@ def markdown(results: dict[str, Any]) -> str:
         )
     else:
         lines.append(f"Digests: not measured ({digest.get('reason', 'no digest feature found')}).")
+    lines += fanout.lines(results)
     lines += ["", "| Target | Goal | Measured | Met |", "| --- | --- | ---: | :---: |"]
     for verdict in results["targets"]:
         value = verdict["value"]

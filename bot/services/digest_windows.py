@@ -48,20 +48,47 @@ async def window_content(
     return content_of(window, (await windows_data(db, [window]))[window])
 
 
+# How much earlier than its own window a newsroom's records may be read so that it shares a query.
+SPAN_SLACK = dt.timedelta(hours=1)
+
+
+def shared_spans(
+    spans: Mapping[int, tuple[dt.datetime, dt.datetime]], slack: dt.timedelta = SPAN_SLACK
+) -> dict[tuple[dt.datetime, dt.datetime], list[int]]:
+    """Newsrooms grouped under one audit range each. Alerts and follows keep their own window start
+    (the moment each was created or last sent), so a batch of them across many newsrooms has as many
+    distinct ranges as newsrooms: a query per newsroom per batch, thousands per tick with thousands of
+    follows. Ranges starting within `slack` of a group's earliest start share its query instead; the
+    records read before a window's own start are dropped per window below, so only the query count
+    changes (and each newsroom reads at most `slack` more of its feed)."""
+    groups: dict[tuple[dt.datetime, dt.datetime], list[int]] = {}
+    ordered = sorted(spans.items(), key=lambda item: item[1][0])
+    n = 0
+    while n < len(ordered):
+        start = ordered[n][1][0]
+        members: list[int] = []
+        end = start
+        while n < len(ordered) and ordered[n][1][0] - start <= slack:
+            members.append(ordered[n][0])
+            end = max(end, ordered[n][1][1])
+            n += 1
+        groups[(start, end)] = members
+    return groups
+
+
 async def windows_data(db: Database, windows: Collection[Window]) -> dict[Window, WindowData]:
     """The change feed for many digests at once, in a handful of queries however many there are:
     the scheduler builds every digest due in a minute, and most share newsrooms and windows."""
     wanted = set(windows)
     if not wanted:
         return {}
-    # One audit range per newsroom covering all its windows; newsrooms with the same range share a query.
+    # One audit range per newsroom covering all its windows, then newsrooms whose ranges start close
+    # together share a query (`shared_spans`).
     spans: dict[int, tuple[dt.datetime, dt.datetime]] = {}
     for w in wanted:
         low, high = spans.get(w.newsroom_id, (w.start, w.end))
         spans[w.newsroom_id] = (min(low, w.start), max(high, w.end))
-    by_span: dict[tuple[dt.datetime, dt.datetime], list[int]] = {}
-    for newsroom_id, span in spans.items():
-        by_span.setdefault(span, []).append(newsroom_id)
+    by_span = shared_spans(spans)
 
     # One snapshot gives every query of the feed the same state.
     async with db.read(snapshot=True) as session:
