@@ -106,28 +106,19 @@ class AlertRunner:
     async def run_due(self, now: dt.datetime) -> AlertReport:
         report = AlertReport()
         after = 0
-        # One round sends while the next is planned, claimed and rendered: the pacer, not the
-        # preparation, sets the pace. A task group, so a process going down takes every send with it.
-        async with asyncio.TaskGroup() as group:
-            sending: asyncio.Task[None] | None = None
-            for _ in range(self.config.max_rounds):
-                async with self.db.read() as session:
-                    due = await alert_claims.due(
-                        session, now=max(now, self.clock()), limit=self.config.batch, after=after
-                    )
-                if not due:
-                    break
-                after = due[-1].id
-                ready = await self._claim_round(due, max(now, self.clock()), report)
-                if sending is not None:
-                    await sending  # at most one round in flight: claims are not held longer than needed
-                sending = group.create_task(self._send_round(ready, report))
-                if len(due) < self.config.batch:
-                    break
+        for _ in range(self.config.max_rounds):
+            async with self.db.read() as session:
+                due = await alert_claims.due(session, now=max(now, self.clock()), limit=self.config.batch, after=after)
+            if not due:
+                break
+            after = due[-1].id
+            await self._round(due, max(now, self.clock()), report)
+            if len(due) < self.config.batch:
+                break
         await self.run_edits(max(now, self.clock()), report)
         return report
 
-    async def _claim_round(self, due: list[Due], now: dt.datetime, report: AlertReport) -> list[Ready]:
+    async def _round(self, due: list[Due], now: dt.datetime, report: AlertReport) -> None:
         for d in due:
             report.results[d.id] = Result(Outcome.IDLE)
         plans = await self._plan(due, now)
@@ -136,9 +127,7 @@ class AlertRunner:
                 session, plans=plans, now=now, process=self.process, lease=self.config.lease
             )
             claims = [Claim.of(pair) for pair in held]
-        return await self._prepare(claims)
-
-    async def _send_round(self, ready: list[Ready], report: AlertReport) -> None:
+        ready = await self._prepare(claims)
         gate = asyncio.Semaphore(max(self.config.concurrency, 1))
 
         async def send(item: Ready) -> None:
@@ -149,6 +138,7 @@ class AlertRunner:
                     log.exception("alert %s failed", item.claim.subscription_id)
                     report.results[item.claim.subscription_id] = Result(Outcome.ERROR, error=repr(exc))
 
+        # A task group, so a process going down takes every send of the round with it at once.
         async with asyncio.TaskGroup() as group:
             for item in ready:
                 group.create_task(send(item))
