@@ -5,13 +5,12 @@ member). The two cogs share one runner and one notice board, so they live in one
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot import replies
 from bot.alerts import views
@@ -25,12 +24,12 @@ from bot.digest import options as digest_options
 from bot.digest import targets
 from bot.options import bot_of, requester_of, topic_autocomplete
 from bot.render.text import NO_MENTIONS
+from bot.scheduling import TickLoop
 from bot.services import alerts, digests
 from bot.services.alert_runner import AlertRunner
 from bot.services.digest_sending import DigestConfig
 
 log = logging.getLogger(__name__)
-SHUTDOWN_GRACE_SECONDS = 5.0
 
 AlertId = app_commands.Range[int, 1, 2**31 - 1]
 _ID_HELP = "The alert's number, as shown by /alert list"
@@ -49,40 +48,18 @@ def _cannot_post(channel: targets.Postable, exc: digests.CannotPost) -> InvalidI
 class AlertCog(commands.GroupCog, group_name="alert", group_description="Editors: instant alerts of changes"):
     def __init__(self, bot: NewsBot, runner: AlertRunner, notices: AlertNotices) -> None:
         self.bot, self.runner, self.notices = bot, runner, notices
-        self.loop: tasks.Loop | None = None  # type: ignore[type-arg]
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self.scheduler = TickLoop(bot, name="alert scheduler", work=self._run_due)
         super().__init__()
 
     async def cog_load(self) -> None:
-        if self.bot.start_scheduler:
-            self.loop = tasks.loop(seconds=self.bot.settings.digest_tick_seconds)(self.tick)
-            self.loop.before_loop(self._wait_until_ready)
-            self.loop.start()
+        self.scheduler.start()
 
     async def cog_unload(self) -> None:
-        if self.loop is None:
-            return
-        if not self._idle.is_set():
-            try:
-                await asyncio.wait_for(self._idle.wait(), timeout=SHUTDOWN_GRACE_SECONDS)
-            except TimeoutError:
-                log.warning("alert tick still running after %.0f s; stopping it", SHUTDOWN_GRACE_SECONDS)
-        self.loop.cancel()
+        await self.scheduler.stop()
 
-    async def _wait_until_ready(self) -> None:
-        await self.bot.wait_until_ready()
-
-    async def tick(self) -> None:
-        # Never let an exception out: discord.ext.tasks would stop the loop for every newsroom.
-        self._idle.clear()
-        try:
-            await self.runner.run_due(self.bot.clock())
-            await self.notices.refresh(self.bot.database, self.bot.clock())
-        except Exception:
-            log.exception("alert scheduler tick failed; trying again next tick")
-        finally:
-            self._idle.set()
+    async def _run_due(self) -> None:
+        await self.runner.run_due(self.bot.clock())
+        await self.notices.refresh(self.bot.database, self.bot.clock())
 
     @commands.Cog.listener()
     async def on_app_command_completion(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -22,13 +21,13 @@ from bot.digest.render import DigestPart, render_payload
 from bot.options import bot_of, clean_timezone, guild_id_of, requester_of, timezone_autocomplete
 from bot.render import custom_ids
 from bot.render.text import NO_MENTIONS
+from bot.scheduling import TickLoop
 from bot.services import digest_edit, digests
 from bot.services.digest_runner import DigestRunner
 from bot.services.digest_sending import Outcome
 
 log = logging.getLogger(__name__)
 # How long shutdown waits for a digest tick in progress before cutting it off.
-SHUTDOWN_GRACE_SECONDS = 5.0
 
 DigestId = app_commands.Range[int, 1, 2**31 - 1]  # the id column is a 32-bit integer
 _ID_HELP = "The digest's number, as shown by /digest list"
@@ -101,45 +100,28 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
         self.service = runner_for(bot)
-        self.loop: tasks.Loop | None = None  # type: ignore[type-arg]
-        self._idle = asyncio.Event()  # set while no tick is running
-        self._idle.set()
+        self.scheduler = TickLoop(bot, name="digest scheduler", work=self._run_due)
         super().__init__()
 
     # -- the scheduler -----------------------------------------------------------------------------
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(DigestsPageButton)
-        if self.bot.start_scheduler:
-            self.loop = tasks.loop(seconds=self.bot.settings.digest_tick_seconds)(self.tick)
-            self.loop.before_loop(self._wait_until_ready)
-            self.loop.start()
+        self.scheduler.start()
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(DigestsPageButton)
-        if self.loop is None:
-            return
-        # On shutdown a tick in progress finishes its current work first (bounded): cut off inside a
-        # transaction it would leave its claims to expire and the driver to log the interruption.
-        if not self._idle.is_set():
-            try:
-                await asyncio.wait_for(self._idle.wait(), timeout=SHUTDOWN_GRACE_SECONDS)
-            except TimeoutError:
-                log.warning("digest tick still running after %.0f s; stopping it", SHUTDOWN_GRACE_SECONDS)
-        self.loop.cancel()
+        await self.scheduler.stop()
 
-    async def _wait_until_ready(self) -> None:
-        await self.bot.wait_until_ready()
+    @property
+    def loop(self) -> tasks.Loop | None:  # type: ignore[type-arg]
+        return self.scheduler.loop
 
     async def tick(self) -> None:
-        # Never let an exception out: discord.ext.tasks would stop the loop for every newsroom.
-        self._idle.clear()
-        try:
-            await self.service.run_due(self.bot.clock())
-        except Exception:
-            log.exception("digest scheduler tick failed; trying again next tick")
-        finally:
-            self._idle.set()
+        await self.scheduler.tick()
+
+    async def _run_due(self) -> None:
+        await self.service.run_due(self.bot.clock())
 
     # -- the notice after a failure ----------------------------------------------------------------
 

@@ -8,12 +8,10 @@ awaits its outcome, is checked on the click and again when the form is submitted
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from typing import Any
 
 import discord
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot import replies
 from bot.buttons import StatefulButton
@@ -28,13 +26,12 @@ from bot.render import custom_ids
 from bot.render import editor as render
 from bot.render.expected import settled_note
 from bot.render.text import clip
+from bot.scheduling import TickLoop
 from bot.services import reminder_questions
 from bot.services.entries import UNDO_WINDOW
 from bot.services.reminders import ReminderRunner
 
-log = logging.getLogger(__name__)
 ANSWER_FORM = "expected-answer"
-SHUTDOWN_GRACE_SECONDS = 5.0
 OUTCOMES = {"h": Outcome.HAPPENED, "n": Outcome.DID_NOT_HAPPEN}
 
 
@@ -112,42 +109,20 @@ class Reminders(commands.Cog):
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
         self.service = runner_for(bot)
-        self.loop: tasks.Loop | None = None  # type: ignore[type-arg]
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self.scheduler = TickLoop(bot, name="reminder", work=self._run_due)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ExpectedAnswerButton)
         self.bot.forms.register(FormKind(ANSWER_FORM, AnswerModal, submit_answer))
-        if self.bot.start_scheduler:
-            self.loop = tasks.loop(seconds=self.bot.settings.digest_tick_seconds)(self.tick)
-            self.loop.before_loop(self._wait_until_ready)
-            self.loop.start()
+        self.scheduler.start()
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ExpectedAnswerButton)
         self.bot.forms.unregister(ANSWER_FORM)
-        if self.loop is None:
-            return
-        if not self._idle.is_set():
-            try:
-                await asyncio.wait_for(self._idle.wait(), timeout=SHUTDOWN_GRACE_SECONDS)
-            except TimeoutError:
-                log.warning("reminder tick still running after %.0f s; stopping it", SHUTDOWN_GRACE_SECONDS)
-        self.loop.cancel()
+        await self.scheduler.stop()
 
-    async def _wait_until_ready(self) -> None:
-        await self.bot.wait_until_ready()
-
-    async def tick(self) -> None:
-        # Never let an exception out: discord.ext.tasks would stop the loop for every newsroom.
-        self._idle.clear()
-        try:
-            await self.service.run_due(self.bot.clock())
-        except Exception:
-            log.exception("reminder tick failed; trying again next tick")
-        finally:
-            self._idle.set()
+    async def _run_due(self) -> None:
+        await self.service.run_due(self.bot.clock())
 
 
 async def setup(bot: NewsBot) -> None:
