@@ -20,7 +20,7 @@ from bot.services.digest_sending import DigestConfig
 from db.alert_models import AlertEdit
 from db.digest_models import DigestSubscription
 from db.engine import Database
-from tests.digest.support import EDITOR, ChannelStore, Crash, Step, editor_in
+from tests.digest.support import EDITOR, ChannelStore, Crash, Step, StepPoster, editor_in
 from tests.harness import DEFAULT, DiscordHarness, RecordedCall, http_error
 from tests.harness import UserFixture as User
 
@@ -65,32 +65,18 @@ class AlertStore(ChannelStore):
         return self.messages(harness.dm_channel(user).id)
 
 
-class StepAlertPoster:
+class StepAlertPoster(StepPoster):
     """The discord.py alert Poster with a test's step before and after each post or edit."""
 
     def __init__(self, inner: DiscordAlertPoster, *, before: Step | None = None, after: Step | None = None) -> None:
-        self.inner, self.before, self.after = inner, before, after
+        super().__init__(inner, before=before, after=after)
+        self.alert_poster = inner
         self.edit_before: Step | None = None
-
-    async def post(
-        self, where: Where, part: Mapping[str, Any], *, nonce: str, mention_role_id: int | None, first_part: bool
-    ) -> str:
-        if self.before is not None:
-            await self.before(where.channel_id, nonce)
-        message_id = await self.inner.post(
-            where, part, nonce=nonce, mention_role_id=mention_role_id, first_part=first_part
-        )
-        if self.after is not None:
-            await self.after(where.channel_id, nonce)
-        return message_id
-
-    async def find_posted(self, where: Where, *, nonce: str, since: dt.datetime) -> dict[int, str]:
-        return await self.inner.find_posted(where, nonce=nonce, since=since)
 
     async def edit(self, where: Where, message_id: str, part: Mapping[str, Any]) -> None:
         if self.edit_before is not None:
             await self.edit_before(where.channel_id, message_id)
-        await self.inner.edit(where, message_id, part)
+        await self.alert_poster.edit(where, message_id, part)
 
 
 class CrashingRenderer(AlertRenderer):
