@@ -36,13 +36,6 @@ _ID_HELP = "The alert's number, as shown by /alert list"
 _KINDS_HELP = "status, statement, event, correction (comma-separated) or all (default: status)"
 
 
-def _cannot_post(channel: targets.Postable, exc: digests.CannotPost) -> InvalidInput:
-    return InvalidInput(
-        f"I can't post in {channel.mention}: I'm missing the {', '.join(exc.missing)} permission there. "
-        "Grant it and try again."
-    )
-
-
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_messages=True)
 class AlertCog(commands.GroupCog, group_name="alert", group_description="Editors: instant alerts of changes"):
@@ -122,7 +115,7 @@ class AlertCog(commands.GroupCog, group_name="alert", group_description="Editors
                 now=bot.clock(),
             )
         except digests.CannotPost as exc:
-            raise _cannot_post(channel, exc) from exc
+            raise targets.cannot_post(channel, exc.missing) from exc
         await replies.reply(
             interaction,
             content=f"Alert `#{view.subscription.id}` will post changes in {channel.mention}.",

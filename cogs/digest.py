@@ -61,16 +61,6 @@ def _channel_label(channel_id: int) -> str:
     return f"<#{channel_id}>"
 
 
-def _missing(missing: list[str]) -> str:
-    return f"{', '.join(missing)} permission{'s' if len(missing) > 1 else ''}"
-
-
-def _cannot_post(channel: targets.Postable, exc: digests.CannotPost) -> InvalidInput:
-    return InvalidInput(
-        f"I can't post in {channel.mention}: I'm missing the {_missing(exc.missing)} there. Grant it and try again."
-    )
-
-
 def _mention_id(interaction: discord.Interaction, mention: discord.Role | None) -> int | None:
     if mention is not None and (mention.is_default() or mention.id == guild_id_of(interaction)):
         raise InvalidInput("A digest can't mention the everyone role; pick another role, or leave `mention` empty.")
@@ -187,7 +177,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
                 publish=publish,
             )
         except digests.CannotPost as exc:
-            raise _cannot_post(channel, exc) from exc
+            raise targets.cannot_post(channel, exc.missing) from exc
         sub = view.subscription
         await replies.reply(
             interaction,
@@ -244,7 +234,7 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
             )
         except digests.CannotPost as exc:
             assert checked is not None  # only a checked channel can be missing permissions
-            raise _cannot_post(checked, exc) from exc
+            raise targets.cannot_post(checked, exc.missing) from exc
         text = (
             f"Edited digest `#{id}`; its number and history are kept.\n{views.edit_lines(edited.before, edited.after)}"
             if edited.changed

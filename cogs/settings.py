@@ -13,7 +13,7 @@ from bot.core.reminders import STALE_DAYS_MAX, STALE_DAYS_MIN
 from bot.digest import targets
 from bot.options import bot_of, clean_timezone, requester_of, timezone_autocomplete
 from bot.render import editor as render
-from bot.services import alerts, editor_settings, settings
+from bot.services import alerts, digests, editor_settings, settings
 
 
 @app_commands.guild_only()
@@ -69,7 +69,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
                 channel_id=channel.id if channel is not None else None,
                 missing_permissions=targets.missing_permissions(channel) if channel is not None else [],
             )
-        except editor_settings.CannotPost as exc:
+        except digests.CannotPost as exc:
             assert channel is not None
             missing = ", ".join(exc.missing)
             raise InvalidInput(

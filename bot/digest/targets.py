@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.core.digest_targets import POSTING, Target
+from bot.core.errors import InvalidInput
 from bot.digest.options import REQUIRED_PERMISSIONS
 from bot.digest.render import DigestPart
 from bot.services.digest_ports import Refused, Where
@@ -75,6 +76,14 @@ def missing_permissions(channel: Postable | None) -> list[str]:
     needed = [(flag, label) for flag, label in REQUIRED_PERMISSIONS if flag != "send_messages"]
     needed[1:1] = POSTING[target_of(channel)]
     return [label for flag, label in needed if not getattr(perms, flag)]
+
+
+def cannot_post(channel: Postable, missing: list[str]) -> InvalidInput:
+    """The refusal of a channel the bot lacks these permissions in (digests and alerts alike)."""
+    permissions = f"{', '.join(missing)} permission{'s' if len(missing) > 1 else ''}"
+    return InvalidInput(
+        f"I can't post in {channel.mention}: I'm missing the {permissions} there. Grant it and try again."
+    )
 
 
 async def publish(message: discord.Message) -> None:

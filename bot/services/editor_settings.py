@@ -9,17 +9,10 @@ from bot.core.errors import InvalidInput
 from bot.core.reminders import STALE_DAYS_MAX, STALE_DAYS_MIN
 from bot.core.requester import Requester, require_manager
 from bot.services.common import locked
+from bot.services.digests import CannotPost
 from db import audit
 from db.engine import Database
 from db.models import Newsroom, utcnow
-
-
-class CannotPost(Exception):
-    """The bot lacks permissions it needs to post in the chosen channel."""
-
-    def __init__(self, missing: list[str]) -> None:
-        super().__init__(", ".join(missing))
-        self.missing = missing
 
 
 def _shown(value: Any) -> str | None:
