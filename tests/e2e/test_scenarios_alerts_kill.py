@@ -13,6 +13,7 @@ recorded): nothing is sent again.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -62,6 +63,10 @@ async def test_killed_at_each_step_every_alert_arrives_once(desk: LiveDesk) -> N
             assert "will post changes" in added.text, added.text
         followed = await desk.slash("follow", {"topic": "atacms"}, user=READER_USER)
         assert "You follow `atacms`" in followed.text
+        # An alert's windows end on whole seconds: logged in the second the follow began, the entry
+        # would reach the channels one tick before the follow, and that tick (held below) would
+        # never get to it. A second later, one tick takes all three deliveries.
+        await asyncio.sleep(1.0 - time.time() % 1.0 + 0.05)
 
         holds = [
             standin.hold_next("POST", rf"/channels/{NOT_THROUGH}/messages", commit=False),
