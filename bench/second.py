@@ -42,7 +42,7 @@ class SecondProcess:
     async def open(self) -> None:
         self.port = await self.limits.start()
 
-    async def start(self, phase: str, offset: dt.timedelta, tick_seconds: float) -> asyncio.subprocess.Process:
+    async def start(self, phase: str, offset: dt.timedelta, tick_seconds: float) -> Child:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(CODE_ROOT), env.get("PYTHONPATH", "")) if p)
         args = [
@@ -60,14 +60,24 @@ class SecondProcess:
         ]
         if self.schema:
             args += ["--schema", self.schema]
-        return await asyncio.create_subprocess_exec(
+        process = await asyncio.create_subprocess_exec(
             sys.executable, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env
         )
+        # Its output is read from the start, not once this process is done: a child that logs more
+        # than a pipe holds (429 warnings on a busy machine) would otherwise stop in mid-write,
+        # inside an open transaction, holding the row locks this process then waits for.
+        return Child(process, asyncio.create_task(process.communicate()))
 
 
-async def collect(process: asyncio.subprocess.Process) -> dict[str, Any]:
-    out, err = await process.communicate()
-    if process.returncode != 0:
+@dataclass(slots=True)
+class Child:
+    process: asyncio.subprocess.Process
+    output: asyncio.Task[tuple[bytes, bytes]]
+
+
+async def collect(child: Child) -> dict[str, Any]:
+    out, err = await child.output
+    if child.process.returncode != 0:
         raise RuntimeError(f"the second process failed: {err.decode(errors='replace').strip()[-2000:]}")
     return json.loads(out.decode().strip().splitlines()[-1])
 
