@@ -134,7 +134,7 @@ class Target:
 class Command:
     key: str
     label: str
-    kind: str  # "read", "autocomplete", "write" or "floor" (a refusal before any query)
+    kind: str  # "read", "search", "ask", "autocomplete", "write" or "floor" (a refusal before any query)
     expect: int  # the interaction callback type a correct answer uses
     make: Callable[[random.Random], Target]
     iterations: int

@@ -46,11 +46,11 @@ def commands(targets: Targets, *, iterations: int) -> list[measure.Command]:
 
     message = gateway.CHANNEL_MESSAGE
     return [
-        measure.Command("search_word", "/search one word", "read", message, word, iterations),
-        measure.Command("search_phrase", '/search "two-word phrase"', "read", message, phrase, iterations),
-        measure.Command("search_three", "/search three words", "read", message, three, iterations),
+        measure.Command("search_word", "/search one word", "search", message, word, iterations),
+        measure.Command("search_phrase", '/search "two-word phrase"', "search", message, phrase, iterations),
+        measure.Command("search_three", "/search three words", "search", message, three, iterations),
         measure.Command(
-            "search_common", f"/search {COMMON_QUERY} (~10% of entries)", "read", message, common, iterations
+            "search_common", f"/search {COMMON_QUERY} (~10% of entries)", "search", message, common, iterations
         ),
     ]
 

@@ -109,10 +109,15 @@ class Targets:
         """/log status with a note, a fuzzy date, a source and a link, as an editor types it."""
         newsroom, topic = self._topic(rng)
         draft = self.content.entry_draft(rng, kind=EntryKind.STATUS, years=topic.years)
+        # A new figure each time: a random decision, delivery and date can repeat a change already
+        # logged in the topic, which /log rightly refuses as a duplicate instead of writing it.
+        draft.committed, draft.unit = float(self.logged + 1), "missiles"
         options: dict[str, Any] = {
             "topic": topic.slug,
             "decision": draft.decision,
             "delivery": draft.delivery,
+            "committed": draft.committed,
+            "unit": draft.unit,
             "note": draft.note,
             "date": draft.date.render(),
             "source": draft.source_name,
