@@ -8,6 +8,7 @@ its checksum (or a message without one) makes the button refuse, as a forged one
 
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from bot.render.text import EMBED_DESCRIPTION_MAX, EMBED_TITLE_MAX, clip, inline
 from bot.services.search import Hit, SearchPage
 
 SNIPPET_MAX = 420
+_FIELD_BREAK = re.compile(r"\s*\n\s*")
 _QUERY_LINE = "query: "
 _SPEAKER_LINE = "speaker: "
 KIND_LABELS = {
@@ -78,6 +80,9 @@ def snippet_text(hit: Hit, limit: int = SNIPPET_MAX) -> str:
     pieces: list[str] = []
     room = limit
     for text, matched in hit.snippet_parts():
+        # The indexed text is the entry's fields one per line: a line break between two of them
+        # (a headline and its details, a statement and its speaker) is shown as a separator.
+        text = _FIELD_BREAK.sub(" · ", text)
         plain = " ".join(text.split()) if text.strip() else " "
         if text[:1].isspace() and plain != " ":
             plain = " " + plain
@@ -90,7 +95,7 @@ def snippet_text(hit: Hit, limit: int = SNIPPET_MAX) -> str:
         room -= len(plain)
         shown = inline(plain)
         pieces.append(f"**{shown.strip()}**" if matched and shown.strip() else shown)
-    return "".join(pieces).strip()
+    return "".join(pieces).strip(" ·")
 
 
 def hit_block(hit: Hit, number: int) -> str:

@@ -57,6 +57,23 @@ async def test_search_shows_topic_kind_date_snippet_in_bold_source_and_id(desk: 
     assert private.ephemeral and hit_ids(private) == hit_ids(reply)
 
 
+async def test_a_snippet_separates_the_fields_it_spans(desk: Desk) -> None:
+    async with desk.database.write() as session:
+        topic = (await session.execute(select(Topic).where(Topic.slug == "atacms"))).scalars().one()
+        draft = EntryDraft(
+            kind=EntryKind.EVENT,
+            date=FuzzyDate.exact(dt.date(2024, 1, 1)),
+            headline="Convoy reached the border",
+            details="Officials confirmed the arrival",
+            source_name="Desk wire",
+        )
+        await add_entry(session, topic=topic, draft=draft, actor_id=1, interaction_id=None)
+    reply = await desk.harness.slash("search", {"query": "convoy"})
+    text = reply.embeds[0]["description"]
+    assert "**Convoy** reached the border · Officials confirmed the arrival" in text, text
+    assert "> ·" not in text and "· ·" not in text
+
+
 async def test_summaries_and_background_facts_are_found_without_an_entry_id(desk: Desk) -> None:
     reply = await desk.harness.slash("search", {"query": "kilometers", "kind": "fact"})
     text = reply.embeds[0]["description"]
