@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot import replies
 from bot.buttons import StatefulButton
@@ -27,7 +27,6 @@ from bot.services.digest_runner import DigestRunner
 from bot.services.digest_sending import Outcome
 
 log = logging.getLogger(__name__)
-# How long shutdown waits for a digest tick in progress before cutting it off.
 
 DigestId = app_commands.Range[int, 1, 2**31 - 1]  # the id column is a 32-bit integer
 _ID_HELP = "The digest's number, as shown by /digest list"
@@ -102,13 +101,6 @@ class DigestCog(commands.GroupCog, group_name="digest", group_description="Edito
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(DigestsPageButton)
         await self.scheduler.stop()
-
-    @property
-    def loop(self) -> tasks.Loop | None:  # type: ignore[type-arg]
-        return self.scheduler.loop
-
-    async def tick(self) -> None:
-        await self.scheduler.tick()
 
     async def _run_due(self) -> None:
         await self.service.run_due(self.bot.clock())

@@ -250,14 +250,14 @@ async def test_the_scheduler_loop_starts_with_the_bot_and_survives_a_failing_tic
     with caplog.at_level(logging.ERROR):
         async with DiscordHarness(bot):
             cog = cast("DigestCog | None", bot.get_cog("DigestCog"))
-            assert cog is not None and cog.loop is not None
-            loop = cog.loop
+            assert cog is not None and cog.scheduler.loop is not None
+            loop = cog.scheduler.loop
             await _yield_until(lambda: bool(ticks))
             # The first tick ran once the bot was ready, with the bot's clock; its failure was logged ...
             assert ticks == [clock()] and "digest scheduler tick failed" in caplog.text
             # ... and did not stop the loop.
             assert loop.is_running()
-            await cog.tick()
+            await cog.scheduler.tick()
             assert len(ticks) == 2
     # Closing the bot unloads the cog, which cancels the loop.
     await _yield_until(lambda: not loop.is_running())
@@ -281,7 +281,7 @@ async def test_closing_the_bot_lets_a_tick_in_progress_finish(
     bot.settings.digest_tick_seconds = 3600
     async with DiscordHarness(bot):
         cog = cast("DigestCog | None", bot.get_cog("DigestCog"))
-        assert cog is not None and cog.loop is not None
+        assert cog is not None and cog.scheduler.loop is not None
         await _yield_until(lambda: events == ["started"])
         closing = asyncio.create_task(bot.close())
         await _yield_until(lambda: False)  # shutdown has begun and is waiting for the tick
@@ -289,7 +289,7 @@ async def test_closing_the_bot_lets_a_tick_in_progress_finish(
         release.set()
         await asyncio.wait_for(closing, timeout=10)
     assert events == ["started", "finished"]
-    assert not cog.loop.is_running()
+    assert not cog.scheduler.loop.is_running()
 
 
 async def test_a_digest_added_after_one_was_removed_posts_with_a_nonce_of_its_own(
