@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from bot.core.drafts import EntryDraft, TopicDraft
-from bot.core.errors import DuplicateEntry, InvalidInput
+from bot.core.errors import InvalidInput
 from bot.core.expected import Expectation, read_logged_date
 from bot.core.fuzzydate import FuzzyDateError, parse_fuzzy_date
 from bot.core.status_axes import check_fields
@@ -222,12 +223,14 @@ async def apply_seed(
         if item.key in present:
             continue
         try:
-            await add_entry(
-                session, topic=topic, draft=item.draft, actor_id=actor_id, interaction_id=None, seed_key=item.key
-            )
-        except DuplicateEntry:
-            # An editor logged it by hand already. The check runs before the insert, so the
-            # transaction carries on unharmed.
+            # In a savepoint: the insert refused leaves the rest of the seeding standing.
+            async with session.begin_nested():
+                await add_entry(
+                    session, topic=topic, draft=item.draft, actor_id=actor_id, interaction_id=None, seed_key=item.key
+                )
+        except IntegrityError:
+            # An editor logged it by hand already (the live-twin index refused it; a seed entry
+            # carries no interaction id, and its topic is there).
             continue
         added += 1
     if created:

@@ -152,9 +152,13 @@ async def add_entry(
     interaction_id: int | None,
     seed_key: str | None = None,
 ) -> Entry:
-    """Store a new entry with its audit record, and move its topic's updated_at. A retried interaction
-    id violates the unique constraint on entry.interaction_id: the caller rolls back and returns the
-    first one."""
+    """Store a new entry with its audit record, and move its topic's updated_at.
+
+    Two unique indexes refuse the insert with an IntegrityError, which leaves the transaction unusable:
+    a retried interaction (entry.interaction_id) and a live twin saying the same thing in the topic
+    (uq_entry_topic_live_fingerprint). The caller rolls back and tells which (bot.services.entries),
+    or inserts in a savepoint (db.seeds). Asking the index instead of looking for the twin first spares
+    every write a statement while it holds SQLite's write lock."""
     assert topic.id is not None
     values = entry_values(
         newsroom_id=topic.newsroom_id,
@@ -164,9 +168,6 @@ async def add_entry(
         interaction_id=interaction_id,
         seed_key=seed_key,
     )
-    # Inside the write: SQLite serialises writers, so nothing can slip in between this check and the
-    # insert; on PostgreSQL the unique index refuses the one that does.
-    await refuse_twin(session, values=values)
     entry = Entry(**values)
     session.add(entry)
     await session.flush()

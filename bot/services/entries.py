@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.core.drafts import EntryDraft
-from bot.core.errors import DuplicateEntry, EntryNotFound, InvalidInput, NotEditorError
+from bot.core.errors import EntryNotFound, InvalidInput, NotEditorError
 from bot.core.expected import Settlement
 from bot.core.matching import fold
 from bot.core.requester import Requester
@@ -76,29 +76,30 @@ async def log_entry(
         # The topic's updated_at followed the entry, as its row did (the copy read above is detached).
         topic.updated_at = max(topic.updated_at, entry.created_at)
         return Logged(entry, topic, True, newsroom.timezone, settled)
-    except DuplicateEntry as duplicate:
-        if requester.interaction_id is None or duplicate.interaction_id != requester.interaction_id:
-            raise
-    except IntegrityError:
-        # The same interaction raced itself (a retried delivery), or another editor logged the same
-        # entry at the same moment (PostgreSQL's unique index refused the second).
-        if requester.interaction_id is None:
-            raise
-    return await _logged_before(db, requester, topic=topic, draft=draft)
+    except IntegrityError as refused:
+        # A unique index refused the entry (db.writes.add_entry): this interaction stored it already
+        # (a retried delivery, or one racing itself), or a live twin says the same in the topic.
+        return await _logged_before(db, requester, topic=topic, draft=draft, refused=refused)
 
 
-async def _logged_before(db: Database, requester: Requester, *, topic: Topic, draft: EntryDraft) -> Logged:
+async def _logged_before(
+    db: Database, requester: Requester, *, topic: Topic, draft: EntryDraft, refused: IntegrityError
+) -> Logged:
     """After a refused write: the entry this interaction stored the first time it was delivered, or
     else the live twin that made the write fail, named in a refusal."""
-    assert requester.interaction_id is not None and topic.id is not None
+    assert topic.id is not None
     async with db.read() as session:
-        existing = await writes.entry_for_interaction(session, interaction_id=requester.interaction_id)
+        existing = None
+        if requester.interaction_id is not None:
+            existing = await writes.entry_for_interaction(session, interaction_id=requester.interaction_id)
         if existing is None or existing.newsroom_id != requester.guild_id:
             values = writes.entry_values(
                 newsroom_id=topic.newsroom_id, topic_id=topic.id, draft=draft, actor_id=0, interaction_id=None
             )
             await writes.refuse_twin(session, values=values)
-            raise RuntimeError("the entry's write was refused, and neither its interaction nor a twin holds it")
+            raise RuntimeError("the entry's write was refused, and neither its interaction nor a twin holds it") from (
+                refused
+            )
         first_topic = await session.get(Topic, existing.topic_id)
         newsroom = await session.get(Newsroom, requester.guild_id)
         assert first_topic is not None and newsroom is not None
