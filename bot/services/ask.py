@@ -91,7 +91,8 @@ async def _topics(session: AsyncSession, guild_id: int) -> tuple[str, list[Topic
 
 
 async def _people(session: AsyncSession, guild_id: int) -> list[SpeakerName]:
-    """Everyone who has spoken in the newsroom, by name alone: what a misspelt surname may mean."""
+    """Everyone who has spoken lately in the newsroom (db.speaker_statements.STATEMENTS_SCAN_MAX), by
+    name alone: what a misspelt surname may mean."""
     rows = (await session.execute(statements.SPEAKERS_BY_NAME, {"newsroom_id": guild_id})).all()
     return [SpeakerName(name, False, (search or "").split("\n", 1)[0]) for name, search in rows if name]
 

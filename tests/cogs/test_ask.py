@@ -6,9 +6,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
+from bot.services.ask_hits import content_words
+from db import search as search_index
 from tests.cogs.ask_questions import QUESTIONS, Q
 from tests.cogs.ask_stories import create_stories
-from tests.cogs.log_support import NO_PINGS
+from tests.cogs.log_support import NO_PINGS, entry_logged_by
 from tests.harness import GUILD_B_ID, Reply
 from tests.newsroom import Desk, db_rows, text_of
 from tests.pages import assert_within_limits
@@ -126,3 +130,35 @@ async def test_hostile_questions_are_refused_clearly_and_change_nothing(desk: De
     body, _footnote = answer_parts(await ask(desk, "Has\x00 ATACMS\x07 been approved?"))
     assert body.startswith("No: ATACMS")
     assert await db_rows(desk.database) == before
+
+
+async def test_the_closest_entries_rank_the_latest_matches_by_how_much_of_the_question_they_hold(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = desk.harness
+    logged = []
+    for headline in ("Pontoon bridges reach Kherson", "Pontoon bridges delivered", "Pontoon bridges ordered"):
+        reply = await h.slash(
+            "log event", {"topic": "atacms", "headline": headline, "date": "2023-09-02", "source": "Reuters"},
+            user=h.editor,
+        )  # fmt: skip
+        assert not reply.ephemeral, reply.content
+        logged.append((await entry_logged_by(desk.database, reply)).id)
+    kherson, delivered, ordered = logged
+    question = "What is the price of the pontoon bridges at Kherson? What's next?"
+
+    def shown(reply: Reply) -> list[int]:
+        body, _footnote = answer_parts(reply)
+        assert body.startswith("Not known") and "**Closest entries**" in body
+        return [int(found) for found in re.findall(r"`#(\d+)`", body.split("**Closest entries**", 1)[1])]
+
+    # The entry holding every word of the question comes first; the others match fewer of its words.
+    assert shown(await ask(desk, question))[:3] == [kherson, ordered, delivered]
+    # Only the newsroom's latest matches are ranked: with room for two, the oldest is left out.
+    monkeypatch.setattr(search_index, "CLOSEST_WINDOW", 2)
+    assert shown(await ask(desk, question)) == [ordered, delivered]
+
+
+def test_a_questions_content_words_split_at_apostrophes_as_the_index_does() -> None:
+    # "What's" is the stop word "what" (its "s" would match nearly every document); "Biden's" is "biden".
+    assert content_words("What's next for Biden's F-16 plan?") == ["next", "biden", "f-16", "plan"]
