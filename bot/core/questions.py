@@ -196,8 +196,11 @@ def read_question(
     # A speaker's name says what is asked about when the question is not what they said.
     for found in (topic, speaker if intent is Intent.SPEAKER else None):
         if found is not None:
-            named.update(tokens(found.typed))
-            named.update(tokens(found.value))
+            for name in (found.typed, found.value):
+                # The words below are split at hyphens: so is a name ("frontline-pledge" names
+                # "frontline" and "pledge", which then ask nothing).
+                named.update(tokens(name))
+                named.update(tokens(name.replace("-", " ")))
     if since is not None:
         named.update(tokens(since[1]))
     words = tuple(

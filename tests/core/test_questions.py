@@ -87,3 +87,11 @@ def test_typed_words_are_corrected_to_stored_spellings_only_when_close() -> None
     assert correct_words(["kirbey"], vocabulary) == ["kirby"]
     assert correct_words(["kirby"], vocabulary) is None  # nothing to correct
     assert correct_words(["pentagon"], vocabulary) is None
+
+
+def test_a_hyphenated_story_name_leaves_none_of_its_words_to_ask_about() -> None:
+    # The words a question asks about are split at hyphens; so is the story's name it is read as.
+    reading = read("Who said what about leopard-tanks?")
+    assert reading.topic is not None and reading.topic.value == "leopard-tanks"
+    assert reading.words == ()
+    assert read("When is the next summit on leopard-tanks expected?").words == ("summit",)
