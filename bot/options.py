@@ -6,12 +6,11 @@ import datetime as dt
 import functools
 import zoneinfo
 from typing import TYPE_CHECKING, cast
-from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
 
-from bot.core.dates import ANY_DAY, depends_on_today, read_date, read_entry_date
+from bot.core.dates import ANY_DAY, depends_on_today, read_date, read_entry_date, today_in
 from bot.core.errors import InvalidInput, echoed
 from bot.core.fuzzydate import FuzzyDate
 from bot.core.requester import Requester
@@ -40,13 +39,6 @@ async def topic_autocomplete(interaction: discord.Interaction, current: str) -> 
         bot_of(interaction).database, requester_of(interaction), current=current, limit=AUTOCOMPLETE_MAX
     )
     return [app_commands.Choice(name=clip(label, CHOICE_NAME_MAX), value=slug) for label, slug in choices]
-
-
-def today_in(timezone: str, now: dt.datetime) -> dt.date:
-    try:
-        return now.astimezone(ZoneInfo(timezone)).date()
-    except (KeyError, ValueError):
-        return now.astimezone(dt.UTC).date()
 
 
 async def newsroom_today(interaction: discord.Interaction) -> dt.date:

@@ -80,18 +80,17 @@ def _value(choice: app_commands.Choice[str] | None) -> str | None:
     return choice.value if choice is not None else None
 
 
-async def _dates(
-    interaction: discord.Interaction,
+def _dates(
+    today: dt.date,
     date: str | None,
     end: str | None = None,
     *,
     expected: app_commands.Choice[str] | None = None,
     reported: str | None = None,
-) -> tuple[EntryDate, Any, list[str]]:
-    """The entry's dates and how any yearless or relative one was read (not the default: no date
-    typed means today, which the reply's date already says). Only an expected entry may be dated
-    after today, or not dated (bot.core.expected)."""
-    today = await newsroom_today(interaction)
+) -> tuple[EntryDate, Any, tuple[str, ...]]:
+    """The entry's dates, read against the newsroom's `today`, and how any yearless or relative one
+    was read (not the default: no date typed means today, which the reply's date already says). Only
+    an expected entry may be dated after today, or not dated (bot.core.expected)."""
     # A forged choice value never gets here: the choices are checked before the command runs.
     logged = read_logged_date(
         date=date, reported=reported, expected=Expectation(expected.value) if expected else None, today=today
@@ -105,34 +104,30 @@ async def _dates(
         notes += [note] if note else []
         if finish.latest < logged.date.earliest:
             raise InvalidInput("`end` is before `date`.")
-    return logged, finish, notes
+    return logged, finish, tuple(notes)
 
 
 async def store_and_reply(
     interaction: discord.Interaction,
     *,
     topic: str,
-    draft: EntryDraft,
-    notes: list[str] | None = None,
+    compose: entries.Compose,
     settles: Settlement | None = None,
 ) -> None:
     bot = bot_of(interaction)
     logged = await entries.log_entry(
-        bot.database,
-        requester_of(interaction),
-        topic_query=topic,
-        draft=draft,
-        settles=settles,
+        bot.database, requester_of(interaction), topic_query=topic, compose=compose, now=bot.clock(), settles=settles
     )
+    notes = list(logged.notes)
     if logged.settled is not None:
-        notes = [*(notes or ()), settled_note(logged.settled)]
+        notes.append(settled_note(logged.settled))
     content, embed, view = render.logged_entry(
         logged.entry,
         logged.topic,
         timezone=logged.timezone,
         created=logged.created,
         undo_expires=bot.clock() + UNDO_WINDOW,
-        notes=notes or (),
+        notes=notes,
     )
     await replies.reply(interaction, content=content, embeds=[embed], view=view, ephemeral=not logged.created)
 
@@ -163,7 +158,9 @@ class StatementTextModal(discord.ui.Modal):
 async def submit_statement(interaction: discord.Interaction, state: dict[str, Any], values: dict[str, str]) -> None:
     draft = draft_from_json(state["draft"])
     draft.text = require_text("text", values["text"])
-    await store_and_reply(interaction, topic=state["topic"], draft=draft, notes=list(state["notes"]))
+    # Its dates were read when the form was opened, against that day's today.
+    notes = tuple(state["notes"])
+    await store_and_reply(interaction, topic=state["topic"], compose=lambda _today: (draft, notes))
 
 
 def undo_deadline(timestamp: int) -> dt.datetime:
@@ -268,21 +265,25 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         outcome: app_commands.Choice[str] | None = None,
     ) -> None:
         settles = read_settlement(outcome_of=outcome_of, outcome=_value(outcome), expected=_value(expected))
-        start, _, notes = await _dates(interaction, date, expected=expected, reported=reported)
-        draft = EntryDraft(
-            kind=EntryKind.STATUS,
-            date=start.date,
-            decision=_value(decision),
-            delivery=_value(delivery),
-            committed=committed,
-            delivered=delivered,
-            unit=clean_text("unit", unit),
-            note=require_text("note", note),
-            **sourcing(source, url, unsourced).fields(),
-            expected=_value(expected),
-            date_announced=start.announced,
-        )
-        await store_and_reply(interaction, topic=topic, draft=draft, notes=notes, settles=settles)
+
+        def compose(today: dt.date) -> tuple[EntryDraft, tuple[str, ...]]:
+            start, _, notes = _dates(today, date, expected=expected, reported=reported)
+            draft = EntryDraft(
+                kind=EntryKind.STATUS,
+                date=start.date,
+                decision=_value(decision),
+                delivery=_value(delivery),
+                committed=committed,
+                delivered=delivered,
+                unit=clean_text("unit", unit),
+                note=require_text("note", note),
+                **sourcing(source, url, unsourced).fields(),
+                expected=_value(expected),
+                date_announced=start.announced,
+            )
+            return draft, notes
+
+        await store_and_reply(interaction, topic=topic, compose=compose, settles=settles)
 
     @app_commands.command(name="statement", description="Record an official statement (leave text empty to type it)")
     @app_commands.describe(
@@ -315,24 +316,30 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         url: OptUrl | None = None,
         unsourced: OptUnsourced | None = None,
     ) -> None:
-        start, _, notes = await _dates(interaction, date)
-        draft = EntryDraft(
-            kind=EntryKind.STATEMENT,
-            date=start.date,
-            speaker=require_text("speaker", speaker),
-            speaker_role=clean_text("role", role),
-            speaker_org=clean_text("organisation", organisation),
-            statement_kind=(kind.value if kind else StatementKind.QUOTE.value),
-            context=clean_text("context", context),
-            **sourcing(source, url, unsourced).fields(),
-        )
+
+        def compose(today: dt.date) -> tuple[EntryDraft, tuple[str, ...]]:
+            start, _, notes = _dates(today, date)
+            draft = EntryDraft(
+                kind=EntryKind.STATEMENT,
+                date=start.date,
+                speaker=require_text("speaker", speaker),
+                speaker_role=clean_text("role", role),
+                speaker_org=clean_text("organisation", organisation),
+                statement_kind=(kind.value if kind else StatementKind.QUOTE.value),
+                context=clean_text("context", context),
+                **sourcing(source, url, unsourced).fields(),
+            )
+            if text is not None:
+                draft.text = require_text("text", text)
+            return draft, notes
+
         if text is None:
+            draft, notes = compose(await newsroom_today(interaction))
             await entries.check_can_log(self.bot.database, requester_of(interaction), topic_query=topic, draft=draft)
-            state = {"topic": topic, "draft": draft_to_json(draft), "notes": notes}
+            state = {"topic": topic, "draft": draft_to_json(draft), "notes": list(notes)}
             await self.bot.forms.open(interaction, STATEMENT_FORM, state)
             return
-        draft.text = require_text("text", text)
-        await store_and_reply(interaction, topic=topic, draft=draft, notes=notes)
+        await store_and_reply(interaction, topic=topic, compose=compose)
 
     @app_commands.command(name="event", description="Record an event in a story's chronology")
     @app_commands.describe(
@@ -365,18 +372,22 @@ class Log(commands.GroupCog, group_name="log", group_description="Editors: recor
         outcome: app_commands.Choice[str] | None = None,
     ) -> None:
         settles = read_settlement(outcome_of=outcome_of, outcome=_value(outcome), expected=_value(expected))
-        start, finish, notes = await _dates(interaction, date, end, expected=expected, reported=reported)
-        draft = EntryDraft(
-            kind=EntryKind.EVENT,
-            date=start.date,
-            end_date=finish,
-            headline=require_text("headline", headline),
-            details=clean_text("details", details),
-            **sourcing(source, url, unsourced).fields(),
-            expected=_value(expected),
-            date_announced=start.announced,
-        )
-        await store_and_reply(interaction, topic=topic, draft=draft, notes=notes, settles=settles)
+
+        def compose(today: dt.date) -> tuple[EntryDraft, tuple[str, ...]]:
+            start, finish, notes = _dates(today, date, end, expected=expected, reported=reported)
+            draft = EntryDraft(
+                kind=EntryKind.EVENT,
+                date=start.date,
+                end_date=finish,
+                headline=require_text("headline", headline),
+                details=clean_text("details", details),
+                **sourcing(source, url, unsourced).fields(),
+                expected=_value(expected),
+                date_announced=start.announced,
+            )
+            return draft, notes
+
+        await store_and_reply(interaction, topic=topic, compose=compose, settles=settles)
 
 
 async def setup(bot: NewsBot) -> None:

@@ -4,6 +4,7 @@ yearless or relative date ("Sept 11", "yesterday") was read so an editor can see
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from bot.core.errors import InvalidInput
 from bot.core.fuzzydate import MAX_YEAR, FuzzyDate, FuzzyDateError, Precision, parse_fuzzy_date
@@ -12,6 +13,15 @@ from bot.core.fuzzydate import MAX_YEAR, FuzzyDate, FuzzyDateError, Precision, p
 _PROBE_REFERENCES = (dt.date(2001, 3, 1), dt.date(2013, 10, 20))
 # The reference for text that does not depend on it: any day gives the same reading.
 ANY_DAY = _PROBE_REFERENCES[0]
+
+
+def today_in(timezone: str, now: dt.datetime) -> dt.date:
+    """Today in a newsroom's time zone: what "today" or "Sept 11" in a typed date is read against (in
+    UTC for a zone name the zone database does not know)."""
+    try:
+        return now.astimezone(ZoneInfo(timezone)).date()
+    except (KeyError, ValueError):
+        return now.astimezone(dt.UTC).date()
 
 
 def depends_on_today(text: str) -> bool:

@@ -13,10 +13,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.dates import today_in
 from bot.core.matching import fold
 from bot.core.question_names import SpeakerName, TopicName, name_words, tokens
 from bot.core.questions import Intent, Reading, WhenTarget, clean_question, may_name_speaker, read_question
@@ -74,13 +74,6 @@ class Answer:
     facts: list[dict[str, Any]] = field(default_factory=list)
     total: int = 0
     hits: list[Hit] = field(default_factory=list)
-
-
-def _today(timezone: str, now: dt.datetime) -> dt.date:
-    try:
-        return now.astimezone(ZoneInfo(timezone)).date()
-    except (KeyError, ValueError):
-        return now.astimezone(dt.UTC).date()
 
 
 async def _topics(session: AsyncSession, guild_id: int) -> tuple[str, list[TopicName]]:
@@ -193,7 +186,7 @@ async def ask(
     guild_id = requester.guild_id
     async with db.read(snapshot=True) as session:
         timezone, topics = await _topics(session, guild_id)
-        today = _today(timezone, now)
+        today = today_in(timezone, now)
         # Only the speakers holding a word of the question can be named by it, but a misspelt
         # surname holds none: when the question asks what someone said and names nobody, it is
         # read again against every speaker.

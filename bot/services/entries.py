@@ -7,7 +7,7 @@ Each runs in one transaction that first checks the requester is an editor, so ev
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.core.dates import today_in
 from bot.core.drafts import EntryDraft
 from bot.core.errors import EntryNotFound, InvalidInput, NotEditorError
 from bot.core.expected import Settlement
@@ -45,19 +46,33 @@ class Logged:
     timezone: str
     # The expected entry this one settled, if it did.
     settled: Entry | None = None
+    # How the entry's typed dates were read, where that depended on today (bot.core.dates).
+    notes: tuple[str, ...] = ()
+
+
+# An entry being logged, given the newsroom's today that its typed dates are read against: its draft,
+# and how those dates were read. The newsroom is read once, for the editor check and its time zone.
+Compose = Callable[[dt.date], tuple[EntryDraft, tuple[str, ...]]]
 
 
 async def log_entry(
-    db: Database, requester: Requester, *, topic_query: str, draft: EntryDraft, settles: Settlement | None = None
+    db: Database,
+    requester: Requester,
+    *,
+    topic_query: str,
+    compose: Compose,
+    now: dt.datetime,
+    settles: Settlement | None = None,
 ) -> Logged:
-    """Log the entry; with `settles`, in the same transaction mark the expected entry it names as
-    happened or not (bot.services.outcomes)."""
+    """Log the entry `compose` drafts against the newsroom's today at `now`; with `settles`, in the
+    same transaction mark the expected entry it names as happened or not (bot.services.outcomes)."""
     # Everything is read and checked first; the write transaction then holds SQLite's write lock for
-    # its four statements only (the duplicate check, entry, audit record, topic's updated_at; settling an
-    # expected entry adds three), so concurrent editors wait on each other for less. A topic archived
-    # or a role removed in between is a race the editor could as well have won.
+    # its three statements only (entry, audit record, topic's updated_at; settling an expected entry
+    # adds three), so concurrent editors wait on each other for less. A topic archived or a role
+    # removed in between is a race the editor could as well have won.
     async with db.read() as session:
         newsroom = await editor_newsroom(session, requester)
+        draft, notes = compose(today_in(newsroom.timezone, now))
         topic = await resolve_topic(session, newsroom_id=requester.guild_id, query=topic_query)
         if draft.kind is EntryKind.STATUS:
             check_fields(lambda name: getattr(draft, name))
@@ -75,11 +90,13 @@ async def log_entry(
                 settled = await outcomes.settle(session, requester, topic=topic, settles=settles, later=entry)
         # The topic's updated_at followed the entry, as its row did (the copy read above is detached).
         topic.updated_at = max(topic.updated_at, entry.created_at)
-        return Logged(entry, topic, True, newsroom.timezone, settled)
+        return Logged(entry, topic, True, newsroom.timezone, settled, notes)
     except IntegrityError as refused:
         # A unique index refused the entry (db.writes.add_entry): this interaction stored it already
         # (a retried delivery, or one racing itself), or a live twin says the same in the topic.
-        return await _logged_before(db, requester, topic=topic, draft=draft, refused=refused)
+        logged = await _logged_before(db, requester, topic=topic, draft=draft, refused=refused)
+        logged.notes = notes
+        return logged
 
 
 async def _logged_before(

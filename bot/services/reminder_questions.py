@@ -16,7 +16,6 @@ from bot.core.errors import EntryNotFound
 from bot.core.expected import OUTCOME_LABELS, Outcome, Settlement, refuse_unsettleable
 from bot.core.fuzzydate import FuzzyDate
 from bot.core.requester import Requester
-from bot.core.schedule import load_zone
 from bot.core.vocabulary import EntryKind
 from bot.services import entries
 from bot.services.common import editor_newsroom
@@ -36,15 +35,15 @@ class Question:
     what: str
 
 
-async def _open_entry(db: Database, requester: Requester, entry_id: int) -> tuple[Entry, Topic, str]:
+async def _open_entry(db: Database, requester: Requester, entry_id: int) -> tuple[Entry, Topic]:
     async with db.read() as session:
-        newsroom = await editor_newsroom(session, requester)
+        await editor_newsroom(session, requester)
         entry = await get_entry(session, newsroom_id=requester.guild_id, entry_id=entry_id)
         if entry is None:
             raise EntryNotFound(f"#{entry_id}")
         topic = await session.get(Topic, entry.topic_id)
         assert topic is not None
-        return entry, topic, newsroom.timezone
+        return entry, topic
 
 
 def _refuse(entry: Entry) -> None:
@@ -61,7 +60,7 @@ def _refuse(entry: Entry) -> None:
 async def open_question(db: Database, requester: Requester, *, entry_id: int, outcome: Outcome) -> Question:
     """What the answer form needs, once the requester is an editor and the entry still awaits its
     outcome; a refusal saying why otherwise (settled, retracted, another newsroom's)."""
-    entry, topic, _zone = await _open_entry(db, requester, entry_id)
+    entry, topic = await _open_entry(db, requester, entry_id)
     _refuse(entry)
     return Question(entry_id, outcome, topic.slug, describe(entry))
 
@@ -83,20 +82,20 @@ async def answer(
     now: dt.datetime,
 ) -> entries.Logged:
     """Log today's event saying the expected entry happened or not, settling it in the same write."""
-    entry, topic, timezone = await _open_entry(db, requester, entry_id)
+    entry, topic = await _open_entry(db, requester, entry_id)
     _refuse(entry)
-    try:
-        today = now.astimezone(load_zone(timezone)).date()
-    except Exception:
-        today = now.astimezone(dt.UTC).date()
-    draft = EntryDraft(
-        kind=EntryKind.EVENT,
-        date=FuzzyDate.exact(today),
-        headline=headline_for(describe(entry), outcome),
-        details=note,
-        source_name=source,
-        source_url=url,
-    )
+
+    def compose(today: dt.date) -> tuple[EntryDraft, tuple[str, ...]]:
+        draft = EntryDraft(
+            kind=EntryKind.EVENT,
+            date=FuzzyDate.exact(today),
+            headline=headline_for(describe(entry), outcome),
+            details=note,
+            source_name=source,
+            source_url=url,
+        )
+        return draft, ()
+
     return await entries.log_entry(
-        db, requester, topic_query=topic.slug, draft=draft, settles=Settlement(entry_id, outcome)
+        db, requester, topic_query=topic.slug, compose=compose, now=now, settles=Settlement(entry_id, outcome)
     )
