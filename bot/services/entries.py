@@ -94,16 +94,15 @@ async def log_entry(
     except IntegrityError as refused:
         # A unique index refused the entry (db.writes.add_entry): this interaction stored it already
         # (a retried delivery, or one racing itself), or a live twin says the same in the topic.
-        logged = await _logged_before(db, requester, topic=topic, draft=draft, refused=refused)
-        logged.notes = notes
-        return logged
+        first, first_topic = await _logged_before(db, requester, topic=topic, draft=draft, refused=refused)
+        return Logged(first, first_topic, False, newsroom.timezone, notes=notes)
 
 
 async def _logged_before(
     db: Database, requester: Requester, *, topic: Topic, draft: EntryDraft, refused: IntegrityError
-) -> Logged:
-    """After a refused write: the entry this interaction stored the first time it was delivered, or
-    else the live twin that made the write fail, named in a refusal."""
+) -> tuple[Entry, Topic]:
+    """After a refused write: the entry this interaction stored the first time it was delivered, and
+    its topic; or else the live twin that made the write fail, named in a refusal."""
     assert topic.id is not None
     async with db.read() as session:
         existing = None
@@ -118,9 +117,8 @@ async def _logged_before(
                 refused
             )
         first_topic = await session.get(Topic, existing.topic_id)
-        newsroom = await session.get(Newsroom, requester.guild_id)
-        assert first_topic is not None and newsroom is not None
-        return Logged(existing, first_topic, False, newsroom.timezone)
+        assert first_topic is not None
+        return existing, first_topic
 
 
 async def _fill_speaker_details(session: AsyncSession, *, newsroom_id: int, draft: EntryDraft) -> None:
