@@ -14,7 +14,20 @@ import datetime as dt
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, Table, bindparam, func, literal, literal_column, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    Subquery,
+    Table,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+)
 
 from db.models import Entry, Newsroom, Topic
 from db.reader_statements import entry_columns
@@ -89,7 +102,7 @@ SPEAKER_TEXTS = (
 )
 
 
-def _latest_statements() -> Any:
+def _latest_statements() -> Subquery:
     """The ids and speaker texts of a newsroom's STATEMENTS_SCAN_MAX latest live statements, newest
     first, read from its index of live statements alone (ix_entry_newsroom_statements). The names a
     question can use come from these: a question names someone who has spoken lately, and reading a
